@@ -1,0 +1,99 @@
+//! `examgrade grade --rubric R.toml EXPORT... --out DIR`
+
+use super::{Fatal, GradeArgs, read_file};
+use crate::ingest::{self, Export};
+use crate::report::exporters;
+use crate::rubric;
+use crate::score::run::grade;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+
+pub fn run(args: GradeArgs) -> Result<(), Fatal> {
+    let rubric_file = args.rubric.display().to_string();
+    let source = String::from_utf8(read_file(&args.rubric)?)
+        .map_err(|_| Fatal(format!("{rubric_file}: the rubric is not UTF-8 text")))?;
+    let rubric = rubric::parse(&rubric_file, &source)?;
+
+    let exports: Vec<Export> = args
+        .exports
+        .iter()
+        .map(|path| {
+            let bytes = read_file(path)?;
+            ingest::read_export(&path.display().to_string(), &bytes).map_err(Fatal::from)
+        })
+        .collect::<Result<_, _>>()?;
+
+    let rows: usize = exports.iter().map(|e| e.submissions.len()).sum();
+    let bar = if !args.quiet && std::io::stderr().is_terminal() {
+        let bar = ProgressBar::with_draw_target(Some(rows as u64), ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template("grading {bar:40} {pos}/{len}") {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let run = grade(&rubric, &exports, jobs, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+
+    std::fs::create_dir_all(&args.out).map_err(|e| {
+        Fatal(format!(
+            "{}: cannot create the output directory: {e}",
+            args.out.display()
+        ))
+    })?;
+    let mut written = Vec::new();
+    for exporter in exporters() {
+        let bytes = exporter
+            .render(&run)
+            .map_err(|e| Fatal(format!("{}: {e}", exporter.file_name())))?;
+        let path = args.out.join(exporter.file_name());
+        std::fs::write(&path, bytes)
+            .map_err(|e| Fatal(format!("{}: cannot write: {e}", path.display())))?;
+        written.push(path.display().to_string());
+    }
+
+    let ungraded: Vec<String> = rubric
+        .questions
+        .iter()
+        .filter(|q| !q.is_graded())
+        .map(|q| format!("{} ({}, {} pts)", q.id, q.kind_name(), q.points))
+        .collect();
+    if !ungraded.is_empty() {
+        eprintln!(
+            "warning: {} question(s) NOT GRADED, left blank and out of the totals: {}",
+            ungraded.len(),
+            ungraded.join(", ")
+        );
+    }
+    if args.quiet {
+        return Ok(());
+    }
+    for (e, s) in exports.iter().zip(&run.sources) {
+        eprintln!("read {} ({}): {} response row(s)", e.file, s.format, s.rows);
+        for note in &s.notes {
+            eprintln!("  note: {note}");
+        }
+    }
+    let reviews: usize = run.respondents.iter().map(|r| r.review_count()).sum();
+    eprintln!(
+        "graded {} respondent(s), out of {} points; {} superseded submission(s) (policy: {}); \
+         {} row problem(s); {} item(s) to review",
+        run.respondents.len(),
+        run.max,
+        run.superseded.len(),
+        serde_json::to_value(run.duplicates)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        run.problems.len(),
+        reviews
+    );
+    eprintln!("wrote {}", written.join(", "));
+    Ok(())
+}

@@ -1,0 +1,24 @@
+//! `examgrade init EXPORT > rubric.toml`
+
+use super::{Fatal, InitArgs, read_file};
+use crate::ingest;
+use crate::rubric::scaffold::scaffold;
+use std::io::Write;
+
+pub fn run(args: InitArgs) -> Result<(), Fatal> {
+    let file = args.export.display().to_string();
+    let export = ingest::read_export(&file, &read_file(&args.export)?)?;
+    let title = args
+        .export
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| file.clone());
+    let text = scaffold(&export, &title);
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        // `examgrade init x.xlsx | head` is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Fatal(format!("cannot write to standard output: {e}"))),
+    }
+}

@@ -1,0 +1,291 @@
+//! Ingest: a Microsoft Forms (or Google Forms) export, as Forms and Excel really write it, to
+//! one [`Submission`] per response row. Nothing is dropped: a row that cannot be fully read is
+//! a submission with its problems stated.
+
+pub mod decode;
+pub mod duplicates;
+pub mod header;
+pub mod table;
+pub mod timestamp;
+
+pub use duplicates::{DuplicatePolicy, Resolution, Superseded, resolve};
+pub use header::{Column, ColumnMatchError, Fixed, Role, find_question};
+pub use table::FileFormat;
+pub use timestamp::Timestamp;
+
+use serde::Serialize;
+use thiserror::Error;
+
+/// Why a file could not be read as an export at all.
+#[derive(Debug, Error)]
+pub enum IngestError {
+    #[error("{file}: not a Microsoft Forms or Google Forms export: {why}")]
+    NotAnExport { file: String, why: String },
+    #[error("{file}{}: cannot read the CSV: {why}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Csv {
+        file: String,
+        line: Option<usize>,
+        why: String,
+    },
+}
+
+/// Which form service wrote the export; it decides how checkbox answers are joined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Flavor {
+    /// Microsoft Forms: `Option A;Option B;`.
+    MicrosoftForms,
+    /// Google Forms: `Option A, Option B`.
+    GoogleForms,
+}
+
+/// One response row.
+#[derive(Clone, Debug, Serialize)]
+pub struct Submission {
+    /// Index of the export file among those graded together.
+    #[serde(skip)]
+    pub source: usize,
+    /// Line (CSV) or row number (xlsx) in the file.
+    pub line: usize,
+    /// Forms' response ID (Google Forms: the data row number).
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    /// Completion time as written in the file.
+    pub completed_text: String,
+    /// Completion time, when it could be read.
+    pub completed: Option<Timestamp>,
+    /// Every cell of the row by column index, padded to the header's width.
+    #[serde(skip)]
+    pub cells: Vec<String>,
+    /// What could not be read in this row.
+    pub problems: Vec<String>,
+}
+
+impl Submission {
+    /// The answer cell of column `index` (empty when the row is short).
+    pub fn cell(&self, index: usize) -> &str {
+        self.cells.get(index).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// A whole export file.
+#[derive(Clone, Debug)]
+pub struct Export {
+    pub file: String,
+    pub format: FileFormat,
+    pub flavor: Flavor,
+    /// Line or row number of the header.
+    pub header_line: usize,
+    pub columns: Vec<Column>,
+    pub submissions: Vec<Submission>,
+    /// File-level notes (blank lines skipped), for the user.
+    pub notes: Vec<String>,
+}
+
+impl Export {
+    pub fn column_of(&self, fixed: Fixed) -> Option<usize> {
+        self.columns
+            .iter()
+            .find(|c| c.role == Role::Fixed(fixed))
+            .map(|c| c.index)
+    }
+
+    /// The `Points - <Q>` column of question column `question`.
+    pub fn points_column_of(&self, question: usize) -> Option<usize> {
+        self.columns
+            .iter()
+            .find(|c| c.role == Role::Points(question))
+            .map(|c| c.index)
+    }
+
+    pub fn question_columns(&self) -> impl Iterator<Item = &Column> {
+        self.columns.iter().filter(|c| c.role == Role::Question)
+    }
+}
+
+/// Read an export from its bytes. `file` names it in every message.
+pub fn read_export(file: &str, bytes: &[u8]) -> Result<Export, IngestError> {
+    let table = table::read_table(file, bytes)?;
+    let mut rows = table.rows.into_iter();
+    let mut notes = Vec::new();
+    let header = loop {
+        match rows.next() {
+            Some(r) if r.cells.iter().all(|c| c.trim().is_empty()) => continue,
+            Some(r) => break r,
+            None => {
+                return Err(IngestError::NotAnExport {
+                    file: file.to_string(),
+                    why: "it has no header row (the file is empty)".into(),
+                });
+            }
+        }
+    };
+    let columns = header::classify(&header.cells);
+    let has = |f: Fixed| columns.iter().any(|c| c.role == Role::Fixed(f));
+    if !(has(Fixed::Id) || has(Fixed::Email) || has(Fixed::CompletionTime)) {
+        let shown: Vec<String> = header
+            .cells
+            .iter()
+            .take(5)
+            .map(|c| format!("`{}`", crate::text::excerpt(c, 30)))
+            .collect();
+        return Err(IngestError::NotAnExport {
+            file: file.to_string(),
+            why: format!(
+                "its header row (line {}) starts {} and has none of the columns an export \
+                 starts with (ID, Start time, Completion time, Email, Name; Google Forms: Timestamp)",
+                header.line,
+                shown.join(", ")
+            ),
+        });
+    }
+    let flavor = if header::is_google(&columns) {
+        Flavor::GoogleForms
+    } else {
+        Flavor::MicrosoftForms
+    };
+    let find = |f: Fixed| {
+        columns
+            .iter()
+            .find(|c| c.role == Role::Fixed(f))
+            .map(|c| c.index)
+    };
+    let (id_col, email_col, name_col, done_col) = (
+        find(Fixed::Id),
+        find(Fixed::Email),
+        find(Fixed::Name),
+        find(Fixed::CompletionTime),
+    );
+    let width = columns.len();
+    let mut blank_lines = Vec::new();
+    let mut submissions = Vec::new();
+    for (n, row) in rows.enumerate() {
+        if row.cells.iter().all(|c| c.trim().is_empty()) {
+            blank_lines.push(row.line);
+            continue;
+        }
+        let mut problems = Vec::new();
+        let mut cells = row.cells;
+        if cells.len() > width {
+            let extra: Vec<&String> = cells[width..].iter().filter(|c| !c.is_empty()).collect();
+            if !extra.is_empty() {
+                problems.push(format!(
+                    "the row has {} cells but the header has {width}; cells past the last column \
+                     belong to no question: {}",
+                    cells.len(),
+                    extra
+                        .iter()
+                        .map(|c| format!("`{}`", crate::text::excerpt(c, 40)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        } else if cells.len() < width {
+            problems.push(format!(
+                "the row has only {} of the header's {width} cells; the missing ones are read as empty",
+                cells.len()
+            ));
+            cells.resize(width, String::new());
+        }
+        let get = |c: Option<usize>| c.map(|i| cells[i].trim().to_string()).unwrap_or_default();
+        let mut id = get(id_col);
+        if id_col.is_none() {
+            id = (n + 1).to_string();
+        } else if id.is_empty() {
+            problems.push("the ID cell is empty".into());
+        }
+        let completed_text = get(done_col);
+        let completed = read_time(&completed_text);
+        if completed.is_none() && !completed_text.is_empty() {
+            problems.push(format!(
+                "the completion time `{}` is not a date; duplicates are ordered by row position",
+                crate::text::excerpt(&completed_text, 40)
+            ));
+        }
+        submissions.push(Submission {
+            source: 0,
+            line: row.line,
+            id,
+            email: get(email_col),
+            name: get(name_col),
+            completed_text,
+            completed,
+            cells,
+            problems,
+        });
+    }
+    if !blank_lines.is_empty() {
+        notes.push(format!(
+            "{} blank line(s) skipped (no cell filled): {}",
+            blank_lines.len(),
+            blank_lines
+                .iter()
+                .map(|l| l.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok(Export {
+        file: file.to_string(),
+        format: table.format,
+        flavor,
+        header_line: header.line,
+        columns,
+        submissions,
+        notes,
+    })
+}
+
+/// A time cell: text in any known shape, or an Excel serial that was not formatted as a date.
+fn read_time(text: &str) -> Option<Timestamp> {
+    Timestamp::parse(text).or_else(|| {
+        text.parse::<f64>()
+            .ok()
+            .filter(|v| *v > 1000.0)
+            .and_then(Timestamp::from_excel_serial)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_and_long_rows_are_kept_with_their_problem() {
+        let csv = "ID,Start time,Completion time,Email,Name,Q\n\
+                   1,2/9/22 10:00:00,2/9/22 10:30:00,a@x.it,A,yes\n\
+                   2,2/9/22 10:00:00,not a date,b@x.it,B\n\
+                   ,,,,,\n\
+                   3,2/9/22 10:00:00,2/9/22 10:31:00,c@x.it,C,no,stray\n";
+        let e = read_export("t.csv", csv.as_bytes()).unwrap();
+        assert_eq!(e.submissions.len(), 3);
+        assert_eq!(e.submissions[0].problems, Vec::<String>::new());
+        assert_eq!(e.submissions[1].cell(5), "");
+        assert_eq!(e.submissions[1].problems.len(), 2);
+        assert!(e.submissions[2].problems[0].contains("`stray`"));
+        assert_eq!(e.submissions[2].line, 5);
+        assert_eq!(e.notes, vec!["1 blank line(s) skipped (no cell filled): 4"]);
+    }
+
+    #[test]
+    fn a_csv_that_is_not_an_export_is_one_clear_error() {
+        let err = read_export("list.csv", b"apples,pears\n1,2\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "list.csv: not a Microsoft Forms or Google Forms export: its header row (line 1) \
+             starts `apples`, `pears` and has none of the columns an export starts with (ID, \
+             Start time, Completion time, Email, Name; Google Forms: Timestamp)"
+        );
+    }
+
+    #[test]
+    fn google_forms_csv_is_recognised() {
+        let csv = "Timestamp,Email Address,Score,Pick\n8/4/2025 23:25:41,a@b.c,1 / 2,\"x, y\"\n";
+        let e = read_export("g.csv", csv.as_bytes()).unwrap();
+        assert_eq!(e.flavor, Flavor::GoogleForms);
+        assert_eq!(e.submissions[0].id, "1");
+        assert_eq!(e.submissions[0].email, "a@b.c");
+        assert!(e.submissions[0].completed.is_some());
+    }
+}

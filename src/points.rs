@@ -1,0 +1,232 @@
+//! Exact points. Scores are fractions of a question's points (5/6 of 3 points is 5/2), so they
+//! are kept as rationals and only rounded when printed: 3 × 5/6 is 2.5, never 2.4999.
+
+use num_rational::Ratio;
+use num_traits::{CheckedAdd, CheckedDiv, CheckedMul, CheckedSub, Signed, Zero};
+use serde::{Serialize, Serializer};
+use std::cmp::Ordering;
+use std::fmt;
+
+/// An exact rational number of points (or a fraction of a question's points).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Points(Ratio<i128>);
+
+/// Digits accepted in a decimal written in a rubric or typed by a student; beyond this the
+/// value is refused rather than risk an overflow.
+const MAX_DIGITS: usize = 18;
+
+impl Points {
+    pub const ZERO: Points = Points(Ratio::new_raw(0, 1));
+    pub const ONE: Points = Points(Ratio::new_raw(1, 1));
+
+    pub fn int(n: i64) -> Points {
+        Points(Ratio::from_integer(i128::from(n)))
+    }
+
+    /// `num / den`; `None` when `den` is zero.
+    pub fn ratio(num: i64, den: i64) -> Option<Points> {
+        (den != 0).then(|| Points(Ratio::new(i128::from(num), i128::from(den))))
+    }
+
+    pub fn checked_add(self, other: Points) -> Option<Points> {
+        self.0.checked_add(&other.0).map(Points)
+    }
+    pub fn checked_sub(self, other: Points) -> Option<Points> {
+        self.0.checked_sub(&other.0).map(Points)
+    }
+    pub fn checked_mul(self, other: Points) -> Option<Points> {
+        self.0.checked_mul(&other.0).map(Points)
+    }
+    pub fn checked_div(self, other: Points) -> Option<Points> {
+        if other.0.is_zero() {
+            return None;
+        }
+        self.0.checked_div(&other.0).map(Points)
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.0.is_zero()
+    }
+    pub fn is_negative(&self) -> bool {
+        self.0.is_negative()
+    }
+    pub fn abs(self) -> Points {
+        Points(self.0.abs())
+    }
+    pub fn max(self, other: Points) -> Points {
+        if other > self { other } else { self }
+    }
+    pub fn min(self, other: Points) -> Points {
+        if other < self { other } else { self }
+    }
+    /// Clamp into `[lo, hi]`.
+    pub fn clamp(self, lo: Points, hi: Points) -> Points {
+        self.max(lo).min(hi)
+    }
+
+    pub fn to_f64(self) -> f64 {
+        *self.0.numer() as f64 / *self.0.denom() as f64
+    }
+
+    /// Parse an exact decimal or fraction: `2`, `-0.25`, `0,5` (decimal comma), `1/6`, `2.5e-1`.
+    pub fn parse(text: &str) -> Option<Points> {
+        let t = text.trim();
+        if let Some((n, d)) = t.split_once('/') {
+            let n = Points::parse_decimal(n.trim())?;
+            let d = Points::parse_decimal(d.trim())?;
+            return n.checked_div(d);
+        }
+        Points::parse_decimal(t)
+    }
+
+    fn parse_decimal(t: &str) -> Option<Points> {
+        let (mantissa, exp) = match t.find(['e', 'E']) {
+            Some(i) => (&t[..i], t[i + 1..].parse::<i32>().ok()?),
+            None => (t, 0),
+        };
+        if exp.unsigned_abs() as usize > MAX_DIGITS {
+            return None;
+        }
+        let (neg, body) = match mantissa.strip_prefix(['-', '\u{2212}']) {
+            Some(rest) => (true, rest),
+            None => (false, mantissa.strip_prefix('+').unwrap_or(mantissa)),
+        };
+        let (int, frac) = match body.split_once(['.', ',']) {
+            Some((i, f)) => (i, f),
+            None => (body, ""),
+        };
+        if int.is_empty() && frac.is_empty() {
+            return None;
+        }
+        if !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        if int.len() + frac.len() > MAX_DIGITS {
+            return None;
+        }
+        let digits: i128 = format!("{int}{frac}").parse().ok()?;
+        let scale = exp - frac.len() as i32;
+        let pow = 10i128.checked_pow(scale.unsigned_abs())?;
+        let value = if scale >= 0 {
+            Ratio::from_integer(digits.checked_mul(pow)?)
+        } else {
+            Ratio::new(digits, pow)
+        };
+        Some(Points(if neg { -value } else { value }))
+    }
+
+    /// From a float written in a TOML file: its shortest decimal form is what the author typed.
+    pub fn from_f64(value: f64) -> Option<Points> {
+        if !value.is_finite() {
+            return None;
+        }
+        Points::parse(&format!("{value}"))
+    }
+
+    /// The exact value as `n` or `n/d`.
+    pub fn exact(&self) -> String {
+        if self.0.is_integer() {
+            self.0.numer().to_string()
+        } else {
+            format!("{}/{}", self.0.numer(), self.0.denom())
+        }
+    }
+
+    /// Rounded to 2 decimals (half away from zero), as a display string without trailing zeros.
+    pub fn display(&self) -> String {
+        let hundredths = self.rounded_hundredths();
+        let neg = hundredths < 0;
+        let abs = hundredths.unsigned_abs();
+        let (int, frac) = (abs / 100, abs % 100);
+        let sign = if neg { "-" } else { "" };
+        match frac {
+            0 => format!("{sign}{int}"),
+            f if f % 10 == 0 => format!("{sign}{int}.{}", f / 10),
+            f => format!("{sign}{int}.{f:02}"),
+        }
+    }
+
+    /// Whether [`Points::display`] shows the value exactly.
+    pub fn displays_exactly(&self) -> bool {
+        (self.0 * Ratio::from_integer(100)).is_integer()
+    }
+
+    fn rounded_hundredths(&self) -> i128 {
+        let scaled = self.0 * Ratio::from_integer(100);
+        scaled.round().to_integer()
+    }
+
+    /// The value rounded to 2 decimals, for JSON.
+    pub fn rounded_f64(&self) -> f64 {
+        self.rounded_hundredths() as f64 / 100.0
+    }
+}
+
+impl PartialOrd for Points {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Points {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.cmp(&other.0)
+    }
+}
+
+impl fmt::Display for Points {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display())
+    }
+}
+
+/// Points serialise as a number rounded to 2 decimals; the exact value is given next to it
+/// where it matters (see `report::json`).
+impl Serialize for Points {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(self.rounded_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Points {
+        Points::parse(s).unwrap()
+    }
+
+    #[test]
+    fn three_times_five_sixths_is_exactly_two_and_a_half() {
+        let v = p("3").checked_mul(p("5/6")).unwrap();
+        assert_eq!(v, p("2.5"));
+        assert_eq!(v.display(), "2.5");
+        assert_eq!(v.exact(), "5/2");
+    }
+
+    #[test]
+    fn display_rounds_half_away_from_zero_to_two_decimals() {
+        assert_eq!(p("1/3").display(), "0.33");
+        assert_eq!(p("2/3").display(), "0.67");
+        assert_eq!(p("0.125").display(), "0.13");
+        assert_eq!(p("-0.125").display(), "-0.13");
+        assert_eq!(p("3").display(), "3");
+        assert_eq!(p("-1/4").display(), "-0.25");
+        assert_eq!(p("0.5").display(), "0.5");
+        assert!(!p("1/3").displays_exactly());
+        assert!(p("1/4").displays_exactly());
+    }
+
+    #[test]
+    fn parses_decimals_fractions_and_decimal_commas() {
+        assert_eq!(p("0,25"), p("1/4"));
+        assert_eq!(p("-0.25"), Points::ratio(-1, 4).unwrap());
+        assert_eq!(p("2.5e-1"), p("1/4"));
+        assert_eq!(p("\u{2212}3"), Points::int(-3));
+        assert_eq!(Points::from_f64(0.1).unwrap(), p("1/10"));
+        assert!(Points::parse("1/0").is_none());
+        assert!(Points::parse("abc").is_none());
+        assert!(Points::parse("").is_none());
+        assert!(Points::parse("1e400").is_none());
+        assert!(Points::parse("1234567890123456789012345").is_none());
+    }
+}

@@ -1,0 +1,187 @@
+//! The rubric of one exam, validated and compiled: option texts are normalised once here, never
+//! per answer.
+
+use crate::ingest::DuplicatePolicy;
+use crate::points::Points;
+use serde::Serialize;
+
+/// One exam's rubric.
+#[derive(Clone, Debug)]
+pub struct Rubric {
+    /// The file it was read from, as given.
+    pub file: String,
+    pub exam: Exam,
+    pub questions: Vec<Question>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Exam {
+    pub title: String,
+    pub date: Option<String>,
+    pub duplicates: DuplicatePolicy,
+}
+
+/// Where in the rubric file a question starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct Question {
+    /// Stable id used in every output (`q1-gradients`).
+    pub id: String,
+    /// The Forms column title (full, truncated, or an unambiguous prefix).
+    pub column: String,
+    /// Points the question is worth.
+    pub points: Points,
+    pub kind: Kind,
+    pub position: Position,
+}
+
+impl Question {
+    pub fn kind_name(&self) -> &'static str {
+        match &self.kind {
+            Kind::Checkbox(_) => "checkbox",
+            Kind::Choice(_) => "choice",
+            Kind::Number(_) => "number",
+            Kind::Ungraded(u) => u.declared,
+        }
+    }
+
+    pub fn is_graded(&self) -> bool {
+        !matches!(self.kind, Kind::Ungraded(_))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Kind {
+    Checkbox(Checkbox),
+    Choice(Choice),
+    Number(NumberKey),
+    /// A question kept in the rubric but not graded yet (`ungraded = true`).
+    Ungraded(Ungraded),
+}
+
+#[derive(Clone, Debug)]
+pub struct Ungraded {
+    /// The kind the rubric declares (`text`, `summary`, ...).
+    pub declared: &'static str,
+}
+
+/// The options a question shows, as authored and normalised for matching.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub texts: Vec<String>,
+    /// `text::normalize` of each text.
+    pub keys: Vec<String>,
+    /// `text::squeeze` of each text (whitespace-insensitive).
+    pub squeezed: Vec<String>,
+}
+
+impl Options {
+    pub fn new(texts: Vec<String>) -> Options {
+        let keys = texts.iter().map(|t| crate::text::normalize(t)).collect();
+        let squeezed = texts.iter().map(|t| crate::text::squeeze(t)).collect();
+        Options {
+            texts,
+            keys,
+            squeezed,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.texts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.texts.is_empty()
+    }
+}
+
+/// Checkbox (multiple answers) question.
+#[derive(Clone, Debug)]
+pub struct Checkbox {
+    pub options: Options,
+    /// `correct[i]`: option i is in the key.
+    pub correct: Vec<bool>,
+    pub scheme: Scheme,
+    /// "N and only N are correct": the expected number of ticks.
+    pub select: Option<usize>,
+    /// Lowest fraction of the points (0 by default; negative for exams that penalise).
+    pub floor: Points,
+    /// Fraction per option for the `weights` scheme (0 elsewhere).
+    pub weights: Vec<Points>,
+}
+
+impl Checkbox {
+    pub fn correct_count(&self) -> usize {
+        self.correct.iter().filter(|c| **c).count()
+    }
+}
+
+/// How a checkbox answer is scored. Formulas: shared/research/scoring-and-peers.md, Part A.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scheme {
+    /// Full points for exactly the key, else 0 (Moodle multichoiceset, Google Forms).
+    AllOrNothing,
+    /// max(0, (t − f)/C) — PrairieLearn net-correct, Canvas, R/exams rule "true".
+    NetCorrect,
+    /// (t + W − f)/N — edX "every decision counts", PrairieLearn each-answer.
+    EachAnswer,
+    /// (t/C)·(t/n) — PrairieLearn coverage.
+    Coverage,
+    /// t/C − f/W — R/exams rule "false".
+    False,
+    /// t/C − f/max(W, 2) — R/exams rule "false2" (its default).
+    False2,
+    /// Σ of the ticked options' fractions, clamped — Moodle multichoice.
+    Weights,
+}
+
+impl Scheme {
+    pub const ALL: [(&'static str, Scheme); 7] = [
+        ("all-or-nothing", Scheme::AllOrNothing),
+        ("net-correct", Scheme::NetCorrect),
+        ("each-answer", Scheme::EachAnswer),
+        ("coverage", Scheme::Coverage),
+        ("false", Scheme::False),
+        ("false2", Scheme::False2),
+        ("weights", Scheme::Weights),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Scheme::ALL
+            .iter()
+            .find(|(_, s)| *s == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("?")
+    }
+}
+
+/// Single-answer question.
+#[derive(Clone, Debug)]
+pub struct Choice {
+    pub options: Options,
+    /// Index of the right option.
+    pub key: usize,
+    /// Fraction of the points a wrong answer gets (0, or negative, e.g. −1/4).
+    pub wrong: Points,
+}
+
+/// Numeric answer with a tolerance.
+#[derive(Clone, Debug)]
+pub struct NumberKey {
+    pub key: Points,
+    pub tolerance: Tolerance,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tolerance {
+    /// |answer − key| ≤ value.
+    Absolute(Points),
+    /// |answer − key| ≤ fraction · |key|.
+    Relative(Points),
+}

@@ -1,0 +1,653 @@
+//! TOML to [`Rubric`], with every error located in the source.
+
+use super::error::{RubricError, RubricErrors, did_you_mean};
+use super::model::*;
+use crate::ingest::DuplicatePolicy;
+use crate::points::Points;
+use crate::text::normalize;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRubric {
+    exam: Spanned<RawExam>,
+    #[serde(default)]
+    questions: Vec<Spanned<RawQuestion>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExam {
+    title: Spanned<String>,
+    date: Option<String>,
+    duplicates: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuestion {
+    id: Spanned<String>,
+    column: Spanned<String>,
+    points: Spanned<toml::Value>,
+    kind: Spanned<String>,
+    scheme: Option<Spanned<String>>,
+    select: Option<Spanned<i64>>,
+    options: Option<Spanned<Vec<Spanned<String>>>>,
+    key: Option<Spanned<toml::Value>>,
+    weights: Option<Spanned<BTreeMap<String, toml::Value>>>,
+    floor: Option<Spanned<toml::Value>>,
+    wrong: Option<Spanned<toml::Value>>,
+    tolerance: Option<Spanned<toml::Value>>,
+    ungraded: Option<bool>,
+}
+
+const KINDS: [&str; 5] = ["checkbox", "choice", "number", "text", "summary"];
+const POLICIES: [(&str, DuplicatePolicy); 3] = [
+    ("latest", DuplicatePolicy::Latest),
+    ("first", DuplicatePolicy::First),
+    ("all", DuplicatePolicy::All),
+];
+
+struct Ctx<'a> {
+    file: &'a str,
+    source: &'a str,
+    errors: Vec<RubricError>,
+}
+
+impl Ctx<'_> {
+    fn err(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.errors
+            .push(RubricError::at(self.file, self.source, span, message));
+    }
+
+    /// A number of points: a TOML number or a string like `"1/6"`.
+    fn points(&mut self, v: &Spanned<toml::Value>, what: &str) -> Option<Points> {
+        let parsed = match v.get_ref() {
+            toml::Value::Integer(i) => Some(Points::int(*i)),
+            toml::Value::Float(f) => Points::from_f64(*f),
+            toml::Value::String(s) => Points::parse(s),
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.err(
+                v.span(),
+                format!("{what} must be a number or a fraction like \"1/6\""),
+            );
+        }
+        parsed
+    }
+}
+
+/// Parse and validate a rubric. `file` names it in errors.
+pub fn parse(file: &str, source: &str) -> Result<Rubric, RubricErrors> {
+    let mut cx = Ctx {
+        file,
+        source,
+        errors: Vec::new(),
+    };
+    let raw: RawRubric = match toml::from_str(source) {
+        Ok(r) => r,
+        Err(e) => {
+            let span = e.span().unwrap_or(0..0);
+            let message = e.message().trim().replace('\n', " ");
+            cx.err(span, message);
+            return Err(RubricErrors(cx.errors));
+        }
+    };
+    let exam = exam(&mut cx, raw.exam.get_ref());
+    if raw.questions.is_empty() {
+        cx.err(
+            raw.exam.span(),
+            "the rubric has no [[questions]]: add one table per graded question",
+        );
+    }
+    let mut questions = Vec::new();
+    let mut ids: HashMap<String, Range<usize>> = HashMap::new();
+    let mut columns: HashMap<String, String> = HashMap::new();
+    for q in &raw.questions {
+        let span = q.span();
+        let q = q.get_ref();
+        let id = q.id.get_ref().trim();
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
+            cx.err(
+                q.id.span(),
+                "a question id is letters, digits, `-`, `_` and `.` only (it names output columns and files)",
+            );
+        }
+        if let Some(first) = ids.get(id) {
+            let line = RubricError::at(file, source, first.clone(), "").line;
+            cx.err(
+                q.id.span(),
+                format!("question id `{id}` is used twice (first on line {line})"),
+            );
+        } else {
+            ids.insert(id.to_string(), q.id.span());
+        }
+        let column_key = normalize(q.column.get_ref());
+        if column_key.is_empty() {
+            cx.err(
+                q.column.span(),
+                "`column` is empty: give the question's title as in the export",
+            );
+        } else if let Some(other) = columns.get(&column_key) {
+            cx.err(
+                q.column.span(),
+                format!("question `{id}` names the same column as question `{other}`"),
+            );
+        } else {
+            columns.insert(column_key, id.to_string());
+        }
+        let points = cx.points(&q.points, "`points`");
+        if let Some(p) = points
+            && (p.is_negative() || p.is_zero())
+        {
+            cx.err(q.points.span(), "`points` must be more than 0");
+        }
+        let Some(kind) = kind(&mut cx, q, id) else {
+            continue;
+        };
+        let pos = RubricError::at(file, source, span.clone(), "");
+        questions.push(Question {
+            id: id.to_string(),
+            column: q.column.get_ref().clone(),
+            points: points.unwrap_or(Points::ONE),
+            kind,
+            position: Position {
+                line: pos.line,
+                column: pos.column,
+            },
+        });
+    }
+    if cx.errors.is_empty() {
+        Ok(Rubric {
+            file: file.to_string(),
+            exam,
+            questions,
+        })
+    } else {
+        cx.errors.sort_by_key(|e| (e.line, e.column));
+        Err(RubricErrors(cx.errors))
+    }
+}
+
+fn exam(cx: &mut Ctx, raw: &RawExam) -> Exam {
+    if raw.title.get_ref().trim().is_empty() {
+        cx.err(raw.title.span(), "the exam `title` is empty");
+    }
+    let duplicates = match &raw.duplicates {
+        None => DuplicatePolicy::default(),
+        Some(d) => match POLICIES.iter().find(|(n, _)| *n == d.get_ref()) {
+            Some((_, p)) => *p,
+            None => {
+                let hint = did_you_mean(d.get_ref(), POLICIES.iter().map(|(n, _)| *n))
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                cx.err(
+                    d.span(),
+                    format!(
+                        "unknown duplicate policy `{}`{hint}; expected `latest`, `first` or `all`",
+                        d.get_ref()
+                    ),
+                );
+                DuplicatePolicy::default()
+            }
+        },
+    };
+    Exam {
+        title: raw.title.get_ref().clone(),
+        date: raw.date.clone(),
+        duplicates,
+    }
+}
+
+/// Fields that only some kinds take; naming one on another kind is an error, not ignored.
+fn reject_fields(cx: &mut Ctx, q: &RawQuestion, kind: &str, allowed: &[&str]) {
+    let present: [(&str, Option<Range<usize>>); 7] = [
+        ("scheme", q.scheme.as_ref().map(|v| v.span())),
+        ("select", q.select.as_ref().map(|v| v.span())),
+        ("options", q.options.as_ref().map(|v| v.span())),
+        ("weights", q.weights.as_ref().map(|v| v.span())),
+        ("floor", q.floor.as_ref().map(|v| v.span())),
+        ("wrong", q.wrong.as_ref().map(|v| v.span())),
+        ("tolerance", q.tolerance.as_ref().map(|v| v.span())),
+    ];
+    for (name, span) in present {
+        if let Some(span) = span
+            && !allowed.contains(&name)
+        {
+            cx.err(
+                span,
+                format!("`{name}` does not apply to a `{kind}` question"),
+            );
+        }
+    }
+}
+
+fn kind(cx: &mut Ctx, q: &RawQuestion, id: &str) -> Option<Kind> {
+    let name = q.kind.get_ref().as_str();
+    let Some(declared) = KINDS.iter().find(|k| **k == name) else {
+        let hint = did_you_mean(name, KINDS)
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+        cx.err(
+            q.kind.span(),
+            format!(
+                "unknown kind `{name}`{hint}; expected one of {}",
+                KINDS.map(|k| format!("`{k}`")).join(", ")
+            ),
+        );
+        return None;
+    };
+    if q.ungraded == Some(true) {
+        return Some(Kind::Ungraded(Ungraded { declared }));
+    }
+    match *declared {
+        "checkbox" => checkbox(cx, q, id).map(Kind::Checkbox),
+        "choice" => choice(cx, q, id).map(Kind::Choice),
+        "number" => number(cx, q, id).map(Kind::Number),
+        other => {
+            cx.err(
+                q.kind.span(),
+                format!(
+                    "question `{id}`: `{other}` questions cannot be graded by this version of \
+                     examgrade; add `ungraded = true` to keep it in the rubric as an ungraded column"
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// The `options` list: present, non-empty, no option twice.
+fn options(cx: &mut Ctx, q: &RawQuestion, id: &str) -> Option<Options> {
+    let Some(raw) = &q.options else {
+        cx.err(
+            q.kind.span(),
+            format!("question `{id}` needs `options`: every option the form shows, as typed there"),
+        );
+        return None;
+    };
+    if raw.get_ref().is_empty() {
+        cx.err(raw.span(), "`options` is empty");
+        return None;
+    }
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut ok = true;
+    for (i, o) in raw.get_ref().iter().enumerate() {
+        let key = normalize(o.get_ref());
+        if key.is_empty() {
+            cx.err(o.span(), "an option text is empty");
+            ok = false;
+        } else if let Some(first) = seen.insert(key, i) {
+            cx.err(
+                o.span(),
+                format!("option {} repeats option {}", i + 1, first + 1),
+            );
+            ok = false;
+        }
+    }
+    ok.then(|| Options::new(raw.get_ref().iter().map(|o| o.get_ref().clone()).collect()))
+}
+
+/// Index of `text` among the options, or an error with the closest option.
+fn option_index(
+    cx: &mut Ctx,
+    options: &Options,
+    text: &str,
+    span: Range<usize>,
+    what: &str,
+) -> Option<usize> {
+    let key = normalize(text);
+    if let Some(i) = options.keys.iter().position(|k| *k == key) {
+        return Some(i);
+    }
+    let closest = options
+        .keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (crate::text::similarity(k, &key), i))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .filter(|(s, _)| *s >= 0.6)
+        .map(|(_, i)| format!(" (did you mean `{}`?)", options.texts[i]))
+        .unwrap_or_default();
+    cx.err(
+        span,
+        format!("{what} `{text}` is not one of the question's options{closest}"),
+    );
+    None
+}
+
+fn checkbox(cx: &mut Ctx, q: &RawQuestion, id: &str) -> Option<Checkbox> {
+    reject_fields(
+        cx,
+        q,
+        "checkbox",
+        &["scheme", "select", "options", "weights", "floor"],
+    );
+    let options = options(cx, q, id);
+    let scheme = match &q.scheme {
+        None => {
+            cx.err(
+                q.kind.span(),
+                format!(
+                    "question `{id}` needs a `scheme`: one of {}",
+                    Scheme::ALL.map(|(n, _)| format!("`{n}`")).join(", ")
+                ),
+            );
+            None
+        }
+        Some(s) => match Scheme::ALL.iter().find(|(n, _)| *n == s.get_ref()) {
+            Some((_, scheme)) => Some(*scheme),
+            None => {
+                let hint = did_you_mean(s.get_ref(), Scheme::ALL.iter().map(|(n, _)| *n))
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                cx.err(s.span(), format!("unknown scheme `{}`{hint}", s.get_ref()));
+                None
+            }
+        },
+    };
+    let options = options?;
+    let mut correct = vec![false; options.len()];
+    match &q.key {
+        None => cx.err(
+            q.kind.span(),
+            format!("question `{id}` has no `key`: list the correct options"),
+        ),
+        Some(key) => match key.get_ref() {
+            toml::Value::Array(items) => {
+                for item in items {
+                    match item.as_str() {
+                        Some(text) => {
+                            if let Some(i) = option_index(cx, &options, text, key.span(), "key") {
+                                if correct[i] {
+                                    cx.err(key.span(), format!("key lists `{text}` twice"));
+                                }
+                                correct[i] = true;
+                            }
+                        }
+                        None => cx.err(key.span(), "a checkbox `key` is a list of option texts"),
+                    }
+                }
+                if items.is_empty() && scheme != Some(Scheme::Weights) {
+                    cx.err(key.span(), "the key is empty: list the correct options");
+                }
+            }
+            _ => cx.err(key.span(), "a checkbox `key` is a list of option texts"),
+        },
+    }
+    let c = correct.iter().filter(|c| **c).count();
+    let select = match &q.select {
+        Some(s) => {
+            let n = *s.get_ref();
+            if n < 1 || n as usize != c {
+                cx.err(
+                    s.span(),
+                    format!("`select = {n}` but the key has {c} correct option(s)"),
+                );
+            }
+            usize::try_from(n).ok()
+        }
+        None => None,
+    };
+    let floor = match &q.floor {
+        Some(f) => {
+            let v = cx.points(f, "`floor`")?;
+            if v > Points::ZERO || v < Points::int(-1) {
+                cx.err(
+                    f.span(),
+                    "`floor` is a fraction of the points between -1 and 0 (e.g. -0.5)",
+                );
+            }
+            v
+        }
+        None => Points::ZERO,
+    };
+    let mut weights = vec![Points::ZERO; options.len()];
+    match (&q.weights, scheme) {
+        (Some(w), Some(Scheme::Weights)) => {
+            let mut positive = Points::ZERO;
+            for (text, value) in w.get_ref() {
+                let value = Spanned::new(w.span(), value.clone());
+                let Some(i) = option_index(cx, &options, text, w.span(), "weight for option")
+                else {
+                    continue;
+                };
+                let Some(v) = cx.points(&value, "a weight") else {
+                    continue;
+                };
+                if v < Points::int(-1) || v > Points::ONE {
+                    cx.err(w.span(), format!("the weight of `{text}` is outside -1..1"));
+                }
+                weights[i] = v;
+                if v > Points::ZERO {
+                    positive = positive.checked_add(v).unwrap_or(positive);
+                }
+            }
+            // Moodle: "The positive grades you have chosen do not add up to 100%".
+            if positive != Points::ONE {
+                cx.err(
+                    w.span(),
+                    format!(
+                        "the positive weights add up to {} but must add up to 1",
+                        positive.exact()
+                    ),
+                );
+            }
+        }
+        (None, Some(Scheme::Weights)) => cx.err(
+            q.kind.span(),
+            format!("question `{id}` uses scheme `weights` but has no `weights` table"),
+        ),
+        (Some(w), Some(_)) => cx.err(w.span(), "`weights` only apply to scheme `weights`"),
+        _ => {}
+    }
+    Some(Checkbox {
+        options,
+        correct,
+        scheme: scheme?,
+        select,
+        floor,
+        weights,
+    })
+}
+
+fn choice(cx: &mut Ctx, q: &RawQuestion, id: &str) -> Option<Choice> {
+    reject_fields(cx, q, "choice", &["options", "wrong"]);
+    let options = options(cx, q, id)?;
+    let key = match &q.key {
+        Some(k) => match k.get_ref().as_str() {
+            Some(text) => option_index(cx, &options, text, k.span(), "key"),
+            None => {
+                cx.err(
+                    k.span(),
+                    "a choice `key` is the text of the one right option",
+                );
+                None
+            }
+        },
+        None => {
+            cx.err(
+                q.kind.span(),
+                format!("question `{id}` has no `key`: the text of the right option"),
+            );
+            None
+        }
+    };
+    let wrong = match &q.wrong {
+        Some(w) => {
+            let v = cx.points(w, "`wrong`")?;
+            if v > Points::ZERO || v < Points::int(-1) {
+                cx.err(
+                    w.span(),
+                    "`wrong` is the fraction a wrong answer scores, between -1 and 0",
+                );
+            }
+            v
+        }
+        None => Points::ZERO,
+    };
+    Some(Choice {
+        options,
+        key: key?,
+        wrong,
+    })
+}
+
+fn number(cx: &mut Ctx, q: &RawQuestion, id: &str) -> Option<NumberKey> {
+    reject_fields(cx, q, "number", &["tolerance"]);
+    let key = match &q.key {
+        Some(k) => cx.points(k, "a number `key`")?,
+        None => {
+            cx.err(
+                q.kind.span(),
+                format!("question `{id}` has no `key`: the right value"),
+            );
+            return None;
+        }
+    };
+    let tolerance = match &q.tolerance {
+        None => Tolerance::Absolute(Points::ZERO),
+        Some(t) => match t.get_ref() {
+            toml::Value::String(s) if s.trim().ends_with('%') => {
+                let v = Points::parse(s.trim().trim_end_matches('%'))
+                    .and_then(|v| v.checked_div(Points::int(100)));
+                match v {
+                    Some(v) if !v.is_negative() => Tolerance::Relative(v),
+                    _ => {
+                        cx.err(
+                            t.span(),
+                            "`tolerance` must be a number or a percentage like \"1%\"",
+                        );
+                        return None;
+                    }
+                }
+            }
+            _ => {
+                let v = cx.points(t, "`tolerance`")?;
+                if v.is_negative() {
+                    cx.err(t.span(), "`tolerance` cannot be negative");
+                }
+                Tolerance::Absolute(v)
+            }
+        },
+    };
+    Some(NumberKey { key, tolerance })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "[exam]\ntitle = \"T\"\n\n";
+
+    fn errors(body: &str) -> Vec<String> {
+        match parse("r.toml", &format!("{HEAD}{body}")) {
+            Ok(_) => vec![],
+            Err(e) => {
+                e.0.into_iter()
+                    .map(|e| format!("{}:{}: {}", e.line, e.column, e.message))
+                    .collect()
+            }
+        }
+    }
+
+    #[test]
+    fn a_valid_checkbox_question_loads() {
+        let r = parse(
+            "r.toml",
+            &format!(
+                "{HEAD}[[questions]]\nid = \"q1\"\ncolumn = \"Pick\"\npoints = 3\nkind = \"checkbox\"\n\
+                 scheme = \"net-correct\"\nselect = 2\noptions = [\"A\", \"B\", \"C\"]\nkey = [\"A\", \"C\"]\n"
+            ),
+        )
+        .unwrap();
+        let Kind::Checkbox(c) = &r.questions[0].kind else {
+            panic!()
+        };
+        assert_eq!(c.correct, vec![true, false, true]);
+        assert_eq!(r.questions[0].position.line, 4);
+    }
+
+    #[test]
+    fn select_must_match_the_key() {
+        let e = errors(
+            "[[questions]]\nid = \"q1\"\ncolumn = \"Pick\"\npoints = 3\nkind = \"checkbox\"\n\
+             scheme = \"net-correct\"\nselect = 3\noptions = [\"A\", \"B\", \"C\"]\nkey = [\"A\", \"C\"]\n",
+        );
+        assert_eq!(
+            e,
+            vec!["10:10: `select = 3` but the key has 2 correct option(s)"]
+        );
+    }
+
+    #[test]
+    fn misspelt_scheme_and_unknown_key_option_suggest_the_right_name() {
+        let e = errors(
+            "[[questions]]\nid = \"q1\"\ncolumn = \"Pick\"\npoints = 3\nkind = \"checkbox\"\n\
+             scheme = \"net-corect\"\noptions = [\"Apple\", \"Banana\"]\nkey = [\"Aple\"]\n",
+        );
+        assert_eq!(
+            e,
+            vec![
+                "9:10: unknown scheme `net-corect` (did you mean `net-correct`?)",
+                "11:7: key `Aple` is not one of the question's options (did you mean `Apple`?)",
+            ]
+        );
+    }
+
+    #[test]
+    fn text_questions_need_ungraded_until_they_can_be_graded() {
+        let body =
+            "[[questions]]\nid = \"q1-rnn\"\ncolumn = \"RNN?\"\npoints = 3\nkind = \"text\"\n";
+        let e = errors(body);
+        assert_eq!(e.len(), 1);
+        assert!(
+            e[0].starts_with("8:8: question `q1-rnn`: `text` questions cannot be graded"),
+            "{e:?}"
+        );
+        assert!(errors(&format!("{body}ungraded = true\n")).is_empty());
+    }
+
+    #[test]
+    fn toml_syntax_errors_and_unknown_fields_are_located() {
+        let e = errors("[[questions]]\nid = \"q1\"\ncolum = \"x\"\n");
+        assert_eq!(e.len(), 1);
+        assert!(e[0].starts_with("6:1: unknown field `colum`"), "{e:?}");
+        let e = errors("[[questions]\n");
+        assert!(e[0].starts_with("4:"), "{e:?}");
+    }
+
+    #[test]
+    fn weights_must_have_positive_parts_adding_to_one() {
+        let e = errors(
+            "[[questions]]\nid = \"q1\"\ncolumn = \"Pick\"\npoints = 1\nkind = \"checkbox\"\n\
+             scheme = \"weights\"\noptions = [\"A\", \"B\", \"C\"]\nkey = [\"A\"]\n\
+             weights = { A = 0.5, B = \"1/3\", C = -1 }\n",
+        );
+        assert_eq!(
+            e,
+            vec!["12:11: the positive weights add up to 5/6 but must add up to 1"]
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_and_columns_are_errors() {
+        let q = "[[questions]]\nid = \"q1\"\ncolumn = \"Pick\"\npoints = 1\nkind = \"number\"\nkey = 2\n";
+        let e = errors(&format!("{q}{q}"));
+        assert_eq!(
+            e,
+            vec![
+                "11:6: question id `q1` is used twice (first on line 5)",
+                "12:10: question `q1` names the same column as question `q1`",
+            ]
+        );
+    }
+}

@@ -1,0 +1,227 @@
+//! Score: pure functions from (question, answer cell) to a [`Score`] — the points, the maximum,
+//! every finding that explains them, and what a human should look at.
+
+pub mod checkbox;
+mod choice;
+mod number;
+pub mod run;
+
+use crate::answers::Match;
+use crate::answers::checkbox::Separator;
+use crate::points::Points;
+use crate::rubric::{Kind, Question, Scheme};
+use serde::Serialize;
+
+/// Whether and how a question was graded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Graded,
+    /// Empty answer: 0 points, never negative, never reviewed.
+    NotAnswered,
+    /// The rubric keeps this question without grading it yet.
+    Ungraded,
+}
+
+/// One fact that explains the points.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Finding {
+    /// A ticked option and whether it is in the key.
+    Ticked {
+        option: String,
+        correct: bool,
+        matched: Match,
+    },
+    /// A correct option that was not ticked.
+    Missed {
+        option: String,
+    },
+    /// A ticked text that is no option (not counted; reviewed).
+    UnknownSelection {
+        text: String,
+    },
+    /// "N and only N are correct" and the respondent ticked another number.
+    SelectCount {
+        expected: usize,
+        ticked: usize,
+    },
+    /// The scheme's arithmetic, with the numbers filled in.
+    Scheme {
+        scheme: Scheme,
+        formula: String,
+        fraction: String,
+    },
+    /// The option chosen in a single-choice question.
+    Chose {
+        option: String,
+        correct: bool,
+        matched: Match,
+    },
+    /// Several options in a single-choice cell.
+    ChoseSeveral {
+        options: Vec<String>,
+    },
+    /// A numeric answer against the key.
+    Number {
+        value: String,
+        key: String,
+        tolerance: String,
+        within: bool,
+    },
+    /// The cell could not be read as the question's kind of answer.
+    Unparsed {
+        text: String,
+        expected: String,
+    },
+    NotAnswered,
+    /// Not graded: the rubric declares a kind this version cannot grade.
+    Ungraded {
+        declared: String,
+    },
+}
+
+impl Finding {
+    /// One line a TA or student can read.
+    pub fn message(&self) -> String {
+        match self {
+            Finding::Ticked {
+                option,
+                correct,
+                matched,
+            } => format!(
+                "ticked `{option}`: {}{}",
+                if *correct { "correct" } else { "wrong" },
+                match matched {
+                    Match::Exact => String::new(),
+                    Match::Fuzzy { text, .. } => format!(" (matched from `{text}`)"),
+                }
+            ),
+            Finding::Missed { option } => format!("missed `{option}`"),
+            Finding::UnknownSelection { text } => {
+                format!("ticked `{text}`, which is no option of the rubric: not counted")
+            }
+            Finding::SelectCount { expected, ticked } => {
+                format!("ticked {ticked} option(s); exactly {expected} are correct")
+            }
+            Finding::Scheme {
+                scheme, formula, ..
+            } => format!("{}: {formula}", scheme.name()),
+            Finding::Chose {
+                option, correct, ..
+            } => format!(
+                "chose `{option}`: {}",
+                if *correct { "correct" } else { "wrong" }
+            ),
+            Finding::ChoseSeveral { options } => {
+                format!(
+                    "chose several options in a single-choice question: {}",
+                    options.join("; ")
+                )
+            }
+            Finding::Number {
+                value,
+                key,
+                tolerance,
+                within,
+            } => format!(
+                "answered {value}; key {key} ± {tolerance}: {}",
+                if *within {
+                    "within tolerance"
+                } else {
+                    "outside tolerance"
+                }
+            ),
+            Finding::Unparsed { text, expected } => {
+                format!("could not read `{text}` as {expected}")
+            }
+            Finding::NotAnswered => "not answered".into(),
+            Finding::Ungraded { declared } => {
+                format!("`{declared}` question: not graded by this version")
+            }
+        }
+    }
+}
+
+/// Why a human should look at an answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    /// An option matched only approximately.
+    FuzzyMatch,
+    /// A selection that is no option.
+    UnknownSelection,
+    /// Several options in a single-choice cell.
+    SeveralChoices,
+    /// The answer could not be read.
+    Unparsed,
+    /// A number that reads two ways.
+    AmbiguousNumber,
+    /// The row itself had a problem (see the respondent's problems).
+    RowProblem,
+}
+
+impl Reason {
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::FuzzyMatch => "fuzzy-match",
+            Reason::UnknownSelection => "unknown-selection",
+            Reason::SeveralChoices => "several-choices",
+            Reason::Unparsed => "unparsed",
+            Reason::AmbiguousNumber => "ambiguous-number",
+            Reason::RowProblem => "row-problem",
+        }
+    }
+}
+
+/// One item for the review queue.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Review {
+    pub reason: Reason,
+    pub detail: String,
+}
+
+/// The result of grading one answer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Score {
+    pub points: Points,
+    pub max: Points,
+    pub status: Status,
+    pub findings: Vec<Finding>,
+    pub review: Vec<Review>,
+}
+
+impl Score {
+    fn not_answered(max: Points) -> Score {
+        Score {
+            points: Points::ZERO,
+            max,
+            status: Status::NotAnswered,
+            findings: vec![Finding::NotAnswered],
+            review: Vec::new(),
+        }
+    }
+}
+
+/// Grade one answer cell. `sep` is how the export joins checkbox selections.
+pub fn score(question: &Question, cell: &str, sep: Separator) -> Score {
+    match &question.kind {
+        Kind::Checkbox(c) => checkbox::score(c, question.points, cell, sep),
+        Kind::Choice(c) => choice::score(c, question.points, cell),
+        Kind::Number(n) => number::score(n, question.points, cell),
+        Kind::Ungraded(u) => Score {
+            points: Points::ZERO,
+            max: question.points,
+            status: Status::Ungraded,
+            findings: vec![Finding::Ungraded {
+                declared: u.declared.to_string(),
+            }],
+            review: Vec::new(),
+        },
+    }
+}
+
+/// `fraction × points`, exact; falls back to 0 only on an overflow no real rubric reaches.
+fn times(fraction: Points, points: Points) -> Points {
+    fraction.checked_mul(points).unwrap_or(Points::ZERO)
+}

@@ -1,0 +1,358 @@
+//! Grading a whole class: every rubric question found in every export, the duplicate policy
+//! applied, and each graded submission scored in parallel. The order of the results is the
+//! export order, whatever the thread count.
+
+use super::{Reason, Review, Score, Status, score};
+use crate::answers::checkbox::Separator;
+use crate::ingest::{self, ColumnMatchError, Export, Flavor, Submission};
+use crate::points::Points;
+use crate::rubric::Rubric;
+use rayon::prelude::*;
+use serde::Serialize;
+use thiserror::Error;
+
+/// A rubric question that cannot be found in an export.
+#[derive(Debug, Error)]
+pub enum MappingError {
+    #[error(
+        "{file}: question `{id}` ({rubric}:{line}) names column `{column}`, which is not in the \
+         export; closest headers: {}",
+        list(closest)
+    )]
+    NotFound {
+        file: String,
+        rubric: String,
+        line: usize,
+        id: String,
+        column: String,
+        closest: Vec<String>,
+    },
+    #[error(
+        "{file}: question `{id}` ({rubric}:{line}) names column `{column}`, which matches several \
+         headers: {}; give more of the title",
+        list(candidates)
+    )]
+    Ambiguous {
+        file: String,
+        rubric: String,
+        line: usize,
+        id: String,
+        column: String,
+        candidates: Vec<String>,
+    },
+    #[error(
+        "{file}: questions `{first}` and `{second}` both match the column `{header}`; give more of \
+         each title"
+    )]
+    Shared {
+        file: String,
+        first: String,
+        second: String,
+        header: String,
+    },
+}
+
+fn list(headers: &[String]) -> String {
+    if headers.is_empty() {
+        return "(the export has no question columns)".into();
+    }
+    headers
+        .iter()
+        .map(|h| format!("`{}`", crate::text::excerpt(h, 90)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Who answered.
+#[derive(Clone, Debug, Serialize)]
+pub struct Respondent {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+}
+
+/// One question's result for one respondent.
+#[derive(Clone, Debug, Serialize)]
+pub struct QuestionResult {
+    pub id: String,
+    #[serde(flatten)]
+    pub score: Score,
+    /// The exact points when the 2-decimal `points` is rounded (`"1/3"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub points_exact: Option<String>,
+}
+
+/// Everything graded for one respondent.
+#[derive(Clone, Debug, Serialize)]
+pub struct RespondentResult {
+    pub respondent: Respondent,
+    /// Export file and line the graded submission comes from.
+    pub file: String,
+    pub line: usize,
+    pub questions: Vec<QuestionResult>,
+    /// Sum over graded questions.
+    pub total: Points,
+    /// Sum of the graded questions' maxima.
+    pub max: Points,
+    /// Problems of the row itself.
+    pub problems: Vec<String>,
+}
+
+impl RespondentResult {
+    /// Review items: per question, then the row's own problems.
+    pub fn review_count(&self) -> usize {
+        self.questions
+            .iter()
+            .map(|q| q.score.review.len())
+            .sum::<usize>()
+            + self.problems.len()
+    }
+}
+
+/// A submission not graded because of the duplicate policy.
+#[derive(Clone, Debug, Serialize)]
+pub struct SupersededRow {
+    pub respondent: Respondent,
+    pub file: String,
+    pub line: usize,
+    pub completed: String,
+    pub reason: String,
+}
+
+/// A row-level problem, for the summary.
+#[derive(Clone, Debug, Serialize)]
+pub struct Problem {
+    pub file: String,
+    pub line: usize,
+    pub id: String,
+    pub problem: String,
+}
+
+/// How one export file was read.
+#[derive(Clone, Debug, Serialize)]
+pub struct Source {
+    pub file: String,
+    pub format: String,
+    pub rows: usize,
+    pub notes: Vec<String>,
+}
+
+/// A rubric question as graded in this run.
+#[derive(Clone, Debug, Serialize)]
+pub struct QuestionInfo {
+    pub id: String,
+    pub kind: String,
+    pub max: Points,
+    pub graded: bool,
+}
+
+/// The whole result of `grade`.
+#[derive(Clone, Debug, Serialize)]
+pub struct GradeRun {
+    pub exam: String,
+    pub rubric: String,
+    pub duplicates: crate::ingest::DuplicatePolicy,
+    pub sources: Vec<Source>,
+    pub questions: Vec<QuestionInfo>,
+    /// Sum of the graded questions' points.
+    pub max: Points,
+    pub respondents: Vec<RespondentResult>,
+    pub superseded: Vec<SupersededRow>,
+    pub problems: Vec<Problem>,
+}
+
+fn respondent(s: &Submission) -> Respondent {
+    Respondent {
+        id: s.id.clone(),
+        email: s.email.clone(),
+        name: s.name.clone(),
+    }
+}
+
+/// Which column of `export` each rubric question reads.
+pub fn map_columns(rubric: &Rubric, export: &Export) -> Result<Vec<usize>, Box<MappingError>> {
+    let mut found: Vec<usize> = Vec::with_capacity(rubric.questions.len());
+    for q in &rubric.questions {
+        let index = ingest::find_question(&export.columns, &q.column).map_err(|e| {
+            Box::new(match e {
+                ColumnMatchError::NotFound { closest } => MappingError::NotFound {
+                    file: export.file.clone(),
+                    rubric: rubric.file.clone(),
+                    line: q.position.line,
+                    id: q.id.clone(),
+                    column: crate::text::excerpt(&q.column, 90),
+                    closest,
+                },
+                ColumnMatchError::Ambiguous { candidates } => MappingError::Ambiguous {
+                    file: export.file.clone(),
+                    rubric: rubric.file.clone(),
+                    line: q.position.line,
+                    id: q.id.clone(),
+                    column: crate::text::excerpt(&q.column, 90),
+                    candidates,
+                },
+            })
+        })?;
+        if let Some(other) = found.iter().position(|&i| i == index) {
+            return Err(Box::new(MappingError::Shared {
+                file: export.file.clone(),
+                first: rubric.questions[other].id.clone(),
+                second: q.id.clone(),
+                header: crate::text::excerpt(&export.columns[index].header, 90),
+            }));
+        }
+        found.push(index);
+    }
+    Ok(found)
+}
+
+/// Grade every export against the rubric on `jobs` threads. `tick` is called once per graded
+/// submission (for a progress bar).
+pub fn grade(
+    rubric: &Rubric,
+    exports: &[Export],
+    jobs: usize,
+    tick: &(dyn Fn() + Sync),
+) -> Result<GradeRun, Box<MappingError>> {
+    let maps: Vec<Vec<usize>> = exports
+        .iter()
+        .map(|e| map_columns(rubric, e))
+        .collect::<Result<_, _>>()?;
+    let submissions: Vec<Submission> = exports
+        .iter()
+        .enumerate()
+        .flat_map(|(i, e)| {
+            e.submissions.iter().cloned().map(move |mut s| {
+                s.source = i;
+                s
+            })
+        })
+        .collect();
+    let resolution = ingest::resolve(&submissions, rubric.exam.duplicates);
+    let max = rubric
+        .questions
+        .iter()
+        .filter(|q| q.is_graded())
+        .fold(Points::ZERO, |acc, q| {
+            acc.checked_add(q.points).unwrap_or(acc)
+        });
+
+    let grade_one = |&index: &usize| -> RespondentResult {
+        let s = &submissions[index];
+        let export = &exports[s.source];
+        let sep = match export.flavor {
+            Flavor::MicrosoftForms => Separator::Semicolon,
+            Flavor::GoogleForms => Separator::CommaSpace,
+        };
+        let questions: Vec<QuestionResult> = rubric
+            .questions
+            .iter()
+            .zip(&maps[s.source])
+            .map(|(q, &col)| {
+                let score = score(q, s.cell(col), sep);
+                QuestionResult {
+                    id: q.id.clone(),
+                    points_exact: (!score.points.displays_exactly()).then(|| score.points.exact()),
+                    score,
+                }
+            })
+            .collect();
+        let total = questions
+            .iter()
+            .filter(|q| q.score.status != Status::Ungraded)
+            .fold(Points::ZERO, |acc, q| {
+                acc.checked_add(q.score.points).unwrap_or(acc)
+            });
+        tick();
+        RespondentResult {
+            respondent: respondent(s),
+            file: export.file.clone(),
+            line: s.line,
+            questions,
+            total,
+            max,
+            problems: s.problems.clone(),
+        }
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()
+        .ok();
+    let respondents: Vec<RespondentResult> = match pool {
+        Some(pool) => pool.install(|| resolution.graded.par_iter().map(grade_one).collect()),
+        None => resolution.graded.iter().map(grade_one).collect(),
+    };
+
+    let superseded = resolution
+        .superseded
+        .iter()
+        .map(|sup| {
+            let s = &submissions[sup.index];
+            SupersededRow {
+                respondent: respondent(s),
+                file: exports[s.source].file.clone(),
+                line: s.line,
+                completed: s.completed_text.clone(),
+                reason: sup.reason.clone(),
+            }
+        })
+        .collect();
+    let problems = submissions
+        .iter()
+        .flat_map(|s| {
+            s.problems.iter().map(move |p| Problem {
+                file: exports[s.source].file.clone(),
+                line: s.line,
+                id: s.id.clone(),
+                problem: p.clone(),
+            })
+        })
+        .collect();
+    Ok(GradeRun {
+        exam: rubric.exam.title.clone(),
+        rubric: rubric.file.clone(),
+        duplicates: rubric.exam.duplicates,
+        sources: exports
+            .iter()
+            .map(|e| Source {
+                file: e.file.clone(),
+                format: e.format.to_string(),
+                rows: e.submissions.len(),
+                notes: e.notes.clone(),
+            })
+            .collect(),
+        questions: rubric
+            .questions
+            .iter()
+            .map(|q| QuestionInfo {
+                id: q.id.clone(),
+                kind: q.kind_name().to_string(),
+                max: q.points,
+                graded: q.is_graded(),
+            })
+            .collect(),
+        max,
+        respondents,
+        superseded,
+        problems,
+    })
+}
+
+/// Review items of a respondent as (question id or "" for the row, item).
+pub fn review_items(r: &RespondentResult) -> Vec<(String, Review)> {
+    let mut items: Vec<(String, Review)> = r
+        .questions
+        .iter()
+        .flat_map(|q| q.score.review.iter().map(|i| (q.id.clone(), i.clone())))
+        .collect();
+    items.extend(r.problems.iter().map(|p| {
+        (
+            String::new(),
+            Review {
+                reason: Reason::RowProblem,
+                detail: p.clone(),
+            },
+        )
+    }));
+    items
+}

@@ -1,0 +1,96 @@
+//! Text normalisation shared by every stage that compares what a person typed: Forms headers,
+//! option texts, choice answers.
+//!
+//! Forms keeps question titles as typed — NBSP (U+00A0), zero-width spaces (U+200B), trailing
+//! line breaks — and Excel re-saves may change curly quotes; none of that should decide whether
+//! two texts are "the same" (shared/formats/msforms/FORMAT.md §1.5, §2).
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Characters that take no space and carry no meaning in a title or option text.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+    )
+}
+
+/// NFKC, invisible characters removed, curly quotes made straight, every run of whitespace
+/// (NBSP and line breaks included) one space, trimmed, lower-case.
+pub fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.nfkc() {
+        if is_invisible(c) {
+            continue;
+        }
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        let c = match c {
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{2032}' => '\'',
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2033}' => '"',
+            c => c,
+        };
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// [`normalize`] without any whitespace at all: `K)OptionsAtoH` and `K) Options A to H` are
+/// the same option edited (FORMAT.md §2).
+pub fn squeeze(text: &str) -> String {
+    normalize(text).chars().filter(|c| *c != ' ').collect()
+}
+
+/// How alike two normalised texts are, 0.0–1.0 (strsim's normalised Levenshtein).
+pub fn similarity(a: &str, b: &str) -> f64 {
+    strsim::normalized_levenshtein(a, b)
+}
+
+/// Make a one-line, bounded excerpt of a cell for a message.
+pub fn excerpt(text: &str, max_chars: usize) -> String {
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let trimmed = one_line.trim();
+    if trimmed.chars().count() <= max_chars {
+        trimmed.to_string()
+    } else {
+        let cut: String = trimmed.chars().take(max_chars).collect();
+        format!("{cut}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_removes_nbsp_zero_width_and_trailing_line_breaks() {
+        assert_eq!(
+            normalize("How far\u{00A0}is it\u{200B} in meters?\n\n\n"),
+            "how far is it in meters?"
+        );
+        assert_eq!(normalize("  A  \t B\r\nC "), "a b c");
+        assert_eq!(normalize("It’s “fine”"), "it's \"fine\"");
+        assert_eq!(normalize("ＡＢＣ"), "abc");
+    }
+
+    #[test]
+    fn squeeze_ignores_all_spaces() {
+        assert_eq!(squeeze("K) Options A to H "), squeeze("K)OptionsAtoH"));
+    }
+
+    #[test]
+    fn excerpt_is_one_line_and_bounded() {
+        assert_eq!(excerpt("a\nb", 10), "a b");
+        assert_eq!(excerpt("abcdef", 3), "abc…");
+    }
+}
