@@ -183,7 +183,11 @@ impl fmt::Display for Points {
 /// where it matters (see `report::json`).
 impl Serialize for Points {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_f64(self.rounded_f64())
+        let hundredths = self.rounded_hundredths();
+        match i64::try_from(hundredths / 100) {
+            Ok(whole) if hundredths % 100 == 0 => s.serialize_i64(whole),
+            _ => s.serialize_f64(self.rounded_f64()),
+        }
     }
 }
 

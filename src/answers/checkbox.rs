@@ -44,7 +44,11 @@ pub fn parse(cell: &str, options: &Options, sep: Separator) -> Vec<Selection> {
             .iter()
             .map(|item| match_piece(&normalize(item), item, options))
             .collect(),
-        None => split(&normalize(cell), options, sep),
+        None => {
+            let mut pieces = split(&normalize(cell), options, sep);
+            restore_original_text(&mut pieces, cell, sep);
+            pieces
+        }
     };
     let mut out: Vec<Selection> = Vec::new();
     for p in pieces {
@@ -61,6 +65,30 @@ fn same(a: &Selection, b: &Selection) -> bool {
         (Selection::Option { index: i, .. }, Selection::Option { index: j, .. }) => i == j,
         (Selection::Unknown { text: x }, Selection::Unknown { text: y }) => x == y,
         _ => false,
+    }
+}
+
+/// Pieces are matched on normalised text; a TA should see what the respondent wrote, so
+/// unknown and fuzzy pieces get their original spelling back where the raw cell shows it.
+fn restore_original_text(pieces: &mut [Selection], cell: &str, sep: Separator) {
+    let raw: Vec<&str> = cell.split(sep.as_str()).map(str::trim).collect();
+    let original = |normalised: &str| {
+        raw.iter()
+            .find(|r| normalize(r) == normalised)
+            .map(|r| r.to_string())
+    };
+    for piece in pieces {
+        let text = match piece {
+            Selection::Unknown { text } => text,
+            Selection::Option {
+                matched: Match::Fuzzy { text, .. },
+                ..
+            } => text,
+            _ => continue,
+        };
+        if let Some(o) = original(text) {
+            *text = o;
+        }
     }
 }
 

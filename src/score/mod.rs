@@ -182,13 +182,32 @@ pub struct Review {
 }
 
 /// The result of grading one answer.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Score {
     pub points: Points,
     pub max: Points,
     pub status: Status,
     pub findings: Vec<Finding>,
     pub review: Vec<Review>,
+}
+
+/// JSON: `{points, max, status, findings, review}`; `points` is `null` for an ungraded
+/// question — no points were decided, which is not zero.
+impl Serialize for Score {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Score", 5)?;
+        if self.status == Status::Ungraded {
+            st.serialize_field("points", &None::<Points>)?;
+        } else {
+            st.serialize_field("points", &self.points)?;
+        }
+        st.serialize_field("max", &self.max)?;
+        st.serialize_field("status", &self.status)?;
+        st.serialize_field("findings", &self.findings)?;
+        st.serialize_field("review", &self.review)?;
+        st.end()
+    }
 }
 
 impl Score {
