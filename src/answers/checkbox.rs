@@ -249,7 +249,7 @@ mod tests {
         assert_eq!(
             s[2],
             Selection::Unknown {
-                text: "something else".into()
+                text: "Something else".into()
             }
         );
     }
