@@ -632,8 +632,14 @@ fn cells(row: &Row) -> Vec<Cell> {
     for (i, answer) in answers.iter().enumerate() {
         out.push(text(answer));
         let p = points[i].map(Cell::Number).unwrap_or(Cell::Empty);
-        out.push(p);
-        out.push(Cell::Empty);
+        // Same column order as `header()`: question 4's Feedback comes before its Points.
+        if i == 3 {
+            out.push(Cell::Empty);
+            out.push(p);
+        } else {
+            out.push(p);
+            out.push(Cell::Empty);
+        }
     }
     out
 }

@@ -1,0 +1,220 @@
+//! `examgrade grade` on the seed exam.
+
+use super::*;
+
+fn row<'a>(rows: &'a [Vec<String>], id: &str) -> &'a Vec<String> {
+    rows.iter()
+        .find(|r| r[0] == id)
+        .unwrap_or_else(|| panic!("no row with id {id}"))
+}
+
+#[test]
+fn seed_exam_grades_every_choice_question_with_its_scheme() {
+    let (_dir, out) = grade(SEED_RUBRIC, &[SEED_XLSX], &["--quiet"]);
+    let rows = csv_rows(&out.join("grades.csv"));
+    assert_eq!(
+        rows[0],
+        [
+            "id",
+            "email",
+            "name",
+            "q1-gradients",
+            "q1-rnn (ungraded)",
+            "q2-summary (ungraded)",
+            "q2-receptive-field",
+            "q2-tasks",
+            "q2-inception",
+            "q2-gans (ungraded)",
+            "q3-ntm (ungraded)",
+            "q3-transformer (ungraded)",
+            "total",
+            "max",
+            "review"
+        ]
+    );
+    // 46 rows: 3 resubmissions superseded, 43 respondents graded.
+    assert_eq!(rows.len(), 1 + 43);
+    let cells = |id: &str| -> Vec<&str> {
+        let r = row(&rows, id);
+        vec![&r[3], &r[6], &r[7], &r[8], &r[12], &r[13], &r[14]]
+            .into_iter()
+            .map(String::as_str)
+            .collect()
+    };
+    // perfect
+    assert_eq!(cells("1"), ["3", "1", "1", "1", "6", "6", "0"]);
+    // blank: 0 everywhere, never negative
+    assert_eq!(cells("2"), ["0", "0", "0", "0", "0", "6", "0"]);
+    // everything ticked: net-correct (t − f)/C ≤ 0 on every checkbox
+    assert_eq!(cells("3"), ["0", "1", "0", "0", "1", "6", "0"]);
+    // one extra: 3·5/6 = 2.5; 1·1/2; 1·1/2
+    assert_eq!(cells("4"), ["2.5", "1", "0.5", "0.5", "4.5", "6", "0"]);
+    // one missing (and a wrong receptive field)
+    assert_eq!(cells("5"), ["2.5", "0", "0.5", "0.5", "3.5", "6", "0"]);
+    // click order shuffled: still perfect
+    assert_eq!(cells("6"), ["3", "1", "1", "1", "6", "6", "0"]);
+    // ungraded columns are blank, never 0
+    assert_eq!(row(&rows, "1")[4], "");
+    // the edited option text counts, and goes to review
+    assert_eq!(row(&rows, "15")[3], "0.5");
+    assert_eq!(row(&rows, "15")[14], "1");
+}
+
+#[test]
+fn latest_submission_wins_and_superseded_rows_are_listed() {
+    let (_dir, out) = grade(SEED_RUBRIC, &[SEED_XLSX], &["--quiet"]);
+    let rows = csv_rows(&out.join("grades.csv"));
+    // Respondent 7 resubmitted as ID 44 (e-mail in upper case): ID 44 is graded, in its place.
+    assert!(
+        rows.iter()
+            .all(|r| r[0] != "7" && r[0] != "46" && r[0] != "45")
+    );
+    assert_eq!(row(&rows, "44")[12], "6");
+    // Respondent 8's other submission was completed earlier, though exported later.
+    assert_eq!(row(&rows, "8")[1], "matteo.bianchi08@studenti.example.edu");
+    let superseded = csv_rows(&out.join("superseded.csv"));
+    let ids: Vec<&str> = superseded[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(ids, ["7", "45", "46"]);
+    assert_eq!(
+        superseded[2][6],
+        "latest submission counts: superseded by ID 8 (line 9, completed 2/9/22 10:24:44)"
+    );
+    // Anonymous rows are each their own respondent.
+    assert_eq!(rows.iter().filter(|r| r[1] == "anonymous").count(), 3);
+}
+
+#[test]
+fn duplicate_policy_first_and_all() {
+    let dir = tempfile::tempdir().unwrap();
+    for (policy, graded, superseded) in [("first", 43, ["44", "7", "8"]), ("all", 46, ["", "", ""])]
+    {
+        let rubric = dir.path().join(format!("{policy}.toml"));
+        let text = read(&root().join(SEED_RUBRIC)).replace(
+            "duplicates = \"latest\"",
+            &format!("duplicates = \"{policy}\""),
+        );
+        std::fs::write(&rubric, text).unwrap();
+        let (_d, out) = grade(rubric.to_str().unwrap(), &[SEED_XLSX], &["-q"]);
+        assert_eq!(
+            csv_rows(&out.join("grades.csv")).len(),
+            1 + graded,
+            "{policy}"
+        );
+        let sup = csv_rows(&out.join("superseded.csv"));
+        let mut ids: Vec<&str> = sup[1..].iter().map(|r| r[0].as_str()).collect();
+        ids.sort();
+        let mut expected: Vec<&str> = superseded
+            .iter()
+            .copied()
+            .filter(|s| !s.is_empty())
+            .collect();
+        expected.sort();
+        assert_eq!(ids, expected, "{policy}");
+    }
+}
+
+#[test]
+fn grades_json_explains_every_point() {
+    let (_dir, out) = grade(SEED_RUBRIC, &[SEED_XLSX], &["--quiet"]);
+    let json: serde_json::Value = serde_json::from_str(&read(&out.join("grades.json"))).unwrap();
+    let r4 = &json["respondents"][3];
+    assert_eq!(r4["respondent"]["id"], "4");
+    assert_eq!(r4["total"], 4.5);
+    assert_eq!(r4["max"], 6);
+    let q1 = &r4["questions"][0];
+    assert_eq!(q1["id"], "q1-gradients");
+    assert_eq!(q1["points"], 2.5);
+    assert_eq!(q1["status"], "graded");
+    let findings = q1["findings"].as_array().unwrap();
+    assert_eq!(
+        findings.last().unwrap()["formula"],
+        "max(0, (t − f)/C) = max(0, (6 − 1)/6) = 5/6 × 3 points = 2.5"
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["kind"] == "select-count" && f["expected"] == 6 && f["ticked"] == 7)
+    );
+    // Ungraded questions: null points, status "ungraded".
+    assert_eq!(r4["questions"][1]["points"], serde_json::Value::Null);
+    assert_eq!(r4["questions"][1]["status"], "ungraded");
+    // Blank respondent: "not-answered".
+    assert_eq!(
+        json["respondents"][1]["questions"][0]["status"],
+        "not-answered"
+    );
+    assert_eq!(json["superseded"].as_array().unwrap().len(), 3);
+    assert_eq!(json["problems"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn review_queue_lists_the_fuzzy_option_match() {
+    let (_dir, out) = grade(SEED_RUBRIC, &[SEED_XLSX], &["--quiet"]);
+    let review = csv_rows(&out.join("review.csv"));
+    assert_eq!(review.len(), 2);
+    assert_eq!(review[1][0], "15");
+    assert_eq!(review[1][5], "q1-gradients");
+    assert_eq!(review[1][7], "fuzzy-match");
+    assert_eq!(
+        review[1][8],
+        "`The average gradient-norm during training` was taken as option \
+         `The average gradient norm during training` (similarity 0.98)"
+    );
+}
+
+#[test]
+fn output_is_byte_identical_for_one_and_eight_threads() {
+    let (_a, one) = grade(SEED_RUBRIC, &[SEED_XLSX], &["--jobs", "1", "-q"]);
+    let (_b, eight) = grade(SEED_RUBRIC, &[SEED_XLSX], &["--jobs", "8", "-q"]);
+    for file in ["grades.csv", "grades.json", "review.csv", "superseded.csv"] {
+        assert_eq!(
+            std::fs::read(one.join(file)).unwrap(),
+            std::fs::read(eight.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn summary_and_ungraded_warning_go_to_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let assert = examgrade()
+        .args(["grade", "--rubric", SEED_RUBRIC, SEED_XLSX, "--out"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout("");
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(stderr.starts_with(
+        "warning: 5 question(s) NOT GRADED, left blank and out of the totals: q1-rnn (text, 3 pts), \
+         q2-summary (summary, 5 pts), q2-gans (text, 2 pts), q3-ntm (text, 2 pts), \
+         q3-transformer (text, 2 pts)\n"
+    ), "{stderr}");
+    assert!(stderr.contains(
+        "graded 43 respondent(s), out of 6 points; 3 superseded submission(s) (policy: latest); \
+         0 row problem(s); 1 item(s) to review"
+    ), "{stderr}");
+}
+
+#[test]
+fn formula_like_cells_are_neutralised_in_every_csv() {
+    let (_dir, out) = grade(
+        "fixtures/injection/rubric.toml",
+        &["fixtures/injection/responses.csv"],
+        &["-q"],
+    );
+    let rows = csv_rows(&out.join("grades.csv"));
+    assert_eq!(rows[1][1], "'+39@example.org");
+    assert_eq!(rows[1][2], "'=HYPERLINK(\"http://evil.example\",\"click\")");
+    assert_eq!(rows[2][1], "'@admin");
+    assert_eq!(rows[2][2], "'-Minus Person");
+    let review = csv_rows(&out.join("review.csv"));
+    assert_eq!(
+        review[1][2],
+        "'=HYPERLINK(\"http://evil.example\",\"click\")"
+    );
+    assert_eq!(
+        review[1][8],
+        "ticked `=cmd|' /C calc'!A0`, which is no option of the rubric"
+    );
+}
