@@ -152,6 +152,14 @@ fn match_piece(key: &str, original: &str, options: &Options) -> Selection {
             matched: Match::Exact,
         };
     }
+    // A piece far longer than every option is no edited option, and comparing it character by
+    // character would cost O(piece × option) on hostile input: it is unknown.
+    let longest = options.keys.iter().map(|k| k.len()).max().unwrap_or(0);
+    if key.len() > 2 * longest + 16 {
+        return Selection::Unknown {
+            text: original.trim().to_string(),
+        };
+    }
     let squeezed = squeeze(key);
     let best = options
         .keys
@@ -269,6 +277,13 @@ mod tests {
             )),
             vec![Some(1), Some(0)]
         );
+    }
+
+    #[test]
+    fn a_huge_cell_is_unknown_without_fuzzy_matching() {
+        let o = opts(&["A", "B"]);
+        let cell = "x".repeat(1_000_000);
+        assert_eq!(indices(&parse(&cell, &o, Separator::Semicolon)), vec![None]);
     }
 
     #[test]
