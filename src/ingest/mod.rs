@@ -104,41 +104,68 @@ impl Export {
     }
 }
 
+/// Non-blank rows looked at for the header before deciding the file is no export.
+const MAX_LINES_BEFORE_HEADER: usize = 3;
+
 /// Read an export from its bytes. `file` names it in every message.
 pub fn read_export(file: &str, bytes: &[u8]) -> Result<Export, IngestError> {
     let table = table::read_table(file, bytes)?;
-    let mut rows = table.rows.into_iter();
+    let mut rows = table.rows.into_iter().peekable();
     let mut notes = Vec::new();
-    let header = loop {
-        match rows.next() {
-            Some(r) if r.cells.iter().all(|c| c.trim().is_empty()) => continue,
-            Some(r) => break r,
-            None => {
-                return Err(IngestError::NotAnExport {
-                    file: file.to_string(),
-                    why: "it has no header row (the file is empty)".into(),
-                });
-            }
+    // The header is the first non-blank row that names an export column; a title line or two
+    // above it (added by hand in Excel) is skipped and reported, never taken as a response.
+    let mut skipped: Vec<usize> = Vec::new();
+    let mut first_seen = None;
+    let (header, columns) = loop {
+        let Some(row) = rows.next() else {
+            return Err(IngestError::NotAnExport {
+                file: file.to_string(),
+                why: match first_seen {
+                    None => "it has no header row (the file is empty)".into(),
+                    Some(why) => why,
+                },
+            });
+        };
+        if row.cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
         }
-    };
-    let columns = header::classify(&header.cells);
-    let has = |f: Fixed| columns.iter().any(|c| c.role == Role::Fixed(f));
-    if !(has(Fixed::Id) || has(Fixed::Email) || has(Fixed::CompletionTime)) {
-        let shown: Vec<String> = header
-            .cells
-            .iter()
-            .take(5)
-            .map(|c| format!("`{}`", crate::text::excerpt(c, 30)))
-            .collect();
-        return Err(IngestError::NotAnExport {
-            file: file.to_string(),
-            why: format!(
+        let columns = header::classify(&row.cells);
+        let has = |f: Fixed| columns.iter().any(|c| c.role == Role::Fixed(f));
+        if has(Fixed::Id) || has(Fixed::Email) || has(Fixed::CompletionTime) {
+            break (row, columns);
+        }
+        if first_seen.is_none() {
+            let shown: Vec<String> = row
+                .cells
+                .iter()
+                .take(5)
+                .map(|c| format!("`{}`", crate::text::excerpt(c, 30)))
+                .collect();
+            first_seen = Some(format!(
                 "its header row (line {}) starts {} and has none of the columns an export \
                  starts with (ID, Start time, Completion time, Email, Name; Google Forms: Timestamp)",
-                header.line,
+                row.line,
                 shown.join(", ")
-            ),
-        });
+            ));
+        }
+        skipped.push(row.line);
+        if skipped.len() >= MAX_LINES_BEFORE_HEADER {
+            return Err(IngestError::NotAnExport {
+                file: file.to_string(),
+                why: first_seen.unwrap_or_default(),
+            });
+        }
+    };
+    if !skipped.is_empty() {
+        notes.push(format!(
+            "line(s) {} above the header row (line {}) are not responses and were skipped",
+            skipped
+                .iter()
+                .map(|l| l.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            header.line
+        ));
     }
     let flavor = if header::is_google(&columns) {
         Flavor::GoogleForms
@@ -276,6 +303,18 @@ mod tests {
             "list.csv: not a Microsoft Forms or Google Forms export: its header row (line 1) \
              starts `apples`, `pears` and has none of the columns an export starts with (ID, \
              Start time, Completion time, Email, Name; Google Forms: Timestamp)"
+        );
+    }
+
+    #[test]
+    fn a_title_line_above_the_header_is_skipped_and_reported() {
+        let csv = "Quiz results\n\nID,Email,Q\n1,a@b.c,x\n";
+        let e = read_export("t.csv", csv.as_bytes()).unwrap();
+        assert_eq!(e.header_line, 3);
+        assert_eq!(e.submissions.len(), 1);
+        assert_eq!(
+            e.notes,
+            vec!["line(s) 1 above the header row (line 3) are not responses and were skipped"]
         );
     }
 

@@ -15,7 +15,7 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum MappingError {
     #[error(
-        "{file}: question `{id}` ({rubric}:{line}) names column `{column}`, which is not in the \
+        "{file}: question `{id}` ({rubric}:{line}:{col}) names column `{column}`, which is not in the \
          export; closest headers: {}",
         list(closest)
     )]
@@ -23,12 +23,13 @@ pub enum MappingError {
         file: String,
         rubric: String,
         line: usize,
+        col: usize,
         id: String,
         column: String,
         closest: Vec<String>,
     },
     #[error(
-        "{file}: question `{id}` ({rubric}:{line}) names column `{column}`, which matches several \
+        "{file}: question `{id}` ({rubric}:{line}:{col}) names column `{column}`, which matches several \
          headers: {}; give more of the title",
         list(candidates)
     )]
@@ -36,6 +37,7 @@ pub enum MappingError {
         file: String,
         rubric: String,
         line: usize,
+        col: usize,
         id: String,
         column: String,
         candidates: Vec<String>,
@@ -179,6 +181,7 @@ pub fn map_columns(rubric: &Rubric, export: &Export) -> Result<Vec<usize>, Box<M
                     file: export.file.clone(),
                     rubric: rubric.file.clone(),
                     line: q.position.line,
+                    col: q.position.column,
                     id: q.id.clone(),
                     column: crate::text::excerpt(&q.column, 90),
                     closest,
@@ -187,6 +190,7 @@ pub fn map_columns(rubric: &Rubric, export: &Export) -> Result<Vec<usize>, Box<M
                     file: export.file.clone(),
                     rubric: rubric.file.clone(),
                     line: q.position.line,
+                    col: q.position.column,
                     id: q.id.clone(),
                     column: crate::text::excerpt(&q.column, 90),
                     candidates,

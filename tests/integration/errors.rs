@@ -106,7 +106,7 @@ fn a_column_not_in_the_export_lists_the_closest_headers() {
     assert_eq!(
         err,
         "error: fixtures/2022-02-09/responses.xlsx: question `q2-receptive` \
-         (fixtures/rubrics/invalid/wrong-column.toml:4) names column `What is the receptive field \
+         (fixtures/rubrics/invalid/wrong-column.toml:4:1) names column `What is the receptive field \
          of a neuron at the centre?`, which is not in the export; closest headers: `What is the \
          receptive field of a pixel at the center of the output of batchNorm layer?`, `What is the \
          Transformer? How does attention work in this model?`, `Consider the Inception Net module. \
