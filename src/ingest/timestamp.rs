@@ -83,6 +83,14 @@ impl Timestamp {
             .collect::<Option<_>>()?;
         let (year, month, day) = if parts[0].len() == 4 {
             (nums[0], nums[1], nums[2])
+        } else if date.contains('.') {
+            // `09.02.2022` is always day.month.year (German and Italian Excel).
+            let year = if parts[2].len() <= 2 {
+                2000 + nums[2]
+            } else {
+                nums[2]
+            };
+            (year, nums[1], nums[0])
         } else {
             // m/d/yy — Forms' format is locale-independent (FORMAT.md §1.4).
             let year = if parts[2].len() <= 2 {
@@ -202,6 +210,10 @@ mod tests {
         assert_eq!(
             Timestamp::parse("2022-02-09T10:09:38.500Z"),
             Some(ts(2022, 2, 9, 10, 9, 38))
+        );
+        assert_eq!(
+            Timestamp::parse("09.02.2022 10:09"),
+            Some(ts(2022, 2, 9, 10, 9, 0))
         );
         assert_eq!(Timestamp::parse("yesterday"), None);
         assert_eq!(Timestamp::parse("13/40/22 10:00"), None);

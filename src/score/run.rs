@@ -11,35 +11,45 @@ use rayon::prelude::*;
 use serde::Serialize;
 use thiserror::Error;
 
+/// Which rubric question looked for which column, in which export — said first in every
+/// mapping error.
+#[derive(Debug)]
+pub struct Lookup {
+    pub file: String,
+    pub rubric: String,
+    pub line: usize,
+    pub col: usize,
+    pub id: String,
+    pub column: String,
+}
+
+impl std::fmt::Display for Lookup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: question `{}` ({}:{}:{}) names column `{}`",
+            self.file, self.id, self.rubric, self.line, self.col, self.column
+        )
+    }
+}
+
 /// A rubric question that cannot be found in an export.
 #[derive(Debug, Error)]
 pub enum MappingError {
     #[error(
-        "{file}: question `{id}` ({rubric}:{line}:{col}) names column `{column}`, which is not in the \
-         export; closest headers: {}",
+        "{lookup}, which is not in the export; closest headers: {}",
         list(closest)
     )]
     NotFound {
-        file: String,
-        rubric: String,
-        line: usize,
-        col: usize,
-        id: String,
-        column: String,
+        lookup: Lookup,
         closest: Vec<String>,
     },
     #[error(
-        "{file}: question `{id}` ({rubric}:{line}:{col}) names column `{column}`, which matches several \
-         headers: {}; give more of the title",
+        "{lookup}, which matches several headers: {}; give more of the title",
         list(candidates)
     )]
     Ambiguous {
-        file: String,
-        rubric: String,
-        line: usize,
-        col: usize,
-        id: String,
-        column: String,
+        lookup: Lookup,
         candidates: Vec<String>,
     },
     #[error(
@@ -176,25 +186,21 @@ pub fn map_columns(rubric: &Rubric, export: &Export) -> Result<Vec<usize>, Box<M
     let mut found: Vec<usize> = Vec::with_capacity(rubric.questions.len());
     for q in &rubric.questions {
         let index = ingest::find_question(&export.columns, &q.column).map_err(|e| {
+            let lookup = Lookup {
+                file: export.file.clone(),
+                rubric: rubric.file.clone(),
+                line: q.position.line,
+                col: q.position.column,
+                id: q.id.clone(),
+                column: crate::text::excerpt(&q.column, 90),
+            };
             Box::new(match e {
-                ColumnMatchError::NotFound { closest } => MappingError::NotFound {
-                    file: export.file.clone(),
-                    rubric: rubric.file.clone(),
-                    line: q.position.line,
-                    col: q.position.column,
-                    id: q.id.clone(),
-                    column: crate::text::excerpt(&q.column, 90),
-                    closest,
-                },
-                ColumnMatchError::Ambiguous { candidates } => MappingError::Ambiguous {
-                    file: export.file.clone(),
-                    rubric: rubric.file.clone(),
-                    line: q.position.line,
-                    col: q.position.column,
-                    id: q.id.clone(),
-                    column: crate::text::excerpt(&q.column, 90),
-                    candidates,
-                },
+                ColumnMatchError::NotFound { closest } => {
+                    MappingError::NotFound { lookup, closest }
+                }
+                ColumnMatchError::Ambiguous { candidates } => {
+                    MappingError::Ambiguous { lookup, candidates }
+                }
             })
         })?;
         if let Some(other) = found.iter().position(|&i| i == index) {
