@@ -3,6 +3,7 @@
 
 mod grade;
 mod init;
+mod summary;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -25,6 +26,17 @@ pub enum Command {
     Grade(GradeArgs),
     /// Print a rubric skeleton for an export: every question column, kinds guessed, keys to fill.
     Init(InitArgs),
+    /// Print what Keras' model.summary() prints for a Keras snippet (the reference answer).
+    Summary(SummaryArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SummaryArgs {
+    /// The exam's Keras code (a .py file).
+    pub model: PathBuf,
+    /// Keras version whose output to reproduce.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(2..=3))]
+    pub keras: u8,
 }
 
 #[derive(clap::Args, Debug)]
@@ -66,6 +78,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Grade(args) => grade::run(args),
         Command::Init(args) => init::run(args),
+        Command::Summary(args) => summary::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,25 @@
 //! Engine: the reference that computes what real Keras computes for the exam's network
 //! (output shapes, parameter counts with formulas, receptive fields, `model.summary()`).
 //!
-//! It is the answer key of the `summary` question kind, which this version keeps in rubrics as
-//! an ungraded column (`ungraded = true`); no grading path calls into this module yet.
+//! It is the answer key of the `summary` and receptive-field questions. Pure: source text in,
+//! values out — no files, no printing.
+
+pub mod build;
+pub mod layers;
+pub mod network;
+pub mod python;
+pub mod summary;
+pub mod value;
+
+pub use network::{Keras, Network};
+pub use python::SyntaxError;
+
+/// Parse and run a Keras snippet; the model it summarises as `keras` shows it.
+pub fn analyze(source: &str, keras: Keras) -> Result<Network, SyntaxError> {
+    let statements = python::parse(source)?;
+    let graph = build::run(&statements)?;
+    network::network(&graph, keras).ok_or_else(|| SyntaxError {
+        pos: python::Pos { line: 1, column: 1 },
+        message: "the snippet builds no model (no keras.Model(...) or Sequential(...))".into(),
+    })
+}

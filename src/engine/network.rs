@@ -1,0 +1,211 @@
+//! A model as one Keras version presents it: its layers in `model.layers` order (Keras orders a
+//! functional model by depth from the inputs, ties by discovery order from the outputs — tf-keras
+//! `functional._map_graph_network`, Keras 3 `ops.function.map_graph`), each layer's name under
+//! that version's auto-naming, output shapes, weights and inbound connections.
+
+use super::build::{Graph, ModelKind};
+use super::layers::{Shape, Weights};
+use super::value::{LayerId, TensorRef};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Which Keras prints the summary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Keras {
+    /// tf-keras 2.x (`TF_USE_LEGACY_KERAS=1`).
+    V2,
+    /// Keras 3.
+    V3,
+}
+
+impl Keras {
+    fn index(self) -> usize {
+        match self {
+            Keras::V2 => 0,
+            Keras::V3 => 1,
+        }
+    }
+}
+
+/// One row of the summary.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub layer: LayerId,
+    pub name: String,
+    pub class: String,
+    /// Output shapes; `None` while a Sequential model is unbuilt.
+    pub outputs: Option<Vec<Shape>>,
+    pub weights: Weights,
+    /// `name[node][tensor]` of every input.
+    pub inbound: Vec<String>,
+}
+
+/// A model as one Keras version shows it.
+#[derive(Clone, Debug)]
+pub struct Network {
+    pub name: String,
+    pub keras: Keras,
+    pub sequential_class: bool,
+    /// Printed without the "Connected to" column.
+    pub sequential_like: bool,
+    /// A Sequential model without an input shape has no shapes and no weights yet.
+    pub built: bool,
+    pub rows: Vec<Row>,
+    pub trainable: u64,
+    pub non_trainable: u64,
+}
+
+impl Network {
+    pub fn total(&self) -> u64 {
+        self.trainable + self.non_trainable
+    }
+}
+
+fn ordered_layers(
+    graph: &Graph,
+    inputs: &[TensorRef],
+    outputs: &[TensorRef],
+) -> (Vec<LayerId>, bool) {
+    // Post-order DFS from the outputs; a layer's index is when it is first seen.
+    let mut finished: HashSet<usize> = HashSet::new();
+    let mut order: Vec<usize> = Vec::new();
+    let mut layer_index: HashMap<LayerId, i64> = HashMap::new();
+    fn visit(
+        graph: &Graph,
+        node: usize,
+        finished: &mut HashSet<usize>,
+        order: &mut Vec<usize>,
+        layer_index: &mut HashMap<LayerId, i64>,
+    ) {
+        if finished.contains(&node) {
+            return;
+        }
+        let layer = graph.nodes[node].layer;
+        let next = layer_index.len() as i64;
+        layer_index.entry(layer).or_insert(next);
+        for t in &graph.nodes[node].inputs {
+            visit(graph, t.node, finished, order, layer_index);
+        }
+        finished.insert(node);
+        order.push(node);
+    }
+    for t in outputs {
+        visit(graph, t.node, &mut finished, &mut order, &mut layer_index);
+    }
+    let mut node_depth: HashMap<usize, usize> = HashMap::new();
+    let mut layer_depth: HashMap<LayerId, usize> = HashMap::new();
+    for &node in order.iter().rev() {
+        let layer = graph.nodes[node].layer;
+        let depth =
+            (*node_depth.entry(node).or_insert(0)).max(*layer_depth.get(&layer).unwrap_or(&0));
+        layer_depth.insert(layer, depth);
+        node_depth.insert(node, depth);
+        for t in &graph.nodes[node].inputs {
+            let previous = *node_depth.get(&t.node).unwrap_or(&0);
+            node_depth.insert(t.node, previous.max(depth + 1));
+        }
+    }
+    for t in inputs {
+        let layer = graph.nodes[t.node].layer;
+        if let std::collections::hash_map::Entry::Vacant(e) = layer_depth.entry(layer) {
+            e.insert(0);
+            layer_index.insert(layer, -1);
+            node_depth.insert(t.node, 0);
+        }
+    }
+    let mut by_depth: BTreeMap<usize, Vec<LayerId>> = BTreeMap::new();
+    for (layer, depth) in &layer_depth {
+        by_depth.entry(*depth).or_default().push(*layer);
+    }
+    let mut layers = Vec::new();
+    for (_, mut at_depth) in by_depth.into_iter().rev() {
+        at_depth.sort_by_key(|l| layer_index[l]);
+        layers.extend(at_depth);
+    }
+    // Sequential-like: one node per depth, each with at most one input tensor.
+    let mut nodes_by_depth: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (node, depth) in &node_depth {
+        nodes_by_depth.entry(*depth).or_default().push(*node);
+    }
+    let sequential_like = nodes_by_depth
+        .values()
+        .all(|nodes| nodes.len() == 1 && graph.nodes[nodes[0]].inputs.len() <= 1);
+    (layers, sequential_like)
+}
+
+/// The model `graph.summarised` (or the last one) as `keras` shows it; `None` if there is none.
+pub fn network(graph: &Graph, keras: Keras) -> Option<Network> {
+    let model_id = graph.summarised.or(graph.models.len().checked_sub(1))?;
+    let model = &graph.models[model_id];
+    let v = keras.index();
+    let (layer_ids, sequential_class, sequential_like, built) = match &model.kind {
+        ModelKind::Functional { inputs, outputs } => {
+            let (layers, like) = ordered_layers(graph, inputs, outputs);
+            (layers, false, like, true)
+        }
+        ModelKind::Sequential {
+            layers,
+            input,
+            keras3_unbuilt,
+        } => (
+            layers.clone(),
+            true,
+            true,
+            input.is_some() && !(keras == Keras::V3 && *keras3_unbuilt),
+        ),
+    };
+    let rows: Vec<Row> = layer_ids
+        .iter()
+        .map(|&id| {
+            let def = &graph.layers[id];
+            let node = def.nodes.last().map(|n| &graph.nodes[*n]);
+            let inbound = node
+                .map(|n| {
+                    n.inputs
+                        .iter()
+                        .map(|t| {
+                            let producer = &graph.layers[graph.nodes[t.node].layer];
+                            let node_index = producer
+                                .nodes
+                                .iter()
+                                .position(|x| *x == t.node)
+                                .unwrap_or(0);
+                            format!("{}[{}][{}]", producer.names[v], node_index, t.index)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            Row {
+                layer: id,
+                name: def.names[v].clone(),
+                class: def.args.class.clone(),
+                outputs: if built {
+                    node.map(|n| n.built.outputs.clone())
+                } else {
+                    None
+                },
+                weights: match node {
+                    Some(n) if built => n.built.weights.clone(),
+                    _ => Weights {
+                        trainable: 0,
+                        non_trainable: 0,
+                        formula: "0".into(),
+                    },
+                },
+                inbound,
+            }
+        })
+        .collect();
+    let trainable = rows.iter().map(|r| r.weights.trainable).sum();
+    let non_trainable = rows.iter().map(|r| r.weights.non_trainable).sum();
+    Some(Network {
+        name: model.names[v].clone(),
+        keras,
+        sequential_class,
+        sequential_like,
+        built,
+        rows,
+        trainable,
+        non_trainable,
+    })
+}
