@@ -37,6 +37,15 @@ pub struct SummaryArgs {
     /// Keras version whose output to reproduce.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(2..=3))]
     pub keras: u8,
+    /// `text` (what model.summary() prints) or `json` (shapes, counts, formulas, receptive fields).
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
+    /// The blank template handed to students (Keras 2 layout).
+    #[arg(long, conflicts_with = "filled")]
+    pub template: bool,
+    /// The template filled with the reference answers.
+    #[arg(long)]
+    pub filled: bool,
 }
 
 #[derive(clap::Args, Debug)]

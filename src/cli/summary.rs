@@ -1,6 +1,8 @@
 //! `examgrade summary MODEL.py [--keras 2|3] [--format text|json] [--template|--filled]`
 
 use super::{Fatal, SummaryArgs, read_file};
+use crate::engine::summary::keras2::{Cells, render_cells};
+use crate::engine::summary::{json::summary_json, keras3};
 use crate::engine::{self, Keras};
 use std::io::Write;
 
@@ -8,16 +10,28 @@ pub fn run(args: SummaryArgs) -> Result<(), Fatal> {
     let file = args.model.display().to_string();
     let source = String::from_utf8(read_file(&args.model)?)
         .map_err(|_| Fatal(format!("{file}: the model is not UTF-8 text")))?;
-    let keras = if args.keras == 3 {
+    // The student template is always Keras 2's layout.
+    let keras = if args.keras == 3 && !(args.template || args.filled) {
         Keras::V3
     } else {
         Keras::V2
     };
     let net = engine::analyze(&source, keras).map_err(|e| Fatal(format!("{file}: {e}")))?;
-    let text = match keras {
-        Keras::V2 => engine::summary::keras2::render(&net)
-            .map_err(|e| Fatal(format!("{file}: Keras 2 refuses: {e}")))?,
-        Keras::V3 => engine::summary::keras3::render(&net),
+    let refuses = |e: String| Fatal(format!("{file}: Keras 2 refuses: {e}"));
+    let text = if args.template {
+        render_cells(&net, Cells::Template).map_err(refuses)?
+    } else if args.filled {
+        render_cells(&net, Cells::Filled).map_err(refuses)?
+    } else if args.format == "json" {
+        let mut json =
+            serde_json::to_string_pretty(&summary_json(&net)).map_err(|e| Fatal(e.to_string()))?;
+        json.push('\n');
+        json
+    } else {
+        match keras {
+            Keras::V2 => render_cells(&net, Cells::Reference).map_err(refuses)?,
+            Keras::V3 => keras3::render(&net),
+        }
     };
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {

@@ -8,6 +8,7 @@ pub mod build;
 pub mod layers;
 pub mod network;
 pub mod python;
+pub mod receptive;
 pub mod summary;
 pub mod value;
 

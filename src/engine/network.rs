@@ -38,6 +38,8 @@ pub struct Row {
     pub weights: Weights,
     /// `name[node][tensor]` of every input.
     pub inbound: Vec<String>,
+    /// Receptive field (height, width) of the centre output unit (see `receptive`).
+    pub receptive_field: Option<(u64, u64)>,
 }
 
 /// A model as one Keras version shows it.
@@ -193,6 +195,10 @@ pub fn network(graph: &Graph, keras: Keras) -> Option<Network> {
                     },
                 },
                 inbound,
+                receptive_field: match def.nodes.last() {
+                    Some(n) if built => super::receptive::receptive_field(graph, *n),
+                    _ => None,
+                },
             }
         })
         .collect();

@@ -346,6 +346,7 @@ impl Parser {
         loop {
             let pos = self.peek().pos;
             if self.eat_op(".") {
+                let pos = self.peek().pos;
                 let attr = self.name()?;
                 e = Expr {
                     kind: ExprKind::Attr(Box::new(e), attr),

@@ -74,24 +74,62 @@ pub fn print_row(out: &mut String, fields: &[String], positions: &[usize]) {
     }
 }
 
+/// What the Output Shape and Param # cells hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cells {
+    /// What Keras prints.
+    Reference,
+    /// The blank template handed to students: `[ADD SIZES]`, `[ADD PARAMS FORMULA] [ADD PARAMS]`.
+    Template,
+    /// The template filled with the reference answers in the exam's notation.
+    Filled,
+}
+
+const ADD_SIZES: &str = "[ADD SIZES]";
+const ADD_PARAMS: &str = "[ADD PARAMS FORMULA] [ADD PARAMS]";
+
+fn param_cell(row: &Row, cells: Cells) -> String {
+    match cells {
+        Cells::Reference => row.weights.total().to_string(),
+        Cells::Template => ADD_PARAMS.into(),
+        Cells::Filled if row.weights.total() == 0 => "0".into(),
+        Cells::Filled => format!("{} = {}", row.weights.formula, row.weights.total()),
+    }
+}
+
 /// The summary text, or Keras 2's error for an unbuilt model.
 pub fn render(net: &Network) -> Result<String, String> {
+    render_cells(net, Cells::Reference)
+}
+
+/// The summary with the chosen cells. Template and filled forms widen the Param # column to
+/// fit their cells, so they can be pasted into a text box intact.
+pub fn render_cells(net: &Network, cells: Cells) -> Result<String, String> {
     if !net.built {
         return Err("This model has not yet been built. Build the model first by calling `build()` or by calling the model on a batch of data.".into());
     }
-    let (width, positions, header): (usize, Vec<usize>, Vec<&str>) = if net.sequential_like {
+    let params: Vec<String> = net.rows.iter().map(|r| param_cell(r, cells)).collect();
+    let widest = params.iter().map(|p| p.chars().count()).max().unwrap_or(0);
+    let (mut positions, header): (Vec<usize>, Vec<&str>) = if net.sequential_like {
         (
-            65,
             vec![29, 55, 65],
             vec!["Layer (type)", "Output Shape", "Param #"],
         )
     } else {
         (
-            98,
             vec![29, 58, 68, 98],
             vec!["Layer (type)", "Output Shape", "Param #", "Connected to"],
         )
     };
+    if cells != Cells::Reference {
+        // Param # must hold its widest cell plus the two spaces between columns.
+        let param_end = positions[1] + widest.max(7) + 3;
+        let grow = param_end.saturating_sub(positions[2]);
+        for p in positions.iter_mut().skip(2) {
+            *p += grow;
+        }
+    }
+    let width = *positions.last().expect("columns");
     let mut out = format!("Model: \"{}\"\n{}\n", net.name, "_".repeat(width));
     print_row(
         &mut out,
@@ -100,12 +138,12 @@ pub fn render(net: &Network) -> Result<String, String> {
     );
     out.push_str(&"=".repeat(width));
     out.push('\n');
-    for row in &net.rows {
-        let mut fields = vec![
-            format!("{} ({})", row.name, row.class),
-            shape_cell(row),
-            row.weights.total().to_string(),
-        ];
+    for (row, param) in net.rows.iter().zip(params) {
+        let shape = match cells {
+            Cells::Template => ADD_SIZES.into(),
+            _ => shape_cell(row),
+        };
+        let mut fields = vec![format!("{} ({})", row.name, row.class), shape, param];
         if !net.sequential_like {
             fields.push(python_list(&row.inbound));
         }
@@ -115,14 +153,16 @@ pub fn render(net: &Network) -> Result<String, String> {
     }
     out.push_str(&"=".repeat(width));
     out.push('\n');
+    let total = |n: u64| match cells {
+        Cells::Reference => format!("{n} ({})", super::memory(n, "Byte")),
+        Cells::Template => "[ADD PARAMS]".into(),
+        Cells::Filled => n.to_string(),
+    };
     out.push_str(&format!(
-        "Total params: {} ({})\nTrainable params: {} ({})\nNon-trainable params: {} ({})\n{}\n",
-        net.total(),
-        super::memory(net.total(), "Byte"),
-        net.trainable,
-        super::memory(net.trainable, "Byte"),
-        net.non_trainable,
-        super::memory(net.non_trainable, "Byte"),
+        "Total params: {}\nTrainable params: {}\nNon-trainable params: {}\n{}\n",
+        total(net.total()),
+        total(net.trainable),
+        total(net.non_trainable),
         "_".repeat(width)
     ));
     Ok(out)

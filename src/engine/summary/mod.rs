@@ -1,5 +1,6 @@
 //! `model.summary()` as Keras prints it, and the blank template handed to students.
 
+pub mod json;
 pub mod keras2;
 pub mod keras3;
 
