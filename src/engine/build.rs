@@ -6,6 +6,9 @@ use super::python::{Expr, ExprKind, Pos, Stmt, StmtKind, SyntaxError, error};
 use super::value::{Args, LayerId, TensorRef, Value};
 use std::collections::HashMap;
 
+/// Largest input dimension accepted (far beyond any image or sequence in an exam).
+const MAX_DIM: i64 = 1 << 32;
+
 /// A constructed layer.
 #[derive(Clone, Debug)]
 pub struct LayerDef {
@@ -422,7 +425,7 @@ impl Eval {
             items
                 .iter()
                 .map(|d| match d {
-                    Value::Int(i) if *i > 0 => Ok(Some(*i as u64)),
+                    Value::Int(i) if (1..=MAX_DIM).contains(i) => Ok(Some(*i as u64)),
                     Value::None => Ok(None),
                     other => Err(error(
                         p,

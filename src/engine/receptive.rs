@@ -5,8 +5,9 @@
 //! column `W // 2`, as Python indexes the middle) depends, through every path of the graph,
 //! on the real grid: padding contributes no pixels, so near the border the field is clipped.
 //! Transposed convolutions and upsampling are followed exactly (their dependency depends on the
-//! position). Layers whose output is not a `(batch, H, W, C)` map, or that mix positions in ways
-//! that are not windows (Flatten, global pooling, Resizing, bilinear upsampling, ...), have no
+//! position); a global pooling that keeps its dimensions reads the whole map. Layers whose
+//! output is not a `(batch, H, W, C)` map, or that mix positions in ways that are not windows
+//! (Flatten, Resizing, bilinear upsampling, ...), have no
 //! receptive field (`None`), nor does anything depending on several model inputs.
 //!
 //! Per axis each layer maps an interval of output positions back to the interval of input
@@ -46,7 +47,14 @@ fn int_pair(args: &Args, index: usize, name: &str, default: i64) -> Option<[i64;
 }
 
 /// What a layer reads, per axis, for an output interval — or `None` if it is no window.
-fn back(args: &Args, input: &Shape, output: &Shape, out: [Span; 2]) -> Option<Option<[Span; 2]>> {
+fn back(
+    args: &Args,
+    inputs: &[&Shape],
+    which: usize,
+    output: &Shape,
+    out: [Span; 2],
+) -> Option<Option<[Span; 2]>> {
+    let input = inputs[which];
     let (n_in, n_out) = (spatial(input)?, spatial(output)?);
     let clip = |axis: usize, (lo, hi): Span| -> Option<Span> {
         let (lo, hi) = (lo.max(0), hi.min(n_in[axis] - 1));
@@ -140,9 +148,35 @@ fn back(args: &Args, input: &Shape, output: &Shape, out: [Span; 2]) -> Option<Op
             let crops = args.pairs(0, "cropping", 2, 0).ok()?;
             both(&|axis, (a, b)| clip(axis, (a + crops[axis].0 as i64, b + crops[axis].0 as i64)))
         }
+        // keepdims=True: the single output position reads every input position.
+        "GlobalAveragePooling2D" | "GlobalMaxPooling2D" => {
+            both(&|axis, _| clip(axis, (0, n_in[axis] - 1)))
+        }
         "Concatenate" => {
             let axis = args.int(0, "axis", Some(-1)).ok()?;
-            (axis == -1 || axis == 3).then_some(Some(out))
+            match axis {
+                -1 | 3 => Some(Some(out)),
+                1 | 2 | -3 | -2 => {
+                    // Along a spatial axis this input holds positions [offset, offset + n).
+                    let a = if axis < 0 {
+                        (axis + 4) as usize - 1
+                    } else {
+                        axis as usize - 1
+                    };
+                    let offset: i64 = inputs[..which]
+                        .iter()
+                        .map(|s| spatial(s).map(|n| n[a]).unwrap_or(0))
+                        .sum();
+                    both(&|k, (lo, hi)| {
+                        if k == a {
+                            clip(k, (lo - offset, hi - offset))
+                        } else {
+                            clip(k, (lo, hi))
+                        }
+                    })
+                }
+                _ => None,
+            }
         }
         "BatchNormalization" | "LayerNormalization" | "Activation" | "ReLU" | "LeakyReLU"
         | "ELU" | "PReLU" | "Dropout" | "SpatialDropout2D" | "GaussianNoise"
@@ -181,10 +215,14 @@ pub fn receptive_field(graph: &Graph, target: usize) -> Option<(u64, u64)> {
         if node.built.outputs.len() != 1 {
             return None;
         }
-        for t in &node.inputs {
-            let input_shape = &graph.nodes[t.node].built.outputs[t.index];
+        let shapes: Vec<&Shape> = node
+            .inputs
+            .iter()
+            .map(|t| &graph.nodes[t.node].built.outputs[t.index])
+            .collect();
+        for (which, t) in node.inputs.iter().enumerate() {
             // `None` inside: this output position reads only padding from that input.
-            if let Some(spans) = back(args, input_shape, &node.built.outputs[0], out)? {
+            if let Some(spans) = back(args, &shapes, which, &node.built.outputs[0], out)? {
                 let merged = hull(need.get(&t.node).copied(), spans);
                 need.insert(t.node, merged);
             }

@@ -386,3 +386,51 @@ fn receptive_fields_agree_with_a_brute_force_measurement() {
         ],
     );
 }
+
+#[test]
+fn receptive_fields_agree_with_real_keras_gradients() {
+    // fixtures/keras/goldens/*.rf.json: fields measured with tf-keras by gradient
+    // (tools/keras-goldens/receptive.py), for every 2-D layer of every single-image-input model.
+    let mut compared = 0;
+    for snippet in snippets() {
+        let measured_file = golden(&snippet, "rf.json");
+        if !measured_file.exists() {
+            continue;
+        }
+        let measured: serde_json::Value = serde_json::from_str(&read(&measured_file)).unwrap();
+        let out = summary(&[snippet.to_str().unwrap(), "--format", "json"]).success();
+        let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        // Layers without a field: the documented non-window layers, and what depends on them.
+        let mut no_field: HashSet<String> = HashSet::new();
+        for layer in json["layers"].as_array().unwrap() {
+            let name = layer["name"].as_str().unwrap();
+            let class = layer["class"].as_str().unwrap();
+            let engine = &layer["receptive_field"];
+            if engine.is_null() {
+                let upstream_lost = layer["inbound"].as_array().unwrap().iter().any(|i| {
+                    let producer = i.as_str().unwrap().split('[').next().unwrap();
+                    no_field.contains(producer)
+                });
+                let non_window = matches!(
+                    class,
+                    "Resizing"
+                        | "Flatten"
+                        | "Reshape"
+                        | "GlobalAveragePooling2D"
+                        | "GlobalMaxPooling2D"
+                ) || (class == "UpSampling2D"
+                    && read(&snippet).contains("bilinear"));
+                if upstream_lost || non_window {
+                    no_field.insert(name.to_string());
+                    continue;
+                }
+            }
+            let Some(expected) = measured.get(name) else {
+                continue;
+            };
+            assert_eq!(engine, expected, "{}: {name} ({class})", snippet.display());
+            compared += 1;
+        }
+    }
+    assert!(compared >= 150, "only {compared} receptive fields compared");
+}

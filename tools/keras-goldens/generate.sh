@@ -3,7 +3,7 @@
 #   bash tools/keras-goldens/generate.sh [VENV]
 # Installs TensorFlow (CPU) 2.21.0 — Keras 3 as tf.keras — and tf-keras 2.21.0 (Keras 2, used
 # with TF_USE_LEGACY_KERAS=1) into a virtualenv, then runs every fixtures/keras/*.py in a fresh
-# process per Keras version.
+# process per Keras version, and measures receptive fields by gradient (receptive.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 venv=${1:-${TMPDIR:-/tmp}/examgrade-keras-venv}
@@ -22,6 +22,8 @@ for snippet in fixtures/keras/*.py; do
     TF_CPP_MIN_LOG_LEVEL=3 "$venv/bin/python" tools/keras-goldens/dump.py \
       "$snippet" "$out/$name" "$version" 2>/dev/null
   done
+  TF_CPP_MIN_LOG_LEVEL=3 "$venv/bin/python" tools/keras-goldens/receptive.py \
+    "$snippet" "$out/$name.rf.json" 2>/dev/null
   echo "$name"
 done
 "$venv/bin/python" -c 'import tensorflow as tf, tf_keras, keras; print("tensorflow", tf.__version__, "| tf-keras", tf_keras.__version__, "| keras", keras.__version__)' 2>/dev/null > "$out/VERSIONS"

@@ -30,6 +30,10 @@ const HARMLESS: [&str; 22] = [
     "pointwise_regularizer",
 ];
 
+/// Largest size, stride, count or factor accepted: far beyond any exam, small enough that the
+/// arithmetic on it cannot overflow.
+pub const MAX_SIZE: u64 = 1 << 24;
+
 /// Arguments that say the input shape of a first layer.
 pub const INPUT_SHAPE_ARGS: [&str; 3] = ["input_shape", "batch_input_shape", "input_dim"];
 

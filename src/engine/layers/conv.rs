@@ -136,18 +136,19 @@ fn deconv_out(
     padding: &str,
     output_padding: Option<u64>,
 ) -> Option<u64> {
+    // Sizes are bounded by MAX_SIZE and input dimensions by MAX_DIM: no overflow here.
     let n = n?;
     let k = kernel + (kernel - 1) * (dilation - 1);
-    Some(match output_padding {
+    match output_padding {
         None => match padding {
-            "same" => n * stride,
-            _ => n * stride + k.saturating_sub(stride),
+            "same" => n.checked_mul(stride),
+            _ => n.checked_mul(stride)?.checked_add(k.saturating_sub(stride)),
         },
         Some(op) => {
             let pad = if padding == "same" { k / 2 } else { 0 };
-            ((n - 1) * stride + k + op).saturating_sub(2 * pad)
+            Some(((n - 1).checked_mul(stride)? + k + op).saturating_sub(2 * pad))
         }
-    })
+    }
 }
 
 pub fn conv_transpose(
@@ -202,14 +203,21 @@ pub fn conv_transpose(
     let cin = channels(args, input)?;
     let mut out = vec![input[0]];
     for i in 0..n {
-        out.push(deconv_out(
+        let size = deconv_out(
             input[i + 1],
             kernel[i],
             strides[i],
             dilation[i],
             &padding,
             output_padding.as_ref().map(|o| o[i]),
-        ));
+        );
+        if input[i + 1].is_some() && size.is_none() {
+            return Err(error(
+                args.pos,
+                format!("{}: the output size overflows", args.class),
+            ));
+        }
+        out.push(size);
     }
     out.push(Some(filters));
     let mut factors = kernel.clone();

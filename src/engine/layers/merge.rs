@@ -36,7 +36,9 @@ pub fn concatenate(args: &Args, inputs: &[Shape], _: &dyn Registry) -> Result<Bu
         for i in 1..s.len() {
             if i == a {
                 out[i] = match (out[i], s[i]) {
-                    (Some(x), Some(y)) => Some(x + y),
+                    (Some(x), Some(y)) => Some(x.checked_add(y).ok_or_else(|| {
+                        error(args.pos, "Concatenate: the output size overflows")
+                    })?),
                     _ => None,
                 };
             } else if out[i] != s[i] && out[i].is_some() && s[i].is_some() {

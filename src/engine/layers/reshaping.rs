@@ -15,6 +15,31 @@ fn spatial(class: &str) -> usize {
     }
 }
 
+/// Number of values in `dims`: unknown if one is unknown, an error if it overflows.
+fn volume(args: &Args, dims: &[Dim]) -> Result<Dim, SyntaxError> {
+    let mut total = 1u64;
+    for d in dims {
+        let Some(d) = d else { return Ok(None) };
+        total = total
+            .checked_mul(*d)
+            .ok_or_else(|| error(args.pos, format!("{}: the size overflows", args.class)))?;
+    }
+    Ok(Some(total))
+}
+
+/// A dimension grown by `f`, refused when it would overflow.
+fn grow(args: &Args, d: Dim, f: impl Fn(u64) -> Option<u64>) -> Result<Dim, SyntaxError> {
+    match d {
+        None => Ok(None),
+        Some(d) => f(d).map(Some).ok_or_else(|| {
+            error(
+                args.pos,
+                format!("{}: the output size overflows", args.class),
+            )
+        }),
+    }
+}
+
 pub fn upsampling(args: &Args, inputs: &[Shape], _: &dyn Registry) -> Result<Built, SyntaxError> {
     args.only(1, &["size", "data_format", "interpolation"])?;
     let n = spatial(&args.class);
@@ -22,7 +47,7 @@ pub fn upsampling(args: &Args, inputs: &[Shape], _: &dyn Registry) -> Result<Bui
     let input = rank(args, inputs, n + 2)?;
     let mut out = input.clone();
     for i in 0..n {
-        out[i + 1] = input[i + 1].map(|d| d * size[i]);
+        out[i + 1] = grow(args, input[i + 1], |d| d.checked_mul(size[i]))?;
     }
     Built::one(out, Weights::none())
 }
@@ -34,7 +59,7 @@ pub fn zero_padding(args: &Args, inputs: &[Shape], _: &dyn Registry) -> Result<B
     let input = rank(args, inputs, n + 2)?;
     let mut out = input.clone();
     for (i, (a, b)) in pads.iter().enumerate() {
-        out[i + 1] = input[i + 1].map(|d| d + a + b);
+        out[i + 1] = grow(args, input[i + 1], |d| d.checked_add(a.checked_add(*b)?))?;
     }
     Built::one(out, Weights::none())
 }
@@ -66,9 +91,7 @@ pub fn cropping(args: &Args, inputs: &[Shape], _: &dyn Registry) -> Result<Built
 pub fn flatten(args: &Args, inputs: &[Shape], _: &dyn Registry) -> Result<Built, SyntaxError> {
     args.only(0, &["data_format"])?;
     let input = single(args, inputs)?;
-    let flat: Dim = input[1..]
-        .iter()
-        .try_fold(1u64, |acc, d| d.and_then(|d| acc.checked_mul(d)));
+    let flat = volume(args, &input[1..])?;
     Built::one(vec![input[0], flat], Weights::none())
 }
 
@@ -82,9 +105,7 @@ pub fn reshape(args: &Args, inputs: &[Shape], _: &dyn Registry) -> Result<Built,
     let target = args
         .int_list(0, "target_shape")?
         .ok_or_else(|| error(args.pos, "Reshape: `target_shape` is required"))?;
-    let total: Option<u64> = input[1..]
-        .iter()
-        .try_fold(1u64, |acc, d| d.and_then(|d| acc.checked_mul(d)));
+    let total = volume(args, &input[1..])?;
     let unknown = target.iter().filter(|d| **d == -1).count();
     if unknown > 1 || target.iter().any(|d| *d == 0 || *d < -1) {
         return Err(error(

@@ -56,7 +56,11 @@ const UNSUPPORTED: [&str; 16] = [
 
 pub fn parse(source: &str) -> Result<Vec<Stmt>, SyntaxError> {
     let tokens = tokenize(source)?;
-    let mut p = Parser { tokens, at: 0 };
+    let mut p = Parser {
+        tokens,
+        at: 0,
+        depth: 0,
+    };
     let mut out = Vec::new();
     loop {
         match &p.peek().tok {
@@ -88,7 +92,12 @@ pub fn parse(source: &str) -> Result<Vec<Stmt>, SyntaxError> {
 struct Parser {
     tokens: Vec<Token>,
     at: usize,
+    /// Current expression nesting, bounded so hostile input cannot exhaust the stack.
+    depth: usize,
 }
+
+/// Deepest expression nesting (and longest operator chain) accepted.
+const MAX_NESTING: usize = 200;
 
 impl Parser {
     fn peek(&self) -> &Token {
@@ -282,6 +291,29 @@ impl Parser {
     }
 
     fn expr(&mut self) -> Result<Expr, SyntaxError> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(error(
+                self.peek().pos,
+                "the expression is nested too deeply",
+            ));
+        }
+        let result = self.sum();
+        self.depth -= 1;
+        result
+    }
+
+    /// Operator chains build a tree as deep as they are long: bound them too.
+    fn chain(&mut self, length: &mut usize) -> Result<(), SyntaxError> {
+        *length += 1;
+        if *length > MAX_NESTING {
+            return Err(error(self.peek().pos, "the expression is too long"));
+        }
+        Ok(())
+    }
+
+    fn sum(&mut self) -> Result<Expr, SyntaxError> {
+        let mut length = 0;
         let mut left = self.term()?;
         loop {
             let op = match self.peek().tok {
@@ -289,6 +321,7 @@ impl Parser {
                 Tok::Op("-") => "-",
                 _ => return Ok(left),
             };
+            self.chain(&mut length)?;
             let pos = self.next().pos;
             let right = self.term()?;
             left = Expr {
@@ -299,6 +332,7 @@ impl Parser {
     }
 
     fn term(&mut self) -> Result<Expr, SyntaxError> {
+        let mut length = 0;
         let mut left = self.unary()?;
         loop {
             let op = match self.peek().tok {
@@ -308,6 +342,7 @@ impl Parser {
                 Tok::Op("%") => "%",
                 _ => return Ok(left),
             };
+            self.chain(&mut length)?;
             let pos = self.next().pos;
             let right = self.unary()?;
             left = Expr {
@@ -320,14 +355,26 @@ impl Parser {
     fn unary(&mut self) -> Result<Expr, SyntaxError> {
         let pos = self.peek().pos;
         if self.eat_op("-") {
-            let inner = self.unary()?;
+            self.depth += 1;
+            if self.depth > MAX_NESTING {
+                return Err(error(pos, "the expression is nested too deeply"));
+            }
+            let inner = self.unary();
+            self.depth -= 1;
+            let inner = inner?;
             return Ok(Expr {
                 kind: ExprKind::Neg(Box::new(inner)),
                 pos,
             });
         }
         if self.eat_op("+") {
-            return self.unary();
+            self.depth += 1;
+            if self.depth > MAX_NESTING {
+                return Err(error(pos, "the expression is nested too deeply"));
+            }
+            let inner = self.unary();
+            self.depth -= 1;
+            return inner;
         }
         let base = self.primary()?;
         if matches!(self.peek().tok, Tok::Op("**")) {
@@ -342,8 +389,12 @@ impl Parser {
     }
 
     fn primary(&mut self) -> Result<Expr, SyntaxError> {
+        let mut length = 0;
         let mut e = self.atom()?;
         loop {
+            if matches!(self.peek().tok, Tok::Op("." | "(" | "[")) {
+                self.chain(&mut length)?;
+            }
             let pos = self.peek().pos;
             if self.eat_op(".") {
                 let pos = self.peek().pos;
@@ -539,6 +590,21 @@ mod tests {
             e.to_string(),
             "line 1, column 9: expected a value, found `)`"
         );
+    }
+
+    #[test]
+    fn hostile_nesting_is_refused_not_a_stack_overflow() {
+        let deep = format!("x = {}1\n", "-".repeat(100_000));
+        assert!(
+            parse(&deep)
+                .unwrap_err()
+                .message
+                .contains("nested too deeply")
+        );
+        let long = format!("x = 1{}\n", "+1".repeat(100_000));
+        assert!(parse(&long).unwrap_err().message.contains("too long"));
+        let calls = format!("x = f{}\n", "()".repeat(100_000));
+        assert!(parse(&calls).unwrap_err().message.contains("too long"));
     }
 
     #[test]
