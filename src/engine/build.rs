@@ -23,8 +23,23 @@ pub struct LayerDef {
 #[derive(Clone, Debug)]
 pub struct Node {
     pub layer: LayerId,
+    /// Input tensors in the order of the call signature (Keras 2's order).
     pub inputs: Vec<TensorRef>,
+    /// Keras 3 records a call's tensors as `tree.flatten((args, kwargs))`: positional first,
+    /// then keyword arguments sorted by name (`key`, `query`, `value`).
+    pub keras3_inputs: Vec<TensorRef>,
     pub built: Built,
+}
+
+impl Node {
+    /// The inputs in the order the given Keras version lists them.
+    pub fn inputs_for(&self, keras3: bool) -> &[TensorRef] {
+        if keras3 {
+            &self.keras3_inputs
+        } else {
+            &self.inputs
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -485,6 +500,7 @@ impl Eval {
         let built = layers::build(&self.graph.layers[layer].args, &shapes, &self.graph)?;
         self.graph.nodes.push(Node {
             layer,
+            keras3_inputs: inputs.clone(),
             inputs,
             built,
         });
@@ -535,6 +551,7 @@ impl Eval {
         }
         let class = self.graph.layers[id].args.class.clone();
         let mut inputs = Vec::new();
+        let mut keras3_order = Vec::new();
         if class == "MultiHeadAttention" {
             // layer(query, value[, key]) or keywords query=, value=, key=.
             let mut by_name: HashMap<&str, (Value, Pos)> = HashMap::new();
@@ -557,6 +574,23 @@ impl Eval {
                             format!("MultiHeadAttention call argument `{k}` is not supported"),
                         ));
                     }
+                }
+            }
+            // Keras 3 order: positional arguments, then keywords sorted by name.
+            let mut keyword_names: Vec<&str> = keywords
+                .iter()
+                .map(|(k, _, _)| k.as_str())
+                .filter(|k| matches!(*k, "query" | "value" | "key"))
+                .collect();
+            keyword_names.sort_unstable();
+            let positional_names = ["query", "value", "key"];
+            for name in positional_names
+                .iter()
+                .take(positional.len())
+                .chain(keyword_names.iter())
+            {
+                if let Some((v, p)) = by_name.get(name) {
+                    keras3_order.extend(self.tensors(v, *p)?);
                 }
             }
             for name in ["query", "value", "key"] {
@@ -584,7 +618,10 @@ impl Eval {
             inputs = self.tensors(v, *p)?;
         }
         let shapes: Vec<Shape> = inputs.iter().map(|t| self.shape_of(*t)).collect();
-        let first = self.add_node(id, inputs, shapes)?;
+        let first = self.add_node(id, inputs.clone(), shapes)?;
+        if !keras3_order.is_empty() {
+            self.graph.nodes[first.node].keras3_inputs = keras3_order;
+        }
         let outputs = self.graph.nodes[first.node].built.outputs.len();
         if outputs == 1 {
             Ok(Value::Tensor(first))

@@ -63,37 +63,53 @@ impl Network {
     }
 }
 
+/// Post-order DFS from the outputs (tf-keras `_build_map`); a layer's index is when it is
+/// first seen.
+struct Traversal<'a> {
+    graph: &'a Graph,
+    keras3: bool,
+    finished: HashSet<usize>,
+    order: Vec<usize>,
+    layer_index: HashMap<LayerId, i64>,
+}
+
+impl Traversal<'_> {
+    fn visit(&mut self, node: usize) {
+        if self.finished.contains(&node) {
+            return;
+        }
+        let layer = self.graph.nodes[node].layer;
+        let next = self.layer_index.len() as i64;
+        self.layer_index.entry(layer).or_insert(next);
+        for t in self.graph.nodes[node].inputs_for(self.keras3) {
+            self.visit(t.node);
+        }
+        self.finished.insert(node);
+        self.order.push(node);
+    }
+}
+
 fn ordered_layers(
     graph: &Graph,
     inputs: &[TensorRef],
     outputs: &[TensorRef],
+    keras3: bool,
 ) -> (Vec<LayerId>, bool) {
-    // Post-order DFS from the outputs; a layer's index is when it is first seen.
-    let mut finished: HashSet<usize> = HashSet::new();
-    let mut order: Vec<usize> = Vec::new();
-    let mut layer_index: HashMap<LayerId, i64> = HashMap::new();
-    fn visit(
-        graph: &Graph,
-        node: usize,
-        finished: &mut HashSet<usize>,
-        order: &mut Vec<usize>,
-        layer_index: &mut HashMap<LayerId, i64>,
-    ) {
-        if finished.contains(&node) {
-            return;
-        }
-        let layer = graph.nodes[node].layer;
-        let next = layer_index.len() as i64;
-        layer_index.entry(layer).or_insert(next);
-        for t in &graph.nodes[node].inputs {
-            visit(graph, t.node, finished, order, layer_index);
-        }
-        finished.insert(node);
-        order.push(node);
-    }
+    let mut walk = Traversal {
+        graph,
+        keras3,
+        finished: HashSet::new(),
+        order: Vec::new(),
+        layer_index: HashMap::new(),
+    };
     for t in outputs {
-        visit(graph, t.node, &mut finished, &mut order, &mut layer_index);
+        walk.visit(t.node);
     }
+    let Traversal {
+        order,
+        mut layer_index,
+        ..
+    } = walk;
     let mut node_depth: HashMap<usize, usize> = HashMap::new();
     let mut layer_depth: HashMap<LayerId, usize> = HashMap::new();
     for &node in order.iter().rev() {
@@ -142,7 +158,7 @@ pub fn network(graph: &Graph, keras: Keras) -> Option<Network> {
     let v = keras.index();
     let (layer_ids, sequential_class, sequential_like, built) = match &model.kind {
         ModelKind::Functional { inputs, outputs } => {
-            let (layers, like) = ordered_layers(graph, inputs, outputs);
+            let (layers, like) = ordered_layers(graph, inputs, outputs, keras == Keras::V3);
             (layers, false, like, true)
         }
         ModelKind::Sequential {
@@ -163,7 +179,7 @@ pub fn network(graph: &Graph, keras: Keras) -> Option<Network> {
             let node = def.nodes.last().map(|n| &graph.nodes[*n]);
             let inbound = node
                 .map(|n| {
-                    n.inputs
+                    n.inputs_for(keras == Keras::V3)
                         .iter()
                         .map(|t| {
                             let producer = &graph.layers[graph.nodes[t.node].layer];

@@ -47,7 +47,7 @@ fn every_golden_summary_matches_real_keras_byte_for_byte() {
             }
         }
     }
-    assert_eq!(compared, 124, "62 snippets × 2 versions");
+    assert_eq!(compared, 130, "65 snippets × 2 versions");
 }
 
 #[test]
