@@ -2,7 +2,7 @@
 //! Shapes follow Keras' `conv_output_length` / `deconv_output_length`; weights are the kernel
 //! (`k₁ x … x c_in x filters`) plus one bias per filter.
 
-use super::{Built, Registry, Shape, Weights, channels, product, rank, sum, times, window_out};
+use super::{Built, Registry, Shape, Weights, channels, product, rank, sum, times, windows_out};
 use crate::engine::python::{SyntaxError, error};
 use crate::engine::value::Args;
 
@@ -106,17 +106,7 @@ pub fn conv(args: &Args, inputs: &[Shape], _: &dyn Registry) -> Result<Built, Sy
             ),
         ));
     }
-    let mut out = vec![input[0]];
-    for i in 0..n {
-        out.push(window_out(
-            args,
-            input[i + 1],
-            kernel[i],
-            strides[i],
-            dilation[i],
-            &padding,
-        )?);
-    }
+    let mut out = windows_out(args, input, &kernel, &strides, &dilation, &padding)?;
     out.push(Some(filters));
     let mut factors = kernel.clone();
     factors.push(cin / groups);
@@ -256,17 +246,7 @@ pub fn separable(args: &Args, inputs: &[Shape], _: &dyn Registry) -> Result<Buil
     let use_bias = args.bool(usize::MAX, "use_bias", true)?;
     let input = rank(args, inputs, n + 2)?;
     let cin = channels(args, input)?;
-    let mut out = vec![input[0]];
-    for i in 0..n {
-        out.push(window_out(
-            args,
-            input[i + 1],
-            kernel[i],
-            strides[i],
-            dilation[i],
-            &padding,
-        )?);
-    }
+    let mut out = windows_out(args, input, &kernel, &strides, &dilation, &padding)?;
     out.push(Some(filters));
     let mut depthwise = kernel.clone();
     depthwise.push(cin);
@@ -315,17 +295,7 @@ pub fn depthwise(args: &Args, inputs: &[Shape], _: &dyn Registry) -> Result<Buil
     let input = rank(args, inputs, n + 2)?;
     let cin = channels(args, input)?;
     let out_channels = cin * multiplier;
-    let mut out = vec![input[0]];
-    for i in 0..n {
-        out.push(window_out(
-            args,
-            input[i + 1],
-            kernel[i],
-            strides[i],
-            dilation[i],
-            &padding,
-        )?);
-    }
+    let mut out = windows_out(args, input, &kernel, &strides, &dilation, &padding)?;
     out.push(Some(out_channels));
     let mut factors = kernel.clone();
     factors.push(cin);

@@ -68,7 +68,7 @@ pub trait Registry {
 
 type Builder = fn(&Args, &[Shape], &dyn Registry) -> Result<Built, SyntaxError>;
 
-/// Every supported class, its family's builder, and the snake_case base of its auto-name.
+/// Every supported class and its family's builder.
 fn table() -> &'static [(&'static str, Builder)] {
     &[
         ("InputLayer", core::input_layer),
@@ -153,26 +153,6 @@ pub fn build(args: &Args, inputs: &[Shape], registry: &dyn Registry) -> Result<B
         return Err(error(args.pos, format!("unknown layer `{}`", args.class)));
     };
     builder(args, inputs, registry)
-}
-
-/// Keras' auto-name base for a class: `Conv2D` → `conv2d`, `BatchNormalization` →
-/// `batch_normalization`, `LSTM` → `lstm`, `GRU` → `gru`, `PReLU` → `p_re_lu`.
-pub fn snake_case(class: &str) -> String {
-    // Keras' to_snake_case: insert `_` before each capital that follows a lower-case letter or
-    // digit, or that starts a capitalised word after capitals; then lower-case.
-    let chars: Vec<char> = class.chars().collect();
-    let mut out = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            let prev = chars[i - 1];
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower) {
-                out.push('_');
-            }
-        }
-        out.extend(c.to_lowercase());
-    }
-    out
 }
 
 // ---- helpers shared by the families ----
@@ -260,6 +240,30 @@ pub fn show(shape: &Shape) -> String {
     } else {
         format!("({})", dims.join(", "))
     }
+}
+
+/// `(batch, spatial sizes...)` after a window (kernel or pool) slides over every spatial axis;
+/// the caller appends the channels.
+fn windows_out(
+    args: &Args,
+    input: &Shape,
+    kernel: &[u64],
+    strides: &[u64],
+    dilation: &[u64],
+    padding: &str,
+) -> Result<Shape, SyntaxError> {
+    let mut out = vec![input[0]];
+    for i in 0..kernel.len() {
+        out.push(window_out(
+            args,
+            input[i + 1],
+            kernel[i],
+            strides[i],
+            dilation[i],
+            padding,
+        )?);
+    }
+    Ok(out)
 }
 
 /// Output length of a convolution or pooling window along one axis (Keras

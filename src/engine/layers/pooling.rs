@@ -1,7 +1,7 @@
 //! Pooling: Max/Average Pooling 1D/2D/3D (strides default to the pool size) and the global
 //! poolings (with `keepdims`).
 
-use super::{Built, Registry, Shape, Weights, rank, window_out};
+use super::{Built, Registry, Shape, Weights, rank, windows_out};
 use crate::engine::python::SyntaxError;
 use crate::engine::value::Args;
 
@@ -25,17 +25,7 @@ pub fn pooling(args: &Args, inputs: &[Shape], _: &dyn Registry) -> Result<Built,
     };
     let padding = args.string(2, "padding", "valid", &["valid", "same"])?;
     let input = rank(args, inputs, n + 2)?;
-    let mut out = vec![input[0]];
-    for i in 0..n {
-        out.push(window_out(
-            args,
-            input[i + 1],
-            pool[i],
-            strides[i],
-            1,
-            &padding,
-        )?);
-    }
+    let mut out = windows_out(args, input, &pool, &strides, &vec![1; n], &padding)?;
     out.push(input[n + 1]);
     Built::one(out, Weights::none())
 }
