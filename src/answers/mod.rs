@@ -4,6 +4,7 @@
 pub mod checkbox;
 pub mod choice;
 pub mod number;
+pub mod summary;
 
 use serde::Serialize;
 

@@ -9,6 +9,7 @@ pub mod layers;
 pub mod network;
 pub mod python;
 pub mod receptive;
+pub mod reference;
 pub mod summary;
 pub mod value;
 

@@ -7,5 +7,5 @@ mod parse;
 
 pub use error::{RubricError, RubricErrors};
 pub use model::*;
-pub use parse::parse;
+pub use parse::{parse, parse_with};
 pub mod scaffold;

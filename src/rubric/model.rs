@@ -46,6 +46,7 @@ impl Question {
             Kind::Checkbox(_) => "checkbox",
             Kind::Choice(_) => "choice",
             Kind::Number(_) => "number",
+            Kind::Summary(_) => "summary",
             Kind::Ungraded(u) => u.declared,
         }
     }
@@ -60,6 +61,8 @@ pub enum Kind {
     Checkbox(Checkbox),
     Choice(Choice),
     Number(NumberKey),
+    /// A filled-in `model.summary()` template.
+    Summary(Box<SummaryKey>),
     /// A question kept in the rubric but not graded yet (`ungraded = true`).
     Ungraded(Ungraded),
 }
@@ -184,4 +187,40 @@ pub enum Tolerance {
     Absolute(Points),
     /// |answer − key| ≤ fraction · |key|.
     Relative(Points),
+}
+
+/// A "fill in the model.summary()" question: the engine's reference and how fields are weighed.
+#[derive(Clone, Debug)]
+pub struct SummaryKey {
+    pub reference: crate::engine::reference::Reference,
+    pub weights: FieldWeights,
+    /// Fraction of a field's weight earned by an answer right given the student's own earlier
+    /// mistake (error carried forward); 0 turns it off.
+    pub follow_through: Points,
+    /// Credit `(W, H, C)` given for `(H, W, C)` (and send it to review).
+    pub accept_swapped_spatial: bool,
+}
+
+/// Weight of each field of a summary answer; the question's points are shared in proportion.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldWeights {
+    pub shape: Points,
+    pub formula: Points,
+    pub params: Points,
+    pub total: Points,
+    pub trainable: Points,
+    pub non_trainable: Points,
+}
+
+impl Default for FieldWeights {
+    fn default() -> Self {
+        FieldWeights {
+            shape: Points::ONE,
+            formula: Points::ONE,
+            params: Points::ONE,
+            total: Points::ONE,
+            trainable: Points::ONE,
+            non_trainable: Points::ONE,
+        }
+    }
 }

@@ -41,6 +41,11 @@ struct RawQuestion {
     floor: Option<Spanned<toml::Value>>,
     wrong: Option<Spanned<toml::Value>>,
     tolerance: Option<Spanned<toml::Value>>,
+    model: Option<Spanned<String>>,
+    model_code: Option<Spanned<String>>,
+    layout: Option<Spanned<String>>,
+    follow_through: Option<Spanned<toml::Value>>,
+    accept_swapped_spatial: Option<Spanned<bool>>,
     ungraded: Option<bool>,
 }
 
@@ -55,6 +60,8 @@ struct Ctx<'a> {
     file: &'a str,
     source: &'a str,
     errors: Vec<RubricError>,
+    /// Reads a file named in the rubric (a summary question's `model`), relative to the rubric.
+    load: &'a dyn Fn(&str) -> Result<String, String>,
 }
 
 impl Ctx<'_> {
@@ -81,12 +88,26 @@ impl Ctx<'_> {
     }
 }
 
-/// Parse and validate a rubric. `file` names it in errors.
+/// Parse and validate a rubric that names no other file. `file` names it in errors.
 pub fn parse(file: &str, source: &str) -> Result<Rubric, RubricErrors> {
+    parse_with(file, source, &|path| {
+        Err(format!(
+            "cannot read `{path}`: this rubric was given without a file system"
+        ))
+    })
+}
+
+/// Parse and validate a rubric; `load` reads the files it names (relative to the rubric).
+pub fn parse_with(
+    file: &str,
+    source: &str,
+    load: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<Rubric, RubricErrors> {
     let mut cx = Ctx {
         file,
         source,
         errors: Vec::new(),
+        load,
     };
     let raw: RawRubric = match toml::from_str(source) {
         Ok(r) => r,
@@ -209,7 +230,7 @@ fn exam(cx: &mut Ctx, raw: &RawExam) -> Exam {
 
 /// Fields that only some kinds take; naming one on another kind is an error, not ignored.
 fn reject_fields(cx: &mut Ctx, q: &RawQuestion, kind: &str, allowed: &[&str]) {
-    let present: [(&str, Option<Range<usize>>); 7] = [
+    let present: [(&str, Option<Range<usize>>); 12] = [
         ("scheme", q.scheme.as_ref().map(|v| v.span())),
         ("select", q.select.as_ref().map(|v| v.span())),
         ("options", q.options.as_ref().map(|v| v.span())),
@@ -217,6 +238,17 @@ fn reject_fields(cx: &mut Ctx, q: &RawQuestion, kind: &str, allowed: &[&str]) {
         ("floor", q.floor.as_ref().map(|v| v.span())),
         ("wrong", q.wrong.as_ref().map(|v| v.span())),
         ("tolerance", q.tolerance.as_ref().map(|v| v.span())),
+        ("model", q.model.as_ref().map(|v| v.span())),
+        ("model_code", q.model_code.as_ref().map(|v| v.span())),
+        ("layout", q.layout.as_ref().map(|v| v.span())),
+        (
+            "follow_through",
+            q.follow_through.as_ref().map(|v| v.span()),
+        ),
+        (
+            "accept_swapped_spatial",
+            q.accept_swapped_spatial.as_ref().map(|v| v.span()),
+        ),
     ];
     for (name, span) in present {
         if let Some(span) = span
@@ -252,6 +284,7 @@ fn kind(cx: &mut Ctx, q: &RawQuestion, id: &str) -> Option<Kind> {
         "checkbox" => checkbox(cx, q, id).map(Kind::Checkbox),
         "choice" => choice(cx, q, id).map(Kind::Choice),
         "number" => number(cx, q, id).map(Kind::Number),
+        "summary" => summary(cx, q, id).map(|k| Kind::Summary(Box::new(k))),
         other => {
             cx.err(
                 q.kind.span(),
@@ -540,6 +573,146 @@ fn number(cx: &mut Ctx, q: &RawQuestion, id: &str) -> Option<NumberKey> {
         },
     };
     Some(NumberKey { key, tolerance })
+}
+
+/// Weights of the fields of a summary question.
+const SUMMARY_FIELDS: [&str; 6] = [
+    "shape",
+    "formula",
+    "params",
+    "total",
+    "trainable",
+    "non_trainable",
+];
+
+fn summary(cx: &mut Ctx, q: &RawQuestion, id: &str) -> Option<SummaryKey> {
+    reject_fields(
+        cx,
+        q,
+        "summary",
+        &[
+            "weights",
+            "model",
+            "model_code",
+            "layout",
+            "follow_through",
+            "accept_swapped_spatial",
+        ],
+    );
+    let keras = match &q.layout {
+        None => crate::engine::Keras::V2,
+        Some(l) => match l.get_ref().as_str() {
+            "keras2" => crate::engine::Keras::V2,
+            "keras3" => crate::engine::Keras::V3,
+            other => {
+                cx.err(
+                    l.span(),
+                    format!("unknown layout `{other}`; expected `keras2` or `keras3`"),
+                );
+                return None;
+            }
+        },
+    };
+    let (code, span) = match (&q.model, &q.model_code) {
+        (Some(path), None) => match (cx.load)(path.get_ref()) {
+            Ok(code) => (code, path.span()),
+            Err(why) => {
+                cx.err(path.span(), why);
+                return None;
+            }
+        },
+        (None, Some(code)) => (code.get_ref().clone(), code.span()),
+        (Some(_), Some(code)) => {
+            cx.err(
+                code.span(),
+                "give the network either as `model` (a file) or as `model_code`, not both",
+            );
+            return None;
+        }
+        (None, None) => {
+            cx.err(
+                q.kind.span(),
+                format!("question `{id}` needs the exam's Keras code: `model = \"models/exam.py\"` or an inline `model_code`"),
+            );
+            return None;
+        }
+    };
+    let reference = match crate::engine::reference::reference(&code, keras) {
+        Ok(r) => r,
+        Err(e) => {
+            let place = q
+                .model
+                .as_ref()
+                .map(|m| format!("{}: ", m.get_ref()))
+                .unwrap_or_default();
+            cx.err(
+                span,
+                format!("the network cannot be used as a key: {place}{e}"),
+            );
+            return None;
+        }
+    };
+    let mut weights = FieldWeights::default();
+    if let Some(w) = &q.weights {
+        for (field, value) in w.get_ref() {
+            let value = Spanned::new(w.span(), value.clone());
+            let Some(v) = cx.points(&value, "a field weight") else {
+                continue;
+            };
+            if v.is_negative() {
+                cx.err(
+                    w.span(),
+                    format!("the weight of `{field}` cannot be negative"),
+                );
+            }
+            match field.as_str() {
+                "shape" => weights.shape = v,
+                "formula" => weights.formula = v,
+                "params" => weights.params = v,
+                "total" => weights.total = v,
+                "trainable" => weights.trainable = v,
+                "non_trainable" => weights.non_trainable = v,
+                other => {
+                    let hint = did_you_mean(other, SUMMARY_FIELDS)
+                        .map(|s| format!(" (did you mean `{s}`?)"))
+                        .unwrap_or_default();
+                    cx.err(
+                        w.span(),
+                        format!(
+                            "unknown field `{other}`{hint}; weights are for {}",
+                            SUMMARY_FIELDS.map(|f| format!("`{f}`")).join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    let follow_through = match &q.follow_through {
+        None => Points::ONE,
+        Some(f) => match f.get_ref() {
+            toml::Value::Boolean(true) => Points::ONE,
+            toml::Value::Boolean(false) => Points::ZERO,
+            _ => {
+                let v = cx.points(f, "`follow_through`")?;
+                if v.is_negative() || v > Points::ONE {
+                    cx.err(
+                        f.span(),
+                        "`follow_through` is a fraction between 0 and 1 (or true/false)",
+                    );
+                }
+                v
+            }
+        },
+    };
+    Some(SummaryKey {
+        reference,
+        weights,
+        follow_through,
+        accept_swapped_spatial: q
+            .accept_swapped_spatial
+            .as_ref()
+            .is_some_and(|b| *b.get_ref()),
+    })
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ pub mod checkbox;
 mod choice;
 mod number;
 pub mod run;
+pub mod summary;
 
 use crate::answers::Match;
 use crate::answers::checkbox::Separator;
@@ -79,6 +80,22 @@ pub enum Finding {
     Ungraded {
         declared: String,
     },
+    /// One field of one row of a filled-in summary (or a totals line).
+    Field {
+        layer: String,
+        field: String,
+        expected: String,
+        given: String,
+        verdict: summary::Verdict,
+        points: Points,
+        /// The student's own earlier value this one was checked against (error carried forward).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        followed: Option<String>,
+    },
+    /// The student's answer against the reference, as a unified diff.
+    Diff {
+        text: String,
+    },
 }
 
 impl Finding {
@@ -139,6 +156,36 @@ impl Finding {
             Finding::Ungraded { declared } => {
                 format!("`{declared}` question: not graded by this version")
             }
+            Finding::Field {
+                layer,
+                field,
+                expected,
+                given,
+                verdict,
+                points,
+                followed,
+            } => {
+                let verdict = match verdict {
+                    summary::Verdict::Correct => "correct",
+                    summary::Verdict::FollowThrough => "follow-through",
+                    summary::Verdict::Wrong => "wrong",
+                    summary::Verdict::Missing => "missing",
+                    summary::Verdict::Unparsed => "unparsed",
+                };
+                let given = if given.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    format!("`{given}`")
+                };
+                let why = followed
+                    .as_ref()
+                    .map(|f| format!(" (right given {f})"))
+                    .unwrap_or_default();
+                format!(
+                    "{layer} {field}: gave {given}, expected `{expected}`: {verdict}{why}, {points} pts"
+                )
+            }
+            Finding::Diff { text } => text.clone(),
         }
     }
 }
@@ -159,6 +206,10 @@ pub enum Reason {
     AmbiguousNumber,
     /// The row itself had a problem (see the respondent's problems).
     RowProblem,
+    /// Height and width given swapped, accepted by the rubric.
+    SwappedSpatial,
+    /// A summary row that matches no layer.
+    ExtraRow,
 }
 
 impl Reason {
@@ -170,6 +221,8 @@ impl Reason {
             Reason::Unparsed => "unparsed",
             Reason::AmbiguousNumber => "ambiguous-number",
             Reason::RowProblem => "row-problem",
+            Reason::SwappedSpatial => "swapped-spatial",
+            Reason::ExtraRow => "extra-row",
         }
     }
 }
@@ -228,6 +281,7 @@ pub fn score(question: &Question, cell: &str, sep: Separator) -> Score {
         Kind::Checkbox(c) => checkbox::score(c, question.points, cell, sep),
         Kind::Choice(c) => choice::score(c, question.points, cell),
         Kind::Number(n) => number::score(n, question.points, cell),
+        Kind::Summary(s) => summary::score(s, question.points, cell),
         Kind::Ungraded(u) => Score {
             points: Points::ZERO,
             max: question.points,

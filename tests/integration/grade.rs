@@ -20,7 +20,7 @@ fn seed_exam_grades_every_choice_question_with_its_scheme() {
             "name",
             "q1-gradients",
             "q1-rnn (ungraded)",
-            "q2-summary (ungraded)",
+            "q2-summary",
             "q2-receptive-field",
             "q2-tasks",
             "q2-inception",
@@ -36,23 +36,31 @@ fn seed_exam_grades_every_choice_question_with_its_scheme() {
     assert_eq!(rows.len(), 1 + 43);
     let cells = |id: &str| -> Vec<&str> {
         let r = row(&rows, id);
-        vec![&r[3], &r[6], &r[7], &r[8], &r[12], &r[13], &r[14]]
+        vec![&r[3], &r[5], &r[6], &r[7], &r[8], &r[12], &r[13], &r[14]]
             .into_iter()
             .map(String::as_str)
             .collect()
     };
-    // perfect
-    assert_eq!(cells("1"), ["3", "1", "1", "1", "6", "6", "0"]);
+    // perfect (the summary too)
+    assert_eq!(cells("1"), ["3", "5", "1", "1", "1", "11", "11", "0"]);
     // blank: 0 everywhere, never negative
-    assert_eq!(cells("2"), ["0", "0", "0", "0", "0", "6", "0"]);
+    assert_eq!(cells("2"), ["0", "0", "0", "0", "0", "0", "11", "0"]);
     // everything ticked: net-correct (t − f)/C ≤ 0 on every checkbox
-    assert_eq!(cells("3"), ["0", "1", "0", "0", "1", "6", "0"]);
+    assert_eq!(cells("3"), ["0", "5", "1", "0", "0", "6", "11", "0"]);
     // one extra: 3·5/6 = 2.5; 1·1/2; 1·1/2
-    assert_eq!(cells("4"), ["2.5", "1", "0.5", "0.5", "4.5", "6", "0"]);
+    assert_eq!(
+        cells("4"),
+        ["2.5", "5", "1", "0.5", "0.5", "9.5", "11", "0"]
+    );
     // one missing (and a wrong receptive field)
-    assert_eq!(cells("5"), ["2.5", "0", "0.5", "0.5", "3.5", "6", "0"]);
+    assert_eq!(
+        cells("5"),
+        ["2.5", "5", "0", "0.5", "0.5", "8.5", "11", "0"]
+    );
     // click order shuffled: still perfect
-    assert_eq!(cells("6"), ["3", "1", "1", "1", "6", "6", "0"]);
+    assert_eq!(cells("6"), ["3", "5", "1", "1", "1", "11", "11", "0"]);
+    // the untouched summary template is not answered: 0, not reviewed
+    assert_eq!(row(&rows, "11")[5], "0");
     // ungraded columns are blank, never 0
     assert_eq!(row(&rows, "1")[4], "");
     // the edited option text counts, and goes to review
@@ -69,7 +77,7 @@ fn latest_submission_wins_and_superseded_rows_are_listed() {
         rows.iter()
             .all(|r| r[0] != "7" && r[0] != "46" && r[0] != "45")
     );
-    assert_eq!(row(&rows, "44")[12], "6");
+    assert_eq!(row(&rows, "44")[12], "11");
     // Respondent 8's other submission was completed earlier, though exported later.
     assert_eq!(row(&rows, "8")[1], "matteo.bianchi08@studenti.example.edu");
     let superseded = csv_rows(&out.join("superseded.csv"));
@@ -89,10 +97,16 @@ fn duplicate_policy_first_and_all() {
     for (policy, graded, superseded) in [("first", 43, ["44", "7", "8"]), ("all", 46, ["", "", ""])]
     {
         let rubric = dir.path().join(format!("{policy}.toml"));
-        let text = read(&root().join(SEED_RUBRIC)).replace(
-            "duplicates = \"latest\"",
-            &format!("duplicates = \"{policy}\""),
-        );
+        // The copy lives elsewhere: point its model at the repository's file.
+        let text = read(&root().join(SEED_RUBRIC))
+            .replace(
+                "duplicates = \"latest\"",
+                &format!("duplicates = \"{policy}\""),
+            )
+            .replace(
+                "model = \"models/",
+                &format!("model = \"{}/rubrics/models/", root().display()),
+            );
         std::fs::write(&rubric, text).unwrap();
         let (_d, out) = grade(rubric.to_str().unwrap(), &[SEED_XLSX], &["-q"]);
         assert_eq!(
@@ -119,8 +133,8 @@ fn grades_json_explains_every_point() {
     let json: serde_json::Value = serde_json::from_str(&read(&out.join("grades.json"))).unwrap();
     let r4 = &json["respondents"][3];
     assert_eq!(r4["respondent"]["id"], "4");
-    assert_eq!(r4["total"], 4.5);
-    assert_eq!(r4["max"], 6);
+    assert_eq!(r4["total"], 9.5);
+    assert_eq!(r4["max"], 11);
     let q1 = &r4["questions"][0];
     assert_eq!(q1["id"], "q1-gradients");
     assert_eq!(q1["points"], 2.5);
@@ -185,13 +199,14 @@ fn summary_and_ungraded_warning_go_to_stderr() {
         .success()
         .stdout("");
     let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
-    assert!(stderr.starts_with(
-        "warning: 5 question(s) NOT GRADED, left blank and out of the totals: q1-rnn (text, 3 pts), \
-         q2-summary (summary, 5 pts), q2-gans (text, 2 pts), q3-ntm (text, 2 pts), \
-         q3-transformer (text, 2 pts)\n"
-    ), "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "warning: 4 question(s) NOT GRADED, left blank and out of the totals: q1-rnn (text, 3 pts), \
+             q2-gans (text, 2 pts), q3-ntm (text, 2 pts), q3-transformer (text, 2 pts)\n"
+        ),
+        "{stderr}");
     assert!(stderr.contains(
-        "graded 43 respondent(s), out of 6 points; 3 superseded submission(s) (policy: latest); \
+        "graded 43 respondent(s), out of 11 points; 3 superseded submission(s) (policy: latest); \
          0 row problem(s); 1 item(s) to review"
     ), "{stderr}");
 }
