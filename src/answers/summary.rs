@@ -277,8 +277,8 @@ fn fill(row: &mut AnswerRow, rest: &str) {
         (Cell::Marker, &rest[m.len()..])
     } else {
         match shape_prefix(rest) {
-            Some((Ok(s), n)) => (Cell::Given(s), &rest[n..]),
-            Some((Err(()), n)) => (Cell::Unparsed(rest[..n].to_string()), &rest[n..]),
+            Some((Some(s), n)) => (Cell::Given(s), &rest[n..]),
+            Some((None, n)) => (Cell::Unparsed(rest[..n].to_string()), &rest[n..]),
             None => (Cell::Missing, rest),
         }
     };
@@ -289,7 +289,7 @@ fn fill(row: &mut AnswerRow, rest: &str) {
 }
 
 /// A shape at the start of `s`, and how many bytes it takes.
-fn shape_prefix(s: &str) -> Option<(Result<Vec<Option<u64>>, ()>, usize)> {
+fn shape_prefix(s: &str) -> Option<(Option<Dims>, usize)> {
     let bytes = s.as_bytes();
     if s.starts_with(['(', '[']) {
         // Up to the bracket that closes the first one (`[(None, 3)]` nests once).
@@ -382,20 +382,20 @@ fn shape_prefix(s: &str) -> Option<(Result<Vec<Option<u64>>, ()>, usize)> {
     Some((dims(&normal, separator), end))
 }
 
-fn dims(inner: &str, sep: char) -> Result<Vec<Option<u64>>, ()> {
+/// Sizes of a shape: `None` for the batch or an unknown size.
+type Dims = Vec<Option<u64>>;
+
+fn dims(inner: &str, sep: char) -> Option<Dims> {
     let items: Vec<&str> = inner.split(sep).map(str::trim).collect();
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         match *item {
             "" if i == items.len() - 1 && i > 0 => {}
             "None" | "none" | "?" => out.push(None),
-            d => out.push(Some(d.parse::<u64>().map_err(|_| ())?)),
+            d => out.push(Some(d.parse::<u64>().ok()?)),
         }
     }
-    if out.is_empty() || out.len() > 8 {
-        return Err(());
-    }
-    Ok(out)
+    (!out.is_empty() && out.len() <= 8).then_some(out)
 }
 
 /// The parameter cells: `formula = count`, `formula`, `count`, `= count`, markers.

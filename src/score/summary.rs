@@ -25,13 +25,16 @@ pub enum Verdict {
 /// Similarity above which a written layer name is taken as a reference layer's.
 const NAME_SIMILARITY: f64 = 0.75;
 
+/// Whether a written layer name stands for a reference layer's name.
+type NameTest = dyn Fn(&str, &str) -> bool;
+
 /// Which answer row stands for each reference row: exact name, then case-insensitive, then
 /// close by strsim, then the remaining rows by position.
 fn match_rows(reference: &Reference, answer: &SummaryAnswer) -> (Vec<Option<usize>>, Vec<usize>) {
     let n = reference.rows.len();
     let mut of_ref: Vec<Option<usize>> = vec![None; n];
     let mut used = vec![false; answer.rows.len()];
-    let passes: [&dyn Fn(&str, &str) -> bool; 3] = [
+    let passes: [&NameTest; 3] = [
         &|a, b| a == b,
         &|a, b| a.eq_ignore_ascii_case(b),
         &|a, b| {
@@ -372,50 +375,59 @@ pub fn score(key: &SummaryKey, points: Points, cell: &str) -> Score {
     }
 }
 
+/// A totals line: its weight, the reference value, and the value the student's own numbers
+/// imply (with how).
+struct TotalField {
+    name: &'static str,
+    weight: Points,
+    expected: u64,
+    carried: Option<(u64, String)>,
+}
+
 /// Totals: right, or right given the student's own counts.
 fn totals(g: &mut Grader, reference: &Reference, answer: &SummaryAnswer, own_total: u64) {
     let given = |i: usize| answer.totals[i].as_ref().and_then(|c| c.given().copied());
     let (total, trainable, non_trainable) = (given(0), given(1), given(2));
-    let fields: [(&str, Points, u64, Option<(u64, String)>); 3] = [
-        (
-            "total",
-            g.key.weights.total,
-            reference.total,
-            Some((
+    let fields = [
+        TotalField {
+            name: "total",
+            weight: g.key.weights.total,
+            expected: reference.total,
+            carried: Some((
                 own_total,
                 format!("the sum of your own counts, {own_total}"),
             )),
-        ),
-        (
-            "trainable",
-            g.key.weights.trainable,
-            reference.trainable,
-            total.map(|t| {
+        },
+        TotalField {
+            name: "trainable",
+            weight: g.key.weights.trainable,
+            expected: reference.trainable,
+            carried: total.map(|t| {
                 let nt = non_trainable.unwrap_or(reference.non_trainable);
                 (
                     t.saturating_sub(nt),
                     format!("your total {t} minus non-trainable {nt}"),
                 )
             }),
-        ),
-        (
-            "non_trainable",
-            g.key.weights.non_trainable,
-            reference.non_trainable,
-            total.zip(trainable).map(|(t, tr)| {
+        },
+        TotalField {
+            name: "non_trainable",
+            weight: g.key.weights.non_trainable,
+            expected: reference.non_trainable,
+            carried: total.zip(trainable).map(|(t, tr)| {
                 (
                     t.saturating_sub(tr),
                     format!("your total {t} minus your trainable {tr}"),
                 )
             }),
-        ),
+        },
     ];
-    for (i, (field, weight, expected, carried)) in fields.into_iter().enumerate() {
+    for (i, f) in fields.into_iter().enumerate() {
         let (verdict, text, followed) = match &answer.totals[i] {
             None | Some(Cell::Missing | Cell::Marker) => (Verdict::Missing, String::new(), None),
             Some(Cell::Unparsed(t)) => (Verdict::Unparsed, t.clone(), None),
-            Some(Cell::Given(n)) if *n == expected => (Verdict::Correct, n.to_string(), None),
-            Some(Cell::Given(n)) => match &carried {
+            Some(Cell::Given(n)) if *n == f.expected => (Verdict::Correct, n.to_string(), None),
+            Some(Cell::Given(n)) => match &f.carried {
                 Some((value, why)) if value == n => {
                     (Verdict::FollowThrough, n.to_string(), Some(why.clone()))
                 }
@@ -424,9 +436,9 @@ fn totals(g: &mut Grader, reference: &Reference, answer: &SummaryAnswer, own_tot
         };
         g.field(
             "totals",
-            field,
-            weight,
-            expected.to_string(),
+            f.name,
+            f.weight,
+            f.expected.to_string(),
             text,
             verdict,
             followed,
