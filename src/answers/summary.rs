@@ -84,6 +84,8 @@ pub fn parse(text: &str, names: &[String]) -> SummaryAnswer {
     let text: String = text.chars().take(MAX_ANSWER).collect();
     let mut saw_marker = false;
     let mut saw_value = false;
+    // The head of a several-output shape whose tail is on the next line.
+    let mut pending: Option<String> = None;
     for (i, raw) in text.lines().enumerate() {
         let line_no = i + 1;
         let line = clean(raw);
@@ -100,13 +102,28 @@ pub fn parse(text: &str, names: &[String]) -> SummaryAnswer {
             saw_marker = true;
         }
         if let Some((which, rest)) = total_line(trimmed) {
-            let cell = count_cell(rest);
+            let cell = if rest.to_lowercase().starts_with("[add") {
+                Cell::Marker
+            } else {
+                count_cell(rest)
+            };
             saw_value |= matches!(cell, Cell::Given(_));
             answer.totals[which] = Some(cell);
             continue;
         }
         match label(trimmed, names) {
             Some((name, rest)) => {
+                // The tail of a name Keras cut at 26 characters (`first_convolution_with_lon`
+                // / `g_name (Conv2D)`): complete the previous row's name.
+                if let Some(prev) = answer.rows.last_mut() {
+                    let joined = format!("{}{}", prev.name, name);
+                    if rest.trim().is_empty()
+                        && names.iter().any(|n| n.eq_ignore_ascii_case(&joined))
+                    {
+                        prev.name = joined;
+                        continue;
+                    }
+                }
                 let mut row = AnswerRow {
                     line: line_no,
                     name,
@@ -115,6 +132,9 @@ pub fn parse(text: &str, names: &[String]) -> SummaryAnswer {
                     count: Cell::Missing,
                     text: trimmed.to_string(),
                 };
+                // Several outputs: Keras 2 wraps `[(None, 25, 6),` / ` (None, 25, 6)]`.
+                let (shape_head, rest) = split_unclosed_shape(rest);
+                pending = shape_head;
                 fill(&mut row, rest);
                 saw_value |= row_has_value(&row);
                 answer.rows.push(row);
@@ -125,8 +145,29 @@ pub fn parse(text: &str, names: &[String]) -> SummaryAnswer {
                 if rest.is_empty() {
                     continue;
                 }
+                if let (Some(head), Some(row)) = (&pending, answer.rows.last_mut())
+                    && rest.starts_with('(')
+                {
+                    let (tail, after) = match rest.find(']') {
+                        Some(at) => (&rest[..=at], rest[at + 1..].trim()),
+                        None => (rest, ""),
+                    };
+                    let whole = format!("{head} {tail}");
+                    let closed = whole.contains(']');
+                    row.shape = match shape_prefix(&whole) {
+                        Some((Some(s), _)) => Cell::Given(s),
+                        _ => Cell::Unparsed(whole.clone()),
+                    };
+                    pending = (!closed && (after.is_empty() || after.starts_with(['(', '['])))
+                        .then_some(whole);
+                    saw_value |= row_has_value(row);
+                    continue;
+                }
                 match answer.rows.last_mut() {
-                    Some(row) if row_is_open(row) && looks_like_values(rest) => {
+                    Some(row)
+                        if (row_is_open(row) && looks_like_values(rest))
+                            || continues_formula(rest) =>
+                    {
                         row.text.push(' ');
                         row.text.push_str(rest);
                         let joined = continuation(row);
@@ -140,6 +181,18 @@ pub fn parse(text: &str, names: &[String]) -> SummaryAnswer {
     }
     answer.untouched = saw_marker && !saw_value;
     answer
+}
+
+/// `[(None, 25, 6),   rest` with the list of shapes unclosed: the head and the rest.
+fn split_unclosed_shape(rest: &str) -> (Option<String>, &str) {
+    let t = rest.trim_start();
+    if !t.starts_with("[(") || shape_prefix(t).is_some() {
+        return (None, rest);
+    }
+    match t.rfind("),") {
+        Some(at) => (Some(t[..at + 2].to_string()), &t[at + 2..]),
+        None => (None, rest),
+    }
 }
 
 fn row_has_value(row: &AnswerRow) -> bool {
@@ -158,6 +211,18 @@ fn looks_like_values(t: &str) -> bool {
     t.starts_with(|c: char| c.is_ascii_digit() || "([=+-*×·".contains(c))
         || t.starts_with("None")
         || t.to_lowercase().starts_with("[add")
+}
+
+/// A line starting with an operator continues the formula a text box wrapped.
+fn continues_formula(t: &str) -> bool {
+    let mut chars = t.chars();
+    match chars.next() {
+        Some('x' | 'X') => {
+            chars.next() == Some(' ') || chars.next().is_some_and(|c| c.is_ascii_digit())
+        }
+        Some('*' | '×' | '·' | '+' | '=' | '^') => true,
+        _ => false,
+    }
 }
 
 /// The text after the row's label, continuation lines included.
@@ -182,6 +247,9 @@ fn clean(raw: &str) -> String {
 
 /// Rules, fences, the header and the `Model:` line.
 fn is_decoration(t: &str) -> bool {
+    if is_connection(t) {
+        return true;
+    }
     if t.chars().all(|c| "_=-─━┏┓┗┛┡┩├┤┼╇┳┴┬└┘┌┐╭╮╰╯ ".contains(c))
     {
         return true;
@@ -192,6 +260,15 @@ fn is_decoration(t: &str) -> bool {
         || (lower.contains("layer (type)")
             || lower.contains("output shape")
             || lower.contains("param #"))
+}
+
+/// A continuation line of Keras 2's "Connected to" list: `'input_1[0][0]']`.
+fn is_connection(t: &str) -> bool {
+    use std::sync::OnceLock;
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    PATTERN
+        .get_or_init(|| regex::Regex::new(r"^\[?'[^']*\[\d+\]\[\d+\]'(,|\])?$").expect("valid"))
+        .is_match(t)
 }
 
 /// `Total params: …`, `Trainable params: …`, `Non-trainable params: …`.
@@ -226,12 +303,13 @@ fn label<'a>(t: &'a str, names: &[String]) -> Option<(String, &'a str)> {
         .map(|(i, _)| i)
         .unwrap_or(t.len());
     let word = &t[..end];
+    // `x 3 x 16` on a wrapped line is multiplication, not a layer called `x`.
     if word.is_empty()
         || !word
             .chars()
             .next()
             .is_some_and(|c| c.is_alphabetic() || c == '_')
-        || word == "None"
+        || matches!(word, "None" | "x" | "X")
     {
         return None;
     }
@@ -248,6 +326,10 @@ fn label<'a>(t: &'a str, names: &[String]) -> Option<(String, &'a str)> {
                 .strip_prefix(')')
                 .unwrap_or(&inner[class_end..]);
             return Some((word.to_string(), rest));
+        }
+        // Keras cut the cell right after `(`: the class is on the next line.
+        if class.is_empty() && (inner.is_empty() || inner.starts_with(' ')) {
+            return Some((word.to_string(), inner));
         }
     }
     let known = names.iter().any(|n| n.eq_ignore_ascii_case(word));
@@ -400,6 +482,11 @@ fn dims(inner: &str, sep: char) -> Option<Dims> {
 
 /// The parameter cells: `formula = count`, `formula`, `count`, `= count`, markers.
 fn params(s: &str) -> (Cell<Formula>, Cell<u64>) {
+    // Keras 2's "Connected to" column (`['conv2d[0][0]']`, `[]`) is not the student's to fill.
+    let s = match s.find("['").or_else(|| s.find("[]")) {
+        Some(at) => &s[..at],
+        None => s,
+    };
     let mut text = s.trim().to_string();
     let lower = text.to_lowercase();
     let mut marker = false;
@@ -718,7 +805,7 @@ mod tests {
         assert!(a.untouched);
         assert_eq!(a.rows[0].shape, Cell::Marker);
         assert_eq!(a.rows[0].count, Cell::Marker);
-        assert_eq!(a.totals[0], Some(Cell::Unparsed("[ADD PARAMS]".into())));
+        assert_eq!(a.totals[0], Some(Cell::Marker));
     }
 
     #[test]
@@ -740,5 +827,60 @@ mod tests {
         );
         assert_eq!(a.rows[0].formula, Cell::Unparsed("five hundred".into()));
         assert_eq!(a.unparsed, vec![(2, "something else entirely".to_string())]);
+    }
+}
+
+/// No input makes the parser panic (run with `cargo test -- answers::summary::fuzz`; raise
+/// `PROPTEST_CASES` for a longer run).
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    const PIECES: [&str; 24] = [
+        "conv1",
+        "(Conv2D)",
+        "(None,",
+        "128,",
+        "256)",
+        "[(",
+        ")]",
+        "x",
+        "*",
+        "=",
+        "1,216",
+        "[ADD SIZES]",
+        "[ADD PARAMS]",
+        "Total params:",
+        "\n",
+        "(((",
+        "99999999999999999999",
+        "**",
+        "│",
+        "'in[0][0]',",
+        " ",
+        "ion)",
+        "5 x 5 x 3 x 16 + 16",
+        "\t",
+    ];
+
+    proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,400}") {
+            let names = vec!["conv1".to_string(), "input".to_string()];
+            let _ = parse(&text, &names);
+            let _ = evaluate(&text);
+            let _ = count_cell(&text);
+        }
+
+        #[test]
+        fn template_like_text_never_panics(pieces in proptest::collection::vec(0..PIECES.len(), 0..120)) {
+            let text: String = pieces.iter().map(|i| PIECES[*i]).collect::<Vec<_>>().join(" ");
+            let names = vec!["conv1".to_string(), "input".to_string()];
+            let answer = parse(&text, &names);
+            for row in &answer.rows {
+                prop_assert!(row.line >= 1);
+            }
+        }
     }
 }

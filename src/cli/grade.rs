@@ -68,6 +68,20 @@ pub fn run(args: GradeArgs) -> Result<(), Fatal> {
         written.push(path.display().to_string());
     }
 
+    let reports = args.out.join("reports");
+    std::fs::create_dir_all(&reports)
+        .map_err(|e| Fatal(format!("{}: cannot create: {e}", reports.display())))?;
+    for (name, bytes) in crate::report::text::reports(&run) {
+        let path = reports.join(name);
+        std::fs::write(&path, bytes)
+            .map_err(|e| Fatal(format!("{}: cannot write: {e}", path.display())))?;
+    }
+    written.push(format!(
+        "{} ({} reports)",
+        reports.display(),
+        run.respondents.len()
+    ));
+
     let ungraded: Vec<String> = rubric
         .questions
         .iter()

@@ -271,10 +271,15 @@ pub fn score(key: &SummaryKey, points: Points, cell: &str) -> Score {
             }
         };
         if expected_count > 0 {
+            let formula_has_operator = row.weights.formula.contains(['x', '+']);
             let (verdict, given) = match student.map(|s| &s.formula) {
                 None | Some(Cell::Missing | Cell::Marker) => (Verdict::Missing, String::new()),
                 Some(Cell::Unparsed(t)) => (Verdict::Unparsed, t.clone()),
-                Some(Cell::Given(f)) if !f.has_operator => (Verdict::Wrong, f.text.clone()),
+                // A bare number is a count, not a formula — unless the formula is one number
+                // (PReLU with shared axes: `3`).
+                Some(Cell::Given(f)) if !f.has_operator && formula_has_operator => {
+                    (Verdict::Wrong, f.text.clone())
+                }
                 Some(Cell::Given(f)) => (judge(f.value), format!("{} (= {})", f.text, f.value)),
             };
             let f = (verdict == Verdict::FollowThrough)
@@ -524,4 +529,32 @@ fn diff(reference: &Reference, answer: &SummaryAnswer, of_ref: &[Option<usize>])
         .context_radius(1)
         .header("your answer", "reference")
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn key() -> SummaryKey {
+        let code = include_str!("../../rubrics/models/2022-02-09.py");
+        SummaryKey {
+            reference: crate::engine::reference::reference(code, crate::engine::Keras::V2)
+                .expect("seed"),
+            weights: crate::rubric::FieldWeights::default(),
+            follow_through: Points::ONE,
+            accept_swapped_spatial: false,
+        }
+    }
+
+    proptest! {
+        /// Whatever a student pastes, the points stay between 0 and the question's maximum.
+        #[test]
+        fn points_stay_within_the_maximum(text in "\\PC{0,300}", lines in proptest::collection::vec("(conv[123]|mp1|batchNorm|output) \\(None, [0-9]{1,3}, [0-9]{1,3}, [0-9]{1,3}\\) [0-9 x+*=]{0,20}", 0..12)) {
+            let k = key();
+            let answer = format!("{text}\n{}", lines.join("\n"));
+            let s = score(&k, Points::int(5), &answer);
+            prop_assert!(s.points >= Points::ZERO && s.points <= Points::int(5));
+        }
+    }
 }

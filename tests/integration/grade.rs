@@ -233,3 +233,28 @@ fn formula_like_cells_are_neutralised_in_every_csv() {
         "ticked `=cmd|' /C calc'!A0`, which is no option of the rubric"
     );
 }
+
+#[test]
+fn every_respondent_gets_a_text_report_with_the_summary_diff() {
+    let (_dir, out) = grade(SEED_RUBRIC, &[SEED_XLSX], &["-q"]);
+    let mut names: Vec<String> = std::fs::read_dir(out.join("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 43);
+    assert_eq!(names[0], "001-giulia-damico01.txt");
+    assert_eq!(names[8], "009-id-10.txt");
+    // Respondent 14 pasted the template with a pooling mistake carried through.
+    let report = read(&out.join("reports").join(&names[12]));
+    assert!(report.contains("q2-summary: 4.53 / 5\n  32 fields: 19 correct, 10 right given your own earlier values, 3 wrong\n"), "{report}");
+    assert!(report.contains("  - conv2 shape: gave `(None, 128, 256, 32)`, expected `(None, 64, 128, 32)`: follow-through (right given your mp1 shape (None, 128, 256, 16)), 1 pts\n"), "{report}");
+    assert!(
+        report.contains("    -mp1 | (None, 128, 256, 16) | 0\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains("    +mp1 | (None, 64, 128, 16) | 0\n"),
+        "{report}"
+    );
+}

@@ -5,6 +5,7 @@ mod errors;
 mod formats;
 mod grade;
 mod init;
+mod summary;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
