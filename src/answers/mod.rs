@@ -5,6 +5,7 @@ pub mod checkbox;
 pub mod choice;
 pub mod number;
 pub mod summary;
+pub mod text;
 
 use serde::Serialize;
 

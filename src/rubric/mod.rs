@@ -8,4 +8,5 @@ mod parse;
 pub use error::{RubricError, RubricErrors};
 pub use model::*;
 pub use parse::{parse, parse_with};
+pub mod criteria;
 pub mod scaffold;

@@ -38,6 +38,17 @@ pub struct Question {
     pub points: Points,
     pub kind: Kind,
     pub position: Position,
+    /// Worked answers and the points they must get (`[[questions.examples]]`).
+    pub examples: Vec<Example>,
+}
+
+/// A worked answer in the rubric: the rubric's own test.
+#[derive(Clone, Debug)]
+pub struct Example {
+    pub answer: String,
+    pub points: Points,
+    /// Line of the example in the rubric.
+    pub line: usize,
 }
 
 impl Question {
@@ -47,6 +58,7 @@ impl Question {
             Kind::Choice(_) => "choice",
             Kind::Number(_) => "number",
             Kind::Summary(_) => "summary",
+            Kind::Text(_) => "text",
             Kind::Ungraded(u) => u.declared,
         }
     }
@@ -63,6 +75,8 @@ pub enum Kind {
     Number(NumberKey),
     /// A filled-in `model.summary()` template.
     Summary(Box<SummaryKey>),
+    /// A free-text answer scored by criteria.
+    Text(Box<super::criteria::TextKey>),
     /// A question kept in the rubric but not graded yet (`ungraded = true`).
     Ungraded(Ungraded),
 }

@@ -1,5 +1,6 @@
 //! TOML to [`Rubric`], with every error located in the source.
 
+use super::criteria::{Criterion, Expr, Negation, Rules, TextKey, compile_term};
 use super::error::{RubricError, RubricErrors, did_you_mean};
 use super::model::*;
 use crate::ingest::DuplicatePolicy;
@@ -14,6 +15,9 @@ use toml::Spanned;
 #[serde(deny_unknown_fields)]
 struct RawRubric {
     exam: Spanned<RawExam>,
+    /// Synonym lists usable in any free-text term as `@name`.
+    #[serde(default)]
+    synonyms: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     questions: Vec<Spanned<RawQuestion>>,
 }
@@ -46,6 +50,14 @@ struct RawQuestion {
     layout: Option<Spanned<String>>,
     follow_through: Option<Spanned<toml::Value>>,
     accept_swapped_spatial: Option<Spanned<bool>>,
+    criteria: Option<Vec<Spanned<RawCriterion>>>,
+    penalties: Option<Vec<Spanned<RawCriterion>>>,
+    language: Option<Spanned<String>>,
+    min_words: Option<Spanned<i64>>,
+    max_words: Option<Spanned<i64>>,
+    boundaries: Option<Spanned<Vec<toml::Value>>>,
+    review_margin: Option<Spanned<toml::Value>>,
+    examples: Option<Vec<Spanned<RawExample>>>,
     ungraded: Option<bool>,
 }
 
@@ -171,14 +183,26 @@ pub fn parse_with(
         {
             cx.err(q.points.span(), "`points` must be more than 0");
         }
-        let Some(kind) = kind(&mut cx, q, id) else {
+        let Some(kind) = kind(&mut cx, q, id, &raw.synonyms) else {
             continue;
         };
         let pos = RubricError::at(file, source, span.clone(), "");
+        let mut examples = Vec::new();
+        for e in q.examples.iter().flatten() {
+            let line = RubricError::at(file, source, e.span(), "").line;
+            if let Some(p) = cx.points(&e.get_ref().points, "an example's `points`") {
+                examples.push(Example {
+                    answer: e.get_ref().answer.clone(),
+                    points: p,
+                    line,
+                });
+            }
+        }
         questions.push(Question {
             id: id.to_string(),
             column: q.column.get_ref().clone(),
             points: points.unwrap_or(Points::ONE),
+            examples,
             kind,
             position: Position {
                 line: pos.line,
@@ -230,7 +254,7 @@ fn exam(cx: &mut Ctx, raw: &RawExam) -> Exam {
 
 /// Fields that only some kinds take; naming one on another kind is an error, not ignored.
 fn reject_fields(cx: &mut Ctx, q: &RawQuestion, kind: &str, allowed: &[&str]) {
-    let present: [(&str, Option<Range<usize>>); 12] = [
+    let present: &[(&str, Option<Range<usize>>)] = &[
         ("scheme", q.scheme.as_ref().map(|v| v.span())),
         ("select", q.select.as_ref().map(|v| v.span())),
         ("options", q.options.as_ref().map(|v| v.span())),
@@ -249,10 +273,29 @@ fn reject_fields(cx: &mut Ctx, q: &RawQuestion, kind: &str, allowed: &[&str]) {
             "accept_swapped_spatial",
             q.accept_swapped_spatial.as_ref().map(|v| v.span()),
         ),
+        (
+            "penalties",
+            q.penalties
+                .as_ref()
+                .and_then(|v| v.first())
+                .map(|v| v.span()),
+        ),
+        ("language", q.language.as_ref().map(|v| v.span())),
+        ("min_words", q.min_words.as_ref().map(|v| v.span())),
+        ("boundaries", q.boundaries.as_ref().map(|v| v.span())),
+        ("review_margin", q.review_margin.as_ref().map(|v| v.span())),
+        ("max_words", q.max_words.as_ref().map(|v| v.span())),
+        (
+            "criteria",
+            q.criteria
+                .as_ref()
+                .and_then(|v| v.first())
+                .map(|v| v.span()),
+        ),
     ];
     for (name, span) in present {
-        if let Some(span) = span
-            && !allowed.contains(&name)
+        if let Some(span) = span.clone()
+            && !allowed.contains(name)
         {
             cx.err(
                 span,
@@ -262,7 +305,12 @@ fn reject_fields(cx: &mut Ctx, q: &RawQuestion, kind: &str, allowed: &[&str]) {
     }
 }
 
-fn kind(cx: &mut Ctx, q: &RawQuestion, id: &str) -> Option<Kind> {
+fn kind(
+    cx: &mut Ctx,
+    q: &RawQuestion,
+    id: &str,
+    synonyms: &BTreeMap<String, Vec<String>>,
+) -> Option<Kind> {
     let name = q.kind.get_ref().as_str();
     let Some(declared) = KINDS.iter().find(|k| **k == name) else {
         let hint = did_you_mean(name, KINDS)
@@ -285,6 +333,7 @@ fn kind(cx: &mut Ctx, q: &RawQuestion, id: &str) -> Option<Kind> {
         "choice" => choice(cx, q, id).map(Kind::Choice),
         "number" => number(cx, q, id).map(Kind::Number),
         "summary" => summary(cx, q, id).map(|k| Kind::Summary(Box::new(k))),
+        "text" => text_key(cx, q, id, synonyms).map(|k| Kind::Text(Box::new(k))),
         other => {
             cx.err(
                 q.kind.span(),
@@ -575,6 +624,230 @@ fn number(cx: &mut Ctx, q: &RawQuestion, id: &str) -> Option<NumberKey> {
     Some(NumberKey { key, tolerance })
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCriterion {
+    id: Spanned<String>,
+    points: Spanned<toml::Value>,
+    any: Option<Spanned<Vec<toml::Value>>>,
+    all: Option<Spanned<Vec<toml::Value>>>,
+    contradicts: Option<Spanned<Vec<String>>>,
+    negation: Option<Spanned<String>>,
+    stem: Option<bool>,
+    typo: Option<bool>,
+    wildcard: Option<bool>,
+    /// What the criterion is about, for the TA (not used in matching).
+    #[allow(dead_code)]
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExample {
+    answer: String,
+    points: Spanned<toml::Value>,
+}
+
+/// `any = [...]` / `all = [...]` items: terms, or nested `{ any = [...] }` / `{ all = [...] }`.
+fn expression(
+    items: &[toml::Value],
+    any: bool,
+    synonyms: &BTreeMap<String, Vec<String>>,
+) -> Result<Expr, String> {
+    let mut children = Vec::new();
+    for item in items {
+        children.push(match item {
+            toml::Value::String(s) => Expr::Term(compile_term(s, synonyms)?),
+            toml::Value::Table(t) if t.len() == 1 => {
+                let (k, v) = t.iter().next().expect("one entry");
+                let list = v
+                    .as_array()
+                    .ok_or_else(|| format!("`{k}` takes a list of terms"))?;
+                match k.as_str() {
+                    "any" => expression(list, true, synonyms)?,
+                    "all" => expression(list, false, synonyms)?,
+                    other => {
+                        return Err(format!(
+                            "unknown key `{other}` in a nested expression; use `any` or `all`"
+                        ));
+                    }
+                }
+            }
+            _ => return Err("a term is a string, or `{ any = [...] }` / `{ all = [...] }`".into()),
+        });
+    }
+    if children.is_empty() {
+        return Err("the list of terms is empty".into());
+    }
+    Ok(if any {
+        Expr::Any(children)
+    } else {
+        Expr::All(children)
+    })
+}
+
+fn criterion(
+    cx: &mut Ctx,
+    raw: &RawCriterion,
+    synonyms: &BTreeMap<String, Vec<String>>,
+) -> Option<Criterion> {
+    let points = cx.points(&raw.points, "criterion `points`")?;
+    if points.is_negative() || points.is_zero() {
+        cx.err(raw.points.span(), "criterion `points` must be more than 0");
+    }
+    let mut parts = Vec::new();
+    for (list, any) in [(&raw.any, true), (&raw.all, false)] {
+        if let Some(l) = list {
+            match expression(l.get_ref(), any, synonyms) {
+                Ok(e) => parts.push(e),
+                Err(why) => cx.err(l.span(), why),
+            }
+        }
+    }
+    let mut contradicts = Vec::new();
+    if let Some(list) = &raw.contradicts {
+        for t in list.get_ref() {
+            match compile_term(t, synonyms) {
+                Ok(term) => contradicts.push(term),
+                Err(why) => cx.err(list.span(), why),
+            }
+        }
+    }
+    let negation = match &raw.negation {
+        None => Negation::Review,
+        Some(n) => match n.get_ref().as_str() {
+            "review" => Negation::Review,
+            "reject" => Negation::Reject,
+            "ignore" => Negation::Ignore,
+            other => {
+                let hint = did_you_mean(other, ["review", "reject", "ignore"])
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                cx.err(n.span(), format!("unknown negation policy `{other}`{hint}; expected `review`, `reject` or `ignore`"));
+                Negation::Review
+            }
+        },
+    };
+    let expr = match parts.len() {
+        0 => {
+            if raw.any.is_none() && raw.all.is_none() {
+                cx.err(
+                    raw.id.span(),
+                    format!(
+                        "criterion `{}` needs `any = [...]` or `all = [...]`",
+                        raw.id.get_ref()
+                    ),
+                );
+            }
+            return None;
+        }
+        1 => parts.pop().expect("one"),
+        _ => Expr::All(parts),
+    };
+    Some(Criterion {
+        id: raw.id.get_ref().clone(),
+        points,
+        expr,
+        contradicts,
+        negation,
+        rules: Rules {
+            stem: raw.stem.unwrap_or(true),
+            typo: raw.typo.unwrap_or(true),
+            wildcard: raw.wildcard.unwrap_or(true),
+        },
+    })
+}
+
+fn text_key(
+    cx: &mut Ctx,
+    q: &RawQuestion,
+    id: &str,
+    synonyms: &BTreeMap<String, Vec<String>>,
+) -> Option<TextKey> {
+    reject_fields(
+        cx,
+        q,
+        "text",
+        &[
+            "penalties",
+            "language",
+            "min_words",
+            "max_words",
+            "boundaries",
+            "review_margin",
+            "criteria",
+        ],
+    );
+    let Some(raw_criteria) = &q.criteria else {
+        cx.err(
+            q.kind.span(),
+            format!("question `{id}` has no [[questions.criteria]]: say what a good answer contains (or add `ungraded = true`)"),
+        );
+        return None;
+    };
+    let mut ids = std::collections::HashSet::new();
+    let mut compile = |cx: &mut Ctx, list: &[Spanned<RawCriterion>]| -> Vec<Criterion> {
+        list.iter()
+            .filter_map(|c| {
+                if !ids.insert(c.get_ref().id.get_ref().clone()) {
+                    cx.err(
+                        c.get_ref().id.span(),
+                        format!("criterion id `{}` is used twice", c.get_ref().id.get_ref()),
+                    );
+                }
+                criterion(cx, c.get_ref(), synonyms)
+            })
+            .collect()
+    };
+    let criteria = compile(cx, raw_criteria);
+    let penalties = q
+        .penalties
+        .as_ref()
+        .map(|p| compile(cx, p))
+        .unwrap_or_default();
+    let language = match &q.language {
+        None => "en".to_string(),
+        Some(l) if matches!(l.get_ref().as_str(), "en" | "it") => l.get_ref().clone(),
+        Some(l) => {
+            cx.err(l.span(), "`language` is `en` or `it`");
+            "en".into()
+        }
+    };
+    let count = |cx: &mut Ctx, v: &Option<Spanned<i64>>| -> Option<usize> {
+        let v = v.as_ref()?;
+        match usize::try_from(*v.get_ref()) {
+            Ok(n) => Some(n),
+            Err(_) => {
+                cx.err(v.span(), "a word count cannot be negative");
+                None
+            }
+        }
+    };
+    let min_words = count(cx, &q.min_words);
+    let max_words = count(cx, &q.max_words);
+    let mut boundaries = Vec::new();
+    if let Some(b) = &q.boundaries {
+        for v in b.get_ref() {
+            if let Some(p) = cx.points(&Spanned::new(b.span(), v.clone()), "a boundary") {
+                boundaries.push(p);
+            }
+        }
+    }
+    let review_margin = match &q.review_margin {
+        Some(m) => cx.points(m, "`review_margin`").unwrap_or(Points::ZERO),
+        None => Points::ZERO,
+    };
+    Some(TextKey {
+        criteria,
+        penalties,
+        language,
+        min_words,
+        max_words,
+        boundaries,
+        review_margin,
+    })
+}
+
 /// Weights of the fields of a summary question.
 const SUMMARY_FIELDS: [&str; 6] = [
     "shape",
@@ -777,16 +1050,41 @@ mod tests {
     }
 
     #[test]
-    fn text_questions_need_ungraded_until_they_can_be_graded() {
+    fn text_questions_need_criteria_or_ungraded() {
         let body =
             "[[questions]]\nid = \"q1-rnn\"\ncolumn = \"RNN?\"\npoints = 3\nkind = \"text\"\n";
         let e = errors(body);
         assert_eq!(e.len(), 1);
         assert!(
-            e[0].starts_with("8:8: question `q1-rnn`: `text` questions cannot be graded"),
+            e[0].starts_with("8:8: question `q1-rnn` has no [[questions.criteria]]"),
             "{e:?}"
         );
         assert!(errors(&format!("{body}ungraded = true\n")).is_empty());
+    }
+
+    #[test]
+    fn text_criteria_compile_and_their_errors_are_located() {
+        let ok = parse(
+            "r.toml",
+            &format!(
+                "{HEAD}[synonyms]\ngrad = [\"gradient\", \"gradiente\"]\n\n[[questions]]\nid = \"q\"\ncolumn = \"Q\"\npoints = 2\nkind = \"text\"\n\
+                 [[questions.criteria]]\nid = \"c1\"\npoints = 1\nany = [\"@grad ~3 vanish*\", {{ all = [\"lstm\", \"gate\"] }}]\n\
+                 [[questions.examples]]\nanswer = \"the gradient vanishes\"\npoints = 1\n"
+            ),
+        )
+        .unwrap();
+        assert_eq!(ok.questions[0].examples[0].points, Points::ONE);
+        let e = errors(
+            "[[questions]]\nid = \"q\"\ncolumn = \"Q\"\npoints = 2\nkind = \"text\"\n\
+             [[questions.criteria]]\nid = \"c1\"\npoints = 1\nany = [\"@grad\"]\nnegation = \"rejct\"\n",
+        );
+        assert_eq!(
+            e,
+            vec![
+                "12:7: unknown synonym list `@grad`: define it under [synonyms]",
+                "13:12: unknown negation policy `rejct` (did you mean `reject`?); expected `review`, `reject` or `ignore`",
+            ]
+        );
     }
 
     #[test]

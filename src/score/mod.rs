@@ -6,6 +6,7 @@ mod choice;
 mod number;
 pub mod run;
 pub mod summary;
+pub mod text;
 
 use crate::answers::Match;
 use crate::answers::checkbox::Separator;
@@ -95,6 +96,23 @@ pub enum Finding {
     /// The student's answer against the reference, as a unified diff.
     Diff {
         text: String,
+    },
+    /// A free-text criterion (or penalty) and the words that met it.
+    Criterion {
+        criterion: String,
+        penalty: bool,
+        met: bool,
+        /// Points this criterion added (negative for a penalty).
+        points: Points,
+        max: Points,
+        matched: Vec<text::Evidence>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// The answer seems written in another language than the rubric's (a note, not a fault).
+    Language {
+        detected: String,
+        rubric: String,
     },
 }
 
@@ -186,6 +204,41 @@ impl Finding {
                 )
             }
             Finding::Diff { text } => text.clone(),
+            Finding::Criterion {
+                criterion,
+                penalty,
+                met,
+                points,
+                max,
+                matched,
+                note,
+            } => {
+                let what = if *penalty { "penalty" } else { "criterion" };
+                let words = matched
+                    .iter()
+                    .map(|e| {
+                        let how = match e.rule {
+                            text::Rule::Exact => "",
+                            text::Rule::Stem => " (stem)",
+                            text::Rule::Wildcard => " (wildcard)",
+                            text::Rule::Typo => " (typo)",
+                        };
+                        let neg = if e.negated { " (negated)" } else { "" };
+                        format!("\"{}\"{how}{neg}", e.text)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let state = if *met {
+                    format!("met by {words}: {points} of {max}")
+                } else {
+                    format!("not met: 0 of {max}")
+                };
+                let note = note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
+                format!("{what} `{criterion}`: {state}{note}")
+            }
+            Finding::Language { detected, rubric } => {
+                format!("the answer seems to be in `{detected}`, the rubric in `{rubric}`")
+            }
         }
     }
 }
@@ -210,6 +263,16 @@ pub enum Reason {
     SwappedSpatial,
     /// A summary row that matches no layer.
     ExtraRow,
+    /// A free-text term matched inside a negated clause.
+    NegatedMatch,
+    /// A criterion met only through typo matches.
+    TypoOnly,
+    /// An answer shorter or longer than the rubric expects.
+    Length,
+    /// A long answer that matched no criterion.
+    NothingMatched,
+    /// Points within the review margin of a grade boundary.
+    Boundary,
 }
 
 impl Reason {
@@ -223,6 +286,11 @@ impl Reason {
             Reason::RowProblem => "row-problem",
             Reason::SwappedSpatial => "swapped-spatial",
             Reason::ExtraRow => "extra-row",
+            Reason::NegatedMatch => "negated-match",
+            Reason::TypoOnly => "typo-only",
+            Reason::Length => "length",
+            Reason::NothingMatched => "nothing-matched",
+            Reason::Boundary => "boundary",
         }
     }
 }
@@ -282,6 +350,7 @@ pub fn score(question: &Question, cell: &str, sep: Separator) -> Score {
         Kind::Choice(c) => choice::score(c, question.points, cell),
         Kind::Number(n) => number::score(n, question.points, cell),
         Kind::Summary(s) => summary::score(s, question.points, cell),
+        Kind::Text(t) => text::score(t, question.points, cell, &question.id),
         Kind::Ungraded(u) => Score {
             points: Points::ZERO,
             max: question.points,

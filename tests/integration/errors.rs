@@ -74,10 +74,10 @@ fn rubric_errors_show_file_line_column_and_a_caret() {
              |       ^^^^^^^^^\n",
         ),
         (
-            "text-not-ungraded",
-            "error: fixtures/rubrics/invalid/text-not-ungraded.toml:8:8: question `q2-gans`: `text` \
-             questions cannot be graded by this version of examgrade; add `ungraded = true` to keep \
-             it in the rubric as an ungraded column\n  |\n8 | kind = \"text\"\n  |        ^^^^^^\n",
+            "text-without-criteria",
+            "error: fixtures/rubrics/invalid/text-without-criteria.toml:8:8: question `q2-gans` has no \
+             [[questions.criteria]]: say what a good answer contains (or add `ungraded = true`)\n  |\n8 \
+             | kind = \"text\"\n  |        ^^^^^^\n",
         ),
         (
             "toml-syntax",

@@ -1,0 +1,289 @@
+//! A free-text answer as words: each with its normalised form, its English and Italian
+//! Snowball stems, its byte span in the answer (for highlighting), its clause, and whether a
+//! negation ("not", "never", "doesn't", "non", "senza", …) governs it.
+
+use rust_stemmers::{Algorithm, Stemmer};
+use std::sync::OnceLock;
+
+/// One word of the answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// Lower-case NFKC form.
+    pub norm: String,
+    pub stem_en: String,
+    pub stem_it: String,
+    /// Byte span in the original answer.
+    pub start: usize,
+    pub end: usize,
+    /// Index of the clause the word is in.
+    pub clause: usize,
+    /// A negation precedes it in the same clause, within [`NEGATION_WINDOW`] words.
+    pub negated: bool,
+}
+
+/// An answer ready for matching.
+#[derive(Clone, Debug, Default)]
+pub struct TextAnswer {
+    pub tokens: Vec<Token>,
+    /// Byte span of each clause, for quoting the sentence of a negated match.
+    pub clauses: Vec<(usize, usize)>,
+}
+
+/// How many words before a term a negation reaches.
+pub const NEGATION_WINDOW: usize = 4;
+
+/// Words that negate what follows them in the clause (English and Italian).
+const NEGATORS: [&str; 26] = [
+    "not",
+    "no",
+    "never",
+    "without",
+    "neither",
+    "nor",
+    "cannot",
+    "can't",
+    "don't",
+    "doesn't",
+    "didn't",
+    "isn't",
+    "aren't",
+    "wasn't",
+    "weren't",
+    "won't",
+    "shouldn't",
+    "hardly",
+    "non",
+    "senza",
+    "mai",
+    "nessun",
+    "nessuna",
+    "nessuno",
+    "né",
+    "neanche",
+];
+
+/// Words that start a new clause (a negation does not reach across them).
+const CLAUSE_WORDS: [&str; 7] = [
+    "but", "however", "although", "whereas", "ma", "però", "invece",
+];
+
+/// Longest answer read; Forms limits long answers to a few thousand characters.
+const MAX_ANSWER: usize = 100_000;
+
+pub fn stemmers() -> &'static (Stemmer, Stemmer) {
+    static STEMMERS: OnceLock<(Stemmer, Stemmer)> = OnceLock::new();
+    STEMMERS.get_or_init(|| {
+        (
+            Stemmer::create(Algorithm::English),
+            Stemmer::create(Algorithm::Italian),
+        )
+    })
+}
+
+/// Normalise one word as rubric terms are: NFKC, lower case, straight quotes.
+pub fn normalize_word(word: &str) -> String {
+    crate::text::normalize(word)
+}
+
+/// The word's stems in both languages.
+pub fn stems(norm: &str) -> (String, String) {
+    let (en, it) = stemmers();
+    (en.stem(norm).into_owned(), it.stem(norm).into_owned())
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+pub fn tokenize(text: &str) -> TextAnswer {
+    let text = if text.len() > MAX_ANSWER {
+        let mut end = MAX_ANSWER;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        &text[..end]
+    } else {
+        text
+    };
+    let mut answer = TextAnswer::default();
+    let mut clause = 0usize;
+    let mut clause_start = 0usize;
+    let mut last_negator: Option<usize> = None;
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let (at, c) = chars[i];
+        if is_word_char(c) {
+            let start = at;
+            let mut j = i;
+            while j < chars.len() && is_word_char(chars[j].1) {
+                j += 1;
+            }
+            // Keep English contractions (`doesn't`); split elisions (`dell'input`).
+            let apostrophe = j + 1 < chars.len() && matches!(chars[j].1, '\'' | '’');
+            let contraction = apostrophe
+                && chars[j + 1].1.eq_ignore_ascii_case(&'t')
+                && (j + 2 >= chars.len() || !is_word_char(chars[j + 2].1));
+            if contraction {
+                j += 2;
+            }
+            let end = chars.get(j).map(|(a, _)| *a).unwrap_or(text.len());
+            let norm = normalize_word(&text[start..end]);
+            if CLAUSE_WORDS.contains(&norm.as_str()) {
+                answer.clauses.push((clause_start, start));
+                clause += 1;
+                clause_start = start;
+                last_negator = None;
+            }
+            let index = answer.tokens.len();
+            let negated = last_negator.is_some_and(|n| index - n <= NEGATION_WINDOW);
+            if NEGATORS.contains(&norm.as_str()) {
+                last_negator = Some(index);
+            }
+            let (stem_en, stem_it) = stems(&norm);
+            answer.tokens.push(Token {
+                norm,
+                stem_en,
+                stem_it,
+                start,
+                end,
+                clause,
+                negated,
+            });
+            i = j;
+            continue;
+        }
+        if matches!(c, '.' | ';' | ':' | '!' | '?' | '\n' | ',' | '(' | ')') {
+            // A decimal point inside a number does not end a clause.
+            let decimal = c == '.'
+                && i > 0
+                && chars[i - 1].1.is_ascii_digit()
+                && chars.get(i + 1).is_some_and(|(_, d)| d.is_ascii_digit());
+            if !decimal {
+                if clause_start < at {
+                    answer.clauses.push((clause_start, at));
+                }
+                clause += 1;
+                clause_start = at + c.len_utf8();
+                last_negator = None;
+            }
+        }
+        i += 1;
+    }
+    if clause_start < text.len() {
+        answer.clauses.push((clause_start, text.len()));
+    }
+    // Clause indices count separators; map them to positions in `clauses` by span.
+    for t in &mut answer.tokens {
+        t.clause = answer
+            .clauses
+            .iter()
+            .position(|(s, e)| t.start >= *s && t.start < *e)
+            .unwrap_or(0);
+    }
+    answer
+}
+
+/// English and Italian stopwords, to tell which language an answer is in (cheaply).
+const EN_STOP: [&str; 20] = [
+    "the", "is", "and", "of", "to", "a", "in", "that", "it", "are", "by", "with", "this", "as",
+    "for", "be", "which", "on", "an", "its",
+];
+const IT_STOP: [&str; 20] = [
+    "il", "la", "di", "che", "e", "è", "un", "una", "per", "del", "della", "dei", "delle", "lo",
+    "gli", "le", "si", "con", "sono", "nel",
+];
+
+/// `"en"`, `"it"`, or `None` when the answer is too short or mixed to tell.
+pub fn language(answer: &TextAnswer) -> Option<&'static str> {
+    let en = answer
+        .tokens
+        .iter()
+        .filter(|t| EN_STOP.contains(&t.norm.as_str()))
+        .count();
+    let it = answer
+        .tokens
+        .iter()
+        .filter(|t| IT_STOP.contains(&t.norm.as_str()))
+        .count();
+    if en + it < 3 {
+        return None;
+    }
+    if en >= 2 * it {
+        Some("en")
+    } else if it >= 2 * en {
+        Some("it")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_have_spans_stems_and_clauses() {
+        let a = tokenize("The gradients vanish. LSTMs use gates");
+        let words: Vec<&str> = a.tokens.iter().map(|t| t.norm.as_str()).collect();
+        assert_eq!(
+            words,
+            ["the", "gradients", "vanish", "lstms", "use", "gates"]
+        );
+        assert_eq!(
+            &"The gradients vanish. LSTMs use gates"[a.tokens[1].start..a.tokens[1].end],
+            "gradients"
+        );
+        assert_eq!(a.tokens[1].stem_en, "gradient");
+        assert_eq!(a.tokens[2].clause, 0);
+        assert_eq!(a.tokens[3].clause, 1);
+    }
+
+    #[test]
+    fn negation_reaches_a_few_words_within_the_clause() {
+        let a = tokenize("ReLU does not solve the problem, but gates solve it");
+        let negated: Vec<&str> = a
+            .tokens
+            .iter()
+            .filter(|t| t.negated)
+            .map(|t| t.norm.as_str())
+            .collect();
+        assert_eq!(negated, ["solve", "the", "problem"]);
+        let a = tokenize("il gradiente non esplode senza motivo");
+        let negated: Vec<&str> = a
+            .tokens
+            .iter()
+            .filter(|t| t.negated)
+            .map(|t| t.norm.as_str())
+            .collect();
+        assert_eq!(negated, ["esplode", "senza", "motivo"]);
+        let a = tokenize("it doesn't vanish");
+        assert_eq!(a.tokens[1].norm, "doesn't");
+        assert!(a.tokens[2].negated);
+    }
+
+    #[test]
+    fn italian_elisions_split_and_italian_stems() {
+        let a = tokenize("dell'attenzione dei gradienti");
+        let words: Vec<&str> = a.tokens.iter().map(|t| t.norm.as_str()).collect();
+        assert_eq!(words, ["dell", "attenzione", "dei", "gradienti"]);
+        assert_eq!(a.tokens[3].stem_it, stems("gradiente").1);
+    }
+
+    #[test]
+    fn language_by_stopwords() {
+        assert_eq!(
+            language(&tokenize(
+                "the gradient of the loss is small and it vanishes"
+            )),
+            Some("en")
+        );
+        assert_eq!(
+            language(&tokenize(
+                "il gradiente della loss è piccolo e si annulla per la rete"
+            )),
+            Some("it")
+        );
+        assert_eq!(language(&tokenize("LSTM gates")), None);
+    }
+}

@@ -1,0 +1,265 @@
+//! Criteria of free-text questions, compiled once when the rubric loads.
+//!
+//! Term syntax (documented in the README):
+//! - `word`, `two words` — a word or a phrase (consecutive words);
+//! - `vanish*`, `*gradient` — `*` matches any letters inside a word;
+//! - `@gradient` — any entry of the rubric's `[synonyms] gradient = [...]` list;
+//! - `cell state ~3 additive` — both sides within 3 words of each other, in either order
+//!   (`a ~2 b ~4 c` chains).
+//!
+//! Each word is matched, in order and each switchable per criterion: exactly (after NFKC,
+//! case, quotes), by Snowball stem (English and Italian), by wildcard, by a typo — one edit
+//! for words of 4–7 letters, two for 8 or more, none below (Moodle pattern-match's rule).
+
+use crate::answers::text::{normalize_word, stems};
+use crate::points::Points;
+use std::collections::BTreeMap;
+
+/// One word of a term.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WordPattern {
+    pub norm: String,
+    pub stem_en: String,
+    pub stem_it: String,
+    /// `*` wildcard pattern (normalised), if the word has one.
+    pub glob: Option<String>,
+    /// Edits (optimal string alignment) tolerated for a typo.
+    pub max_typos: usize,
+}
+
+/// A phrase: one of several word sequences (synonyms).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Phrase {
+    pub alternatives: Vec<Vec<WordPattern>>,
+}
+
+/// A term as written in the rubric, compiled: phrases joined by proximity gaps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Term {
+    pub text: String,
+    pub parts: Vec<Phrase>,
+    /// `gaps[i]`: most words between `parts[i]` and `parts[i + 1]`.
+    pub gaps: Vec<usize>,
+}
+
+/// `any`/`all` over terms, nested.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expr {
+    Term(Term),
+    Any(Vec<Expr>),
+    All(Vec<Expr>),
+}
+
+/// What a negated match does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Negation {
+    /// Counts, and the answer goes to review with the sentence quoted (default).
+    Review,
+    /// Does not count.
+    Reject,
+    /// Counts silently.
+    Ignore,
+}
+
+/// Matching rules a criterion allows (exact matching is always on).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rules {
+    pub stem: bool,
+    pub wildcard: bool,
+    pub typo: bool,
+}
+
+/// A criterion (points earned when met) or a penalty (points lost when met).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Criterion {
+    pub id: String,
+    pub points: Points,
+    pub expr: Expr,
+    pub contradicts: Vec<Term>,
+    pub negation: Negation,
+    pub rules: Rules,
+}
+
+/// A free-text question's key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextKey {
+    pub criteria: Vec<Criterion>,
+    pub penalties: Vec<Criterion>,
+    /// The rubric's language (`en`, `it`); answers in another are noted.
+    pub language: String,
+    pub min_words: Option<usize>,
+    pub max_words: Option<usize>,
+    /// Point values near which a human should confirm the grade.
+    pub boundaries: Vec<Points>,
+    pub review_margin: Points,
+}
+
+/// Moodle pattern-match's typo gate: no typo under 4 letters, one for 4–7, two for 8+.
+pub fn typos_allowed(word: &str) -> usize {
+    match word.chars().count() {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    }
+}
+
+fn word_pattern(raw: &str) -> Option<WordPattern> {
+    let cleaned: String = raw
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '*' || *c == '\'' || *c == '’')
+        .collect();
+    let norm = normalize_word(&cleaned);
+    if norm.is_empty() || norm.chars().all(|c| c == '*') {
+        return None;
+    }
+    let glob = norm.contains('*').then(|| norm.clone());
+    let plain: String = norm.chars().filter(|c| *c != '*').collect();
+    let (stem_en, stem_it) = stems(&plain);
+    Some(WordPattern {
+        max_typos: if glob.is_some() {
+            0
+        } else {
+            typos_allowed(&plain)
+        },
+        norm: plain,
+        stem_en,
+        stem_it,
+        glob,
+    })
+}
+
+fn words(text: &str) -> Vec<WordPattern> {
+    text.split(|c: char| c.is_whitespace() || c == '-' || c == '/' || c == '_')
+        .filter_map(word_pattern)
+        .collect()
+}
+
+/// Compile one term. Errors say what is wrong in the rubric author's words.
+pub fn compile_term(text: &str, synonyms: &BTreeMap<String, Vec<String>>) -> Result<Term, String> {
+    let mut parts = Vec::new();
+    let mut gaps = Vec::new();
+    let mut rest = text;
+    loop {
+        let (part, gap) = match rest.find('~') {
+            Some(at) => {
+                let after = &rest[at + 1..];
+                let digits: String = after.chars().take_while(|c| c.is_ascii_digit()).collect();
+                let n: usize = digits.parse().map_err(|_| {
+                    format!("`~` must be followed by a number of words in `{text}`")
+                })?;
+                if n > 50 {
+                    return Err(format!("`~{n}` in `{text}`: at most 50 words apart"));
+                }
+                let part = &rest[..at];
+                rest = &after[digits.len()..];
+                (part, Some(n))
+            }
+            None => (rest, None),
+        };
+        let part = part.trim();
+        let alternatives: Vec<Vec<WordPattern>> = if let Some(name) = part.strip_prefix('@') {
+            let list = synonyms.get(name.trim()).ok_or_else(|| {
+                let hint =
+                    crate::rubric::error::did_you_mean(name, synonyms.keys().map(String::as_str))
+                        .map(|s| format!(" (did you mean `@{s}`?)"))
+                        .unwrap_or_default();
+                format!("unknown synonym list `@{name}`{hint}: define it under [synonyms]")
+            })?;
+            list.iter()
+                .map(|s| words(s))
+                .filter(|w| !w.is_empty())
+                .collect()
+        } else {
+            let w = words(part);
+            if w.is_empty() { vec![] } else { vec![w] }
+        };
+        if alternatives.is_empty() {
+            return Err(format!("the term `{text}` has an empty part"));
+        }
+        parts.push(Phrase { alternatives });
+        match gap {
+            Some(n) => gaps.push(n),
+            None => break,
+        }
+    }
+    Ok(Term {
+        text: text.to_string(),
+        parts,
+        gaps,
+    })
+}
+
+/// `*` matches any run of characters (no regex, no allocation).
+pub fn glob_match(pattern: &str, word: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let w: Vec<char> = word.chars().collect();
+    let (mut pi, mut wi) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while wi < w.len() {
+        if pi < p.len() && p[pi] != '*' && p[pi] == w[wi] {
+            pi += 1;
+            wi += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = wi;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            wi = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn syn() -> BTreeMap<String, Vec<String>> {
+        BTreeMap::from([(
+            "gradient".to_string(),
+            vec!["gradient".to_string(), "derivata".to_string()],
+        )])
+    }
+
+    #[test]
+    fn terms_compile_into_phrases_and_gaps() {
+        let t = compile_term("cell state ~3 additive", &syn()).unwrap();
+        assert_eq!(t.parts.len(), 2);
+        assert_eq!(t.gaps, vec![3]);
+        assert_eq!(t.parts[0].alternatives[0].len(), 2);
+        let t = compile_term("@gradient ~2 vanish*", &syn()).unwrap();
+        assert_eq!(t.parts[0].alternatives.len(), 2);
+        assert_eq!(
+            t.parts[1].alternatives[0][0].glob.as_deref(),
+            Some("vanish*")
+        );
+        assert_eq!(
+            compile_term("@gradint", &syn()).unwrap_err(),
+            "unknown synonym list `@gradint` (did you mean `@gradient`?): define it under [synonyms]"
+        );
+        assert!(compile_term("a ~x b", &syn()).is_err());
+    }
+
+    #[test]
+    fn typo_gates_follow_moodle() {
+        assert_eq!(typos_allowed("gan"), 0);
+        assert_eq!(typos_allowed("gate"), 1);
+        assert_eq!(typos_allowed("forget"), 1);
+        assert_eq!(typos_allowed("gradient"), 2);
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("vanish*", "vanishing"));
+        assert!(glob_match("*gradient", "backgradient"));
+        assert!(glob_match("a*b*c", "axxbyyc"));
+        assert!(!glob_match("vanish*", "vanquish"));
+    }
+}

@@ -1,0 +1,555 @@
+//! Free-text answers scored criterion by criterion: each criterion met adds its points,
+//! each penalty met takes its points away, the total is kept within 0 and the question's
+//! points. Every point comes with the words that earned it (rule and byte span), and anything
+//! uncertain — a match only through typos, a negated match, a score at a grade boundary, a long
+//! answer that matched nothing — goes to review.
+
+use super::{Finding, Reason, Review, Score, Status};
+use crate::answers::text::{TextAnswer, Token, language, tokenize};
+use crate::points::Points;
+use crate::rubric::criteria::{
+    Criterion, Expr, Negation, Phrase, Rules, Term, TextKey, WordPattern, glob_match,
+};
+use serde::Serialize;
+
+/// Which rule matched a word (the weakest over a phrase).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    Exact,
+    Stem,
+    Wildcard,
+    Typo,
+}
+
+/// The words of the answer that matched a term.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Evidence {
+    /// The rubric term.
+    pub term: String,
+    /// The answer's words, as written.
+    pub text: String,
+    pub rule: Rule,
+    /// Byte span in the answer.
+    pub start: usize,
+    pub end: usize,
+    pub negated: bool,
+}
+
+/// Answers at least this long that match nothing go to review.
+const LONG_ANSWER_WORDS: usize = 20;
+
+fn match_word(p: &WordPattern, t: &Token, rules: Rules) -> Option<Rule> {
+    if p.glob.is_none() && t.norm == p.norm {
+        return Some(Rule::Exact);
+    }
+    if let Some(glob) = &p.glob {
+        return (rules.wildcard && glob_match(glob, &t.norm)).then_some(Rule::Wildcard);
+    }
+    if rules.stem
+        && p.norm.chars().count() > 3
+        && (t.stem_en == p.stem_en || t.stem_it == p.stem_it)
+    {
+        return Some(Rule::Stem);
+    }
+    if rules.typo && p.max_typos > 0 {
+        // Cheap length check before the edit distance.
+        let (a, b) = (p.norm.chars().count(), t.norm.chars().count());
+        if a.abs_diff(b) <= p.max_typos && strsim::osa_distance(&p.norm, &t.norm) <= p.max_typos {
+            return Some(Rule::Typo);
+        }
+    }
+    None
+}
+
+/// Occurrences of a phrase: (first token, one past the last, weakest rule).
+fn occurrences(phrase: &Phrase, tokens: &[Token], rules: Rules) -> Vec<(usize, usize, Rule)> {
+    let mut found = Vec::new();
+    for i in 0..tokens.len() {
+        for words in &phrase.alternatives {
+            if i + words.len() > tokens.len() {
+                continue;
+            }
+            let mut weakest = Rule::Exact;
+            let all =
+                words
+                    .iter()
+                    .enumerate()
+                    .all(|(k, w)| match match_word(w, &tokens[i + k], rules) {
+                        Some(r) => {
+                            weakest = weakest.max(r);
+                            true
+                        }
+                        None => false,
+                    });
+            if all {
+                found.push((i, i + words.len(), weakest));
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// The best occurrence of a term: not negated if possible, then the strongest rule.
+fn find(
+    term: &Term,
+    answer: &TextAnswer,
+    text: &str,
+    rules: Rules,
+    allow_negated: bool,
+) -> Option<Evidence> {
+    let tokens = &answer.tokens;
+    let mut spans: Vec<(usize, usize, Rule)> = occurrences(&term.parts[0], tokens, rules);
+    for (k, gap) in term.gaps.iter().enumerate() {
+        let next = occurrences(&term.parts[k + 1], tokens, rules);
+        let mut joined = Vec::new();
+        for &(a0, a1, ra) in &spans {
+            for &(b0, b1, rb) in &next {
+                let apart = if b0 >= a1 {
+                    b0 - a1
+                } else if a0 >= b1 {
+                    a0 - b1
+                } else {
+                    continue;
+                };
+                if apart <= *gap {
+                    joined.push((a0.min(b0), a1.max(b1), ra.max(rb)));
+                }
+            }
+        }
+        spans = joined;
+    }
+    let evidence = |(s, e, rule): (usize, usize, Rule)| {
+        let negated = tokens[s..e].iter().any(|t| t.negated);
+        Evidence {
+            term: term.text.clone(),
+            text: text[tokens[s].start..tokens[e - 1].end].to_string(),
+            rule,
+            start: tokens[s].start,
+            end: tokens[e - 1].end,
+            negated,
+        }
+    };
+    let mut candidates: Vec<Evidence> = spans.into_iter().map(evidence).collect();
+    candidates.sort_by_key(|e| (e.negated, e.rule, e.start));
+    candidates.into_iter().find(|e| allow_negated || !e.negated)
+}
+
+/// `Some(evidence)` when the expression is met.
+fn eval(
+    expr: &Expr,
+    answer: &TextAnswer,
+    text: &str,
+    rules: Rules,
+    allow_negated: bool,
+) -> Option<Vec<Evidence>> {
+    match expr {
+        Expr::Term(t) => find(t, answer, text, rules, allow_negated).map(|e| vec![e]),
+        Expr::All(children) => {
+            let mut all = Vec::new();
+            for c in children {
+                all.extend(eval(c, answer, text, rules, allow_negated)?);
+            }
+            Some(all)
+        }
+        Expr::Any(children) => {
+            // The most convincing alternative: fewest negated, then strongest rules.
+            children
+                .iter()
+                .filter_map(|c| eval(c, answer, text, rules, allow_negated))
+                .min_by_key(|ev| {
+                    (
+                        ev.iter().filter(|e| e.negated).count(),
+                        ev.iter().map(|e| e.rule).max(),
+                    )
+                })
+        }
+    }
+}
+
+/// The sentence (clause) around a span, for quoting.
+fn sentence(answer: &TextAnswer, text: &str, start: usize) -> String {
+    let (s, e) = answer
+        .clauses
+        .iter()
+        .copied()
+        .find(|(s, e)| start >= *s && start < *e)
+        .unwrap_or((0, text.len()));
+    crate::text::excerpt(&text[s..e], 160)
+}
+
+/// What one criterion or penalty came to.
+struct Outcome {
+    met: bool,
+    evidence: Vec<Evidence>,
+    note: Option<String>,
+}
+
+fn judge(
+    c: &Criterion,
+    answer: &TextAnswer,
+    text: &str,
+    penalty: bool,
+    review: &mut Vec<Review>,
+    question: &str,
+) -> Outcome {
+    // Penalties never fire on a negated mention ("ReLU does not fix it").
+    let allow_negated = !penalty && c.negation != Negation::Reject;
+    let Some(evidence) = eval(&c.expr, answer, text, c.rules, allow_negated) else {
+        let note = (!penalty && c.negation == Negation::Reject)
+            .then(|| eval(&c.expr, answer, text, c.rules, true))
+            .flatten()
+            .map(|ev| format!("only negated: \"{}\"", sentence(answer, text, ev[0].start)));
+        return Outcome {
+            met: false,
+            evidence: Vec::new(),
+            note,
+        };
+    };
+    if let Some(contra) = c
+        .contradicts
+        .iter()
+        .find_map(|t| find(t, answer, text, c.rules, false))
+    {
+        return Outcome {
+            met: false,
+            evidence,
+            note: Some(format!(
+                "cancelled by `{}` (\"{}\")",
+                contra.term, contra.text
+            )),
+        };
+    }
+    if !penalty {
+        if let Some(neg) = evidence.iter().find(|e| e.negated)
+            && c.negation == Negation::Review
+        {
+            review.push(Review {
+                reason: Reason::NegatedMatch,
+                detail: format!(
+                    "{question} / {}: `{}` matched in a negated clause: \"{}\"",
+                    c.id,
+                    neg.term,
+                    sentence(answer, text, neg.start)
+                ),
+            });
+        }
+        if evidence.iter().all(|e| e.rule == Rule::Typo) {
+            review.push(Review {
+                reason: Reason::TypoOnly,
+                detail: format!(
+                    "{question} / {} met only through typos: {}",
+                    c.id,
+                    evidence
+                        .iter()
+                        .map(|e| format!("`{}` for `{}`", e.text, e.term))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
+    }
+    Outcome {
+        met: true,
+        evidence,
+        note: None,
+    }
+}
+
+/// Score a free-text answer. `question` names it in review details.
+pub fn score(key: &TextKey, points: Points, cell: &str, question: &str) -> Score {
+    if cell.trim().is_empty() {
+        return Score::not_answered(points);
+    }
+    let answer = tokenize(cell);
+    if answer.tokens.is_empty() {
+        return Score::not_answered(points);
+    }
+    let mut findings = Vec::new();
+    let mut review = Vec::new();
+    let mut earned = Points::ZERO;
+    for (penalty, list) in [(false, &key.criteria), (true, &key.penalties)] {
+        for c in list {
+            let o = judge(c, &answer, cell, penalty, &mut review, question);
+            let value = if o.met { c.points } else { Points::ZERO };
+            earned = if penalty {
+                earned.checked_sub(value).unwrap_or(earned)
+            } else {
+                earned.checked_add(value).unwrap_or(earned)
+            };
+            findings.push(Finding::Criterion {
+                criterion: c.id.clone(),
+                penalty,
+                met: o.met,
+                points: if penalty {
+                    Points::ZERO.checked_sub(value).unwrap_or(value)
+                } else {
+                    value
+                },
+                max: c.points,
+                matched: o.evidence,
+                note: o.note,
+            });
+        }
+    }
+    let total = earned.clamp(Points::ZERO, points);
+    let words = answer.tokens.len();
+    if let Some(min) = key.min_words
+        && words < min
+    {
+        review.push(Review {
+            reason: Reason::Length,
+            detail: format!("{question}: only {words} word(s) (the rubric expects at least {min})"),
+        });
+    }
+    if let Some(max) = key.max_words
+        && words > max
+    {
+        review.push(Review {
+            reason: Reason::Length,
+            detail: format!("{question}: {words} words (the rubric expects at most {max})"),
+        });
+    }
+    let matched_any = findings.iter().any(|f| {
+        matches!(
+            f,
+            Finding::Criterion {
+                met: true,
+                penalty: false,
+                ..
+            }
+        )
+    });
+    if !matched_any && words >= LONG_ANSWER_WORDS {
+        review.push(Review {
+            reason: Reason::NothingMatched,
+            detail: format!("{question}: a {words}-word answer matched no criterion"),
+        });
+    }
+    for b in &key.boundaries {
+        let distance = total
+            .checked_sub(*b)
+            .map(Points::abs)
+            .unwrap_or(Points::ZERO);
+        if distance <= key.review_margin && !key.review_margin.is_zero() {
+            review.push(Review {
+                reason: Reason::Boundary,
+                detail: format!(
+                    "{question}: {total} points is within {} of the boundary {b}",
+                    key.review_margin
+                ),
+            });
+        }
+    }
+    if let Some(lang) = language(&answer)
+        && lang != key.language
+    {
+        findings.push(Finding::Language {
+            detected: lang.to_string(),
+            rubric: key.language.clone(),
+        });
+    }
+    Score {
+        points: total,
+        max: points,
+        status: Status::Graded,
+        findings,
+        review,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rubric::{Kind, parse};
+
+    /// A one-criterion question (1 point) with `terms` and extra criterion settings.
+    fn key(terms: &str, settings: &str) -> TextKey {
+        let toml = format!(
+            "[exam]\ntitle = \"t\"\n[synonyms]\ngrad = [\"gradient\", \"gradiente\", \"derivata\"]\n\
+             [[questions]]\nid = \"q\"\ncolumn = \"Q\"\npoints = 1\nkind = \"text\"\n\
+             [[questions.criteria]]\nid = \"c\"\npoints = 1\nany = [{terms}]\n{settings}"
+        );
+        let r = parse("t.toml", &toml).expect("rubric");
+        let Kind::Text(k) = &r.questions[0].kind else {
+            panic!()
+        };
+        (**k).clone()
+    }
+
+    fn run(k: &TextKey, answer: &str) -> Score {
+        score(k, Points::ONE, answer, "q")
+    }
+
+    fn evidence(s: &Score) -> Vec<(String, Rule, bool)> {
+        s.findings
+            .iter()
+            .filter_map(|f| match f {
+                Finding::Criterion {
+                    matched, met: true, ..
+                } => Some(matched.clone()),
+                _ => None,
+            })
+            .flatten()
+            .map(|e| (e.text, e.rule, e.negated))
+            .collect()
+    }
+
+    #[test]
+    fn exact_match_after_normalisation_with_its_span() {
+        let k = key("\"Forget Gate\"", "");
+        let s = run(&k, "The LSTM has a forget   gate.");
+        assert_eq!(s.points, Points::ONE);
+        let Finding::Criterion { matched, .. } = &s.findings[0] else {
+            panic!()
+        };
+        assert_eq!((matched[0].start, matched[0].end), (15, 28));
+        assert_eq!(matched[0].rule, Rule::Exact);
+    }
+
+    #[test]
+    fn stems_in_english_and_italian() {
+        let k = key("\"vanishing gradient\"", "");
+        assert_eq!(evidence(&run(&k, "the gradients vanished")), vec![]);
+        assert_eq!(
+            evidence(&run(&k, "a vanished gradients problem"))[0].1,
+            Rule::Stem
+        );
+        let k = key("\"@grad\"", "");
+        assert_eq!(
+            evidence(&run(&k, "i gradienti svaniscono"))[0],
+            ("gradienti".into(), Rule::Stem, false)
+        );
+        let k = key("\"vanish\"", "stem = false\ntypo = false");
+        assert_eq!(run(&k, "vanishing").points, Points::ZERO);
+    }
+
+    #[test]
+    fn wildcards() {
+        let k = key("\"vanish*\"", "");
+        assert_eq!(
+            evidence(&run(&k, "it was vanishing"))[0],
+            ("vanishing".into(), Rule::Wildcard, false)
+        );
+        let k = key("\"vanish*\"", "wildcard = false");
+        assert_eq!(run(&k, "it was vanishing").points, Points::ZERO);
+    }
+
+    #[test]
+    fn typos_are_gated_by_word_length_and_sent_to_review() {
+        // gradient (8 letters): two edits allowed.
+        let k = key("\"gradient\"", "");
+        let s = run(&k, "the gardeint explodes");
+        assert_eq!(evidence(&s)[0], ("gardeint".into(), Rule::Typo, false));
+        assert_eq!(s.review[0].reason, Reason::TypoOnly);
+        // gate (4 letters): one edit; gaet is two (OSA counts a transposition as one).
+        let k = key("\"gate\"", "");
+        assert_eq!(run(&k, "a gaet").points, Points::ONE);
+        assert_eq!(run(&k, "a gxyz").points, Points::ZERO);
+        // GAN (3 letters): no typo at all.
+        let k = key("\"gan\"", "");
+        assert_eq!(run(&k, "a gun").points, Points::ZERO);
+    }
+
+    #[test]
+    fn proximity_in_either_order() {
+        let k = key("\"cell state ~3 additive\"", "");
+        assert_eq!(
+            run(&k, "the cell state update is additive").points,
+            Points::ONE
+        );
+        assert_eq!(
+            run(&k, "additive updates of the cell state").points,
+            Points::ONE
+        );
+        assert_eq!(
+            run(
+                &k,
+                "the cell state is then used by many layers and is additive"
+            )
+            .points,
+            Points::ZERO
+        );
+    }
+
+    #[test]
+    fn negated_matches_are_reviewed_by_default_or_rejected() {
+        let k = key("\"solves\"", "");
+        let s = run(&k, "ReLU does not solve the problem");
+        assert_eq!(s.points, Points::ONE);
+        assert_eq!(s.review[0].reason, Reason::NegatedMatch);
+        assert_eq!(
+            s.review[0].detail,
+            "q / c: `solves` matched in a negated clause: \"ReLU does not solve the problem\""
+        );
+        let k = key("\"solves\"", "negation = \"reject\"");
+        let s = run(&k, "ReLU does not solve the problem. Gates solve it");
+        assert_eq!(s.points, Points::ONE);
+        assert_eq!(evidence(&s)[0], ("solve".into(), Rule::Stem, false));
+        assert_eq!(
+            run(&k, "non risolve il problema, does not solve").points,
+            Points::ZERO
+        );
+        let k = key("\"risolve\"", "negation = \"reject\"");
+        assert_eq!(
+            run(&k, "la ReLU non risolve il problema").points,
+            Points::ZERO
+        );
+    }
+
+    #[test]
+    fn contradictions_cancel_and_penalties_subtract_within_the_bounds() {
+        let k = key("\"lstm\"", "contradicts = [\"relu\"]");
+        let s = run(&k, "LSTM with ReLU");
+        assert_eq!(s.points, Points::ZERO);
+        let toml = "[exam]\ntitle = \"t\"\n[[questions]]\nid = \"q\"\ncolumn = \"Q\"\npoints = 2\nkind = \"text\"\n\
+                    [[questions.criteria]]\nid = \"a\"\npoints = 1.5\nany = [\"gate\"]\n\
+                    [[questions.criteria]]\nid = \"b\"\npoints = 1.5\nany = [\"cell\"]\n\
+                    [[questions.penalties]]\nid = \"wrong\"\npoints = 1\nany = [\"relu\"]\n";
+        let r = parse("t.toml", toml).unwrap();
+        let Kind::Text(k) = &r.questions[0].kind else {
+            panic!()
+        };
+        assert_eq!(
+            score(k, Points::int(2), "gate and cell", "q").points,
+            Points::int(2)
+        );
+        assert_eq!(
+            score(k, Points::int(2), "gate and cell and relu", "q").points,
+            Points::int(2)
+        );
+        assert_eq!(
+            score(k, Points::int(2), "gate and relu", "q").points,
+            Points::parse("0.5").unwrap()
+        );
+        assert_eq!(score(k, Points::int(2), "relu", "q").points, Points::ZERO);
+        // A negated mention of a misconception is no misconception.
+        assert_eq!(
+            score(k, Points::int(2), "gate, not relu", "q").points,
+            Points::parse("1.5").unwrap()
+        );
+    }
+
+    #[test]
+    fn nested_any_and_all() {
+        let k = key(
+            "{ all = [\"generator\", \"discriminator\"] }, \"minimax\"",
+            "",
+        );
+        assert_eq!(
+            run(&k, "a generator and a discriminator").points,
+            Points::ONE
+        );
+        assert_eq!(run(&k, "a generator only").points, Points::ZERO);
+        assert_eq!(run(&k, "a minimax game").points, Points::ONE);
+    }
+
+    #[test]
+    fn empty_answers_are_not_answered_and_long_unmatched_ones_reviewed() {
+        let k = key("\"gate\"", "");
+        assert_eq!(run(&k, "   ").status, Status::NotAnswered);
+        let s = run(&k, &"word ".repeat(25));
+        assert_eq!(s.review[0].reason, Reason::NothingMatched);
+    }
+}
