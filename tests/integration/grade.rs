@@ -19,14 +19,14 @@ fn seed_exam_grades_every_choice_question_with_its_scheme() {
             "email",
             "name",
             "q1-gradients",
-            "q1-rnn (ungraded)",
+            "q1-rnn",
             "q2-summary",
             "q2-receptive-field",
             "q2-tasks",
             "q2-inception",
-            "q2-gans (ungraded)",
-            "q3-ntm (ungraded)",
-            "q3-transformer (ungraded)",
+            "q2-gans",
+            "q3-ntm",
+            "q3-transformer",
             "total",
             "max",
             "review"
@@ -42,27 +42,27 @@ fn seed_exam_grades_every_choice_question_with_its_scheme() {
             .collect()
     };
     // perfect (the summary too)
-    assert_eq!(cells("1"), ["3", "5", "1", "1", "1", "11", "11", "0"]);
+    assert_eq!(cells("1"), ["3", "5", "1", "1", "1", "20", "20", "0"]);
     // blank: 0 everywhere, never negative
-    assert_eq!(cells("2"), ["0", "0", "0", "0", "0", "0", "11", "0"]);
+    assert_eq!(cells("2"), ["0", "0", "0", "0", "0", "0", "20", "0"]);
     // everything ticked: net-correct (t − f)/C ≤ 0 on every checkbox
-    assert_eq!(cells("3"), ["0", "5", "1", "0", "0", "6", "11", "0"]);
+    assert_eq!(cells("3"), ["0", "5", "1", "0", "0", "15", "20", "0"]);
     // one extra: 3·5/6 = 2.5; 1·1/2; 1·1/2
     assert_eq!(
         cells("4"),
-        ["2.5", "5", "1", "0.5", "0.5", "9.5", "11", "0"]
+        ["2.5", "5", "1", "0.5", "0.5", "18.5", "20", "0"]
     );
     // one missing (and a wrong receptive field)
     assert_eq!(
         cells("5"),
-        ["2.5", "5", "0", "0.5", "0.5", "8.5", "11", "0"]
+        ["2.5", "5", "0", "0.5", "0.5", "17.5", "20", "0"]
     );
     // click order shuffled: still perfect
-    assert_eq!(cells("6"), ["3", "5", "1", "1", "1", "11", "11", "0"]);
+    assert_eq!(cells("6"), ["3", "5", "1", "1", "1", "20", "20", "0"]);
     // the untouched summary template is not answered: 0, not reviewed
     assert_eq!(row(&rows, "11")[5], "0");
-    // ungraded columns are blank, never 0
-    assert_eq!(row(&rows, "1")[4], "");
+    // free text is graded: the perfect answers earn every criterion
+    assert_eq!(row(&rows, "1")[4], "3");
     // the edited option text counts, and goes to review
     assert_eq!(row(&rows, "15")[3], "0.5");
     assert_eq!(row(&rows, "15")[14], "1");
@@ -77,7 +77,7 @@ fn latest_submission_wins_and_superseded_rows_are_listed() {
         rows.iter()
             .all(|r| r[0] != "7" && r[0] != "46" && r[0] != "45")
     );
-    assert_eq!(row(&rows, "44")[12], "11");
+    assert_eq!(row(&rows, "44")[12], "20");
     // Respondent 8's other submission was completed earlier, though exported later.
     assert_eq!(row(&rows, "8")[1], "matteo.bianchi08@studenti.example.edu");
     let superseded = csv_rows(&out.join("superseded.csv"));
@@ -133,8 +133,8 @@ fn grades_json_explains_every_point() {
     let json: serde_json::Value = serde_json::from_str(&read(&out.join("grades.json"))).unwrap();
     let r4 = &json["respondents"][3];
     assert_eq!(r4["respondent"]["id"], "4");
-    assert_eq!(r4["total"], 9.5);
-    assert_eq!(r4["max"], 11);
+    assert_eq!(r4["total"], 18.5);
+    assert_eq!(r4["max"], 20);
     let q1 = &r4["questions"][0];
     assert_eq!(q1["id"], "q1-gradients");
     assert_eq!(q1["points"], 2.5);
@@ -149,9 +149,25 @@ fn grades_json_explains_every_point() {
             .iter()
             .any(|f| f["kind"] == "select-count" && f["expected"] == 6 && f["ticked"] == 7)
     );
-    // Ungraded questions: null points, status "ungraded".
-    assert_eq!(r4["questions"][1]["points"], serde_json::Value::Null);
-    assert_eq!(r4["questions"][1]["status"], "ungraded");
+    // A free-text question: each criterion with the words that met it and where.
+    let rnn = &r4["questions"][1];
+    assert_eq!(rnn["id"], "q1-rnn");
+    assert_eq!(rnn["points"], 3);
+    let first = &rnn["findings"][0];
+    assert_eq!(first["kind"], "criterion");
+    assert_eq!(first["criterion"], "cause-repeated-product");
+    assert_eq!(first["met"], true);
+    assert_eq!(first["points"], 1);
+    let evidence = &first["matched"][0];
+    assert_eq!(evidence["text"], "gradient is a product");
+    assert_eq!(evidence["rule"], "exact");
+    let answer =
+        "The vanishing gradient is due to backpropagation through time: the gradient is a product";
+    assert_eq!(
+        evidence["start"],
+        answer.len() - "gradient is a product".len()
+    );
+    assert_eq!(evidence["end"], answer.len());
     // Blank respondent: "not-answered".
     assert_eq!(
         json["respondents"][1]["questions"][0]["status"],
@@ -190,7 +206,7 @@ fn output_is_byte_identical_for_one_and_eight_threads() {
 }
 
 #[test]
-fn summary_and_ungraded_warning_go_to_stderr() {
+fn summary_goes_to_stderr_and_stdout_stays_empty() {
     let dir = tempfile::tempdir().unwrap();
     let assert = examgrade()
         .args(["grade", "--rubric", SEED_RUBRIC, SEED_XLSX, "--out"])
@@ -200,15 +216,49 @@ fn summary_and_ungraded_warning_go_to_stderr() {
         .stdout("");
     let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
     assert!(
-        stderr.starts_with(
-            "warning: 4 question(s) NOT GRADED, left blank and out of the totals: q1-rnn (text, 3 pts), \
-             q2-gans (text, 2 pts), q3-ntm (text, 2 pts), q3-transformer (text, 2 pts)\n"
+        stderr.starts_with("read fixtures/2022-02-09/responses.xlsx (xlsx): 46 response row(s)\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "graded 43 respondent(s), out of 20 points; 3 superseded submission(s) (policy: latest); \
+             0 row problem(s); 1 item(s) to review"
         ),
-        "{stderr}");
-    assert!(stderr.contains(
-        "graded 43 respondent(s), out of 11 points; 3 superseded submission(s) (policy: latest); \
-         0 row problem(s); 1 item(s) to review"
-    ), "{stderr}");
+        "{stderr}"
+    );
+}
+
+#[test]
+fn ungraded_questions_are_blank_loudly_and_out_of_the_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    let rubric = dir.path().join("ungraded.toml");
+    let text = read(&root().join(SEED_RUBRIC))
+        .replace(
+            "model = \"models/",
+            &format!("model = \"{}/rubrics/models/", root().display()),
+        )
+        .replace("id = \"q3-ntm\"", "id = \"q3-ntm\"\nungraded = true");
+    std::fs::write(&rubric, text).unwrap();
+    let out = dir.path().join("out");
+    let assert = examgrade()
+        .arg("grade")
+        .arg("--rubric")
+        .arg(&rubric)
+        .arg(SEED_XLSX)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(stderr.starts_with("warning: 1 question(s) NOT GRADED, left blank and out of the totals: q3-ntm (text, 2 pts)\n"), "{stderr}");
+    let rows = csv_rows(&out.join("grades.csv"));
+    assert_eq!(rows[0][10], "q3-ntm (ungraded)");
+    assert_eq!(rows[1][10], "");
+    assert_eq!(rows[1][13], "18");
+    let json: serde_json::Value = serde_json::from_str(&read(&out.join("grades.json"))).unwrap();
+    let ntm = &json["respondents"][0]["questions"][7];
+    assert_eq!(ntm["points"], serde_json::Value::Null);
+    assert_eq!(ntm["status"], "ungraded");
 }
 
 #[test]

@@ -6,6 +6,7 @@ mod formats;
 mod grade;
 mod init;
 mod summary;
+mod text;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
