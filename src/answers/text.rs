@@ -33,13 +33,14 @@ pub struct TextAnswer {
 pub const NEGATION_WINDOW: usize = 4;
 
 /// Words that negate what follows them in the clause (English and Italian).
-const NEGATORS: [&str; 26] = [
+const NEGATORS: [&str; 36] = [
     "not",
     "no",
     "never",
     "without",
     "neither",
     "nor",
+    "none",
     "cannot",
     "can't",
     "don't",
@@ -52,6 +53,14 @@ const NEGATORS: [&str; 26] = [
     "won't",
     "shouldn't",
     "hardly",
+    "cant",
+    "dont",
+    "doesnt",
+    "didnt",
+    "isnt",
+    "arent",
+    "wasnt",
+    "wont",
     "non",
     "senza",
     "mai",
@@ -60,7 +69,14 @@ const NEGATORS: [&str; 26] = [
     "nessuno",
     "né",
     "neanche",
+    "nemmeno",
 ];
+
+/// Is this (normalised) word a negation? Negations are interchangeable in rubric terms: `not`
+/// in a term also matches `no`, `doesn't`, `without`, `non`, …
+pub fn is_negator(word: &str) -> bool {
+    NEGATORS.contains(&word)
+}
 
 /// Words that start a new clause (a negation does not reach across them).
 const CLAUSE_WORDS: [&str; 7] = [
@@ -95,6 +111,30 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
 }
 
+/// Length of an HTML tag (`<br>`, `<br/>`, `</p>`) or entity (`&nbsp;`) at the start of `s`.
+fn markup_len(s: &str) -> Option<usize> {
+    if s.starts_with('<') {
+        let end = s.find('>')?;
+        let inner = &s[1..end];
+        let tag = inner.trim_start_matches('/');
+        let is_tag = !tag.is_empty()
+            && end <= 40
+            && tag.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && tag
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || " /=\"'-".contains(c));
+        return is_tag.then_some(end + 1);
+    }
+    if s.starts_with('&') {
+        let end = s.find(';')?;
+        let name = &s[1..end];
+        let is_entity = (2..=8).contains(&name.len())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '#');
+        return is_entity.then_some(end + 1);
+    }
+    None
+}
+
 pub fn tokenize(text: &str) -> TextAnswer {
     let text = if text.len() > MAX_ANSWER {
         let mut end = MAX_ANSWER;
@@ -113,6 +153,21 @@ pub fn tokenize(text: &str) -> TextAnswer {
     let mut i = 0;
     while i < chars.len() {
         let (at, c) = chars[i];
+        // HTML that some exports carry (`<br>`, `&nbsp;`) is markup, not words; `<br>` ends a line.
+        if let Some(len) = markup_len(&text[at..]) {
+            if text[at..].starts_with("<br") {
+                if clause_start < at {
+                    answer.clauses.push((clause_start, at));
+                }
+                clause += 1;
+                clause_start = at + len;
+                last_negator = None;
+            }
+            while i < chars.len() && chars[i].0 < at + len {
+                i += 1;
+            }
+            continue;
+        }
         if is_word_char(c) {
             let start = at;
             let mut j = i;
@@ -260,6 +315,16 @@ mod tests {
         let a = tokenize("it doesn't vanish");
         assert_eq!(a.tokens[1].norm, "doesn't");
         assert!(a.tokens[2].negated);
+    }
+
+    #[test]
+    fn html_markup_is_not_words() {
+        let a = tokenize("first line<br><br>second&nbsp;line");
+        let words: Vec<&str> = a.tokens.iter().map(|t| t.norm.as_str()).collect();
+        assert_eq!(words, ["first", "line", "second", "line"]);
+        assert_eq!(a.tokens[2].clause, 1);
+        let a = tokenize("a < b and c > d");
+        assert_eq!(a.tokens.len(), 5);
     }
 
     #[test]

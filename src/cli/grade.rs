@@ -3,26 +3,12 @@
 use super::{Fatal, GradeArgs, read_file};
 use crate::ingest::{self, Export};
 use crate::report::exporters;
-use crate::rubric;
 use crate::score::run::grade;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 
 pub fn run(args: GradeArgs) -> Result<(), Fatal> {
-    let rubric_file = args.rubric.display().to_string();
-    let source = String::from_utf8(read_file(&args.rubric)?)
-        .map_err(|_| Fatal(format!("{rubric_file}: the rubric is not UTF-8 text")))?;
-    let base = args
-        .rubric
-        .parent()
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_default();
-    // Files a rubric names (a summary question's `model`) are relative to the rubric.
-    let load = |relative: &str| {
-        let path = base.join(relative);
-        std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-    };
-    let rubric = rubric::parse_with(&rubric_file, &source, &load)?;
+    let rubric = super::load_rubric(&args.rubric)?;
 
     let exports: Vec<Export> = args
         .exports

@@ -1,6 +1,7 @@
 //! cli: clap subcommands that turn flags into settings and call the stages. Exit codes:
 //! 0 done, 2 could not do the job (bad rubric, unreadable file); a broken pipe is a clean exit.
 
+mod check;
 mod grade;
 mod init;
 mod summary;
@@ -28,6 +29,31 @@ pub enum Command {
     Init(InitArgs),
     /// Print what Keras' model.summary() prints for a Keras snippet (the reference answer).
     Summary(SummaryArgs),
+    /// Check rubrics: they load, and every worked example gets its points; with --marked,
+    /// measure agreement with human graders on marked answers.
+    Check(CheckArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// Rubric files.
+    #[arg(required = true)]
+    pub rubrics: Vec<PathBuf>,
+    /// A CSV of human-marked answers to score with the (first) rubric.
+    #[arg(long)]
+    pub marked: Option<PathBuf>,
+    /// Column of the marked CSV with the question id.
+    #[arg(long, default_value = "question")]
+    pub question_column: String,
+    /// Column with the answer text.
+    #[arg(long, default_value = "answer")]
+    pub answer_column: String,
+    /// Column with the human's points.
+    #[arg(long, default_value = "points")]
+    pub points_column: String,
+    /// `text` or `json`.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
 }
 
 #[derive(clap::Args, Debug)]
@@ -88,6 +114,7 @@ pub fn main() -> ExitCode {
         Command::Grade(args) => grade::run(args),
         Command::Init(args) => init::run(args),
         Command::Summary(args) => summary::run(args),
+        Command::Check(args) => return check::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -96,6 +123,23 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Read and validate a rubric; files it names (a summary question's `model`) are read
+/// relative to it.
+pub(crate) fn load_rubric(path: &std::path::Path) -> Result<crate::rubric::Rubric, Fatal> {
+    let file = path.display().to_string();
+    let source = String::from_utf8(read_file(path)?)
+        .map_err(|_| Fatal(format!("{file}: the rubric is not UTF-8 text")))?;
+    let base = path
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let load = |relative: &str| {
+        let p = base.join(relative);
+        std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+    };
+    Ok(crate::rubric::parse_with(&file, &source, &load)?)
 }
 
 /// Read a whole file, naming it in the error.

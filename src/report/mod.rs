@@ -1,6 +1,7 @@
 //! Report: the graded run written out, one file per format behind one trait (the shape of
 //! hyperfine's `export/`). Every exporter returns bytes, so each is tested without touching disk.
 
+pub mod agreement;
 pub mod csv;
 pub mod json;
 pub mod text;

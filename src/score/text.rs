@@ -5,7 +5,7 @@
 //! answer that matched nothing — goes to review.
 
 use super::{Finding, Reason, Review, Score, Status};
-use crate::answers::text::{TextAnswer, Token, language, tokenize};
+use crate::answers::text::{TextAnswer, Token, is_negator, language, tokenize};
 use crate::points::Points;
 use crate::rubric::criteria::{
     Criterion, Expr, Negation, Phrase, Rules, Term, TextKey, WordPattern, glob_match,
@@ -41,6 +41,10 @@ const LONG_ANSWER_WORDS: usize = 20;
 
 fn match_word(p: &WordPattern, t: &Token, rules: Rules) -> Option<Rule> {
     if p.glob.is_none() && t.norm == p.norm {
+        return Some(Rule::Exact);
+    }
+    // Negations are one word as far as a rubric is concerned: `not` matches `no`, `doesn't`.
+    if is_negator(&p.norm) && is_negator(&t.norm) {
         return Some(Rule::Exact);
     }
     if let Some(glob) = &p.glob {
@@ -528,6 +532,20 @@ mod tests {
         assert_eq!(
             score(k, Points::int(2), "gate, not relu", "q").points,
             Points::parse("1.5").unwrap()
+        );
+    }
+
+    #[test]
+    fn negations_are_interchangeable_in_terms() {
+        let k = key("\"not ~3 constructor\"", "negation = \"ignore\"");
+        assert_eq!(run(&k, "when no constructor is given").points, Points::ONE);
+        assert_eq!(
+            run(&k, "if you dont write a constructor").points,
+            Points::ONE
+        );
+        assert_eq!(
+            run(&k, "a constructor is always there").points,
+            Points::ZERO
         );
     }
 

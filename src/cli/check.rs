@@ -1,0 +1,180 @@
+//! `examgrade check RUBRIC... [--marked FILE]`: rubrics load and their worked examples get
+//! their points; with `--marked`, agreement with human graders on marked answers. Exit 0 when
+//! everything passes, 1 when a check fails, 2 when a file cannot be read.
+
+use super::{CheckArgs, Fatal, read_file};
+use crate::answers::checkbox::Separator;
+use crate::report::agreement::{self, Pair, Report};
+use crate::rubric::{self, Rubric};
+use crate::score::score;
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+pub fn run(args: CheckArgs) -> ExitCode {
+    match checks(&args) {
+        Ok(code) => code,
+        Err(Fatal(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Parse a rubric already read; `Err` is the rendered errors.
+fn parse(path: &std::path::Path, source: &str) -> Result<Rubric, String> {
+    let base = path
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let load = |relative: &str| {
+        let p = base.join(relative);
+        std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+    };
+    rubric::parse_with(&path.display().to_string(), source, &load).map_err(|e| e.to_string())
+}
+
+fn checks(args: &CheckArgs) -> Result<ExitCode, Fatal> {
+    let mut rubrics = Vec::new();
+    for path in &args.rubrics {
+        let source = String::from_utf8(read_file(path)?)
+            .map_err(|_| Fatal(format!("{}: the rubric is not UTF-8 text", path.display())))?;
+        rubrics.push((path, parse(path, &source)));
+    }
+    if let Some(marked) = &args.marked {
+        let rubric = match &rubrics[0].1 {
+            Ok(r) => r,
+            Err(e) => return Err(Fatal(e.clone())),
+        };
+        return marked_report(args, rubric, marked);
+    }
+    let (mut passed, mut failed) = (0usize, 0usize);
+    for (path, rubric) in &rubrics {
+        let rubric = match rubric {
+            Ok(r) => {
+                println!(
+                    "ok    {}: {} question(s) load",
+                    path.display(),
+                    r.questions.len()
+                );
+                passed += 1;
+                r
+            }
+            Err(errors) => {
+                println!("FAIL  {errors}");
+                failed += 1;
+                continue;
+            }
+        };
+        for q in &rubric.questions {
+            for e in &q.examples {
+                let s = score(q, &e.answer, Separator::Semicolon);
+                let at = format!("{}:{} {} example", path.display(), e.line, q.id);
+                if s.points == e.points {
+                    println!("ok    {at}: {} points", e.points);
+                    passed += 1;
+                } else {
+                    println!(
+                        "FAIL  {at}: got {} points, the rubric expects {}",
+                        s.points, e.points
+                    );
+                    for f in &s.findings {
+                        println!("        {}", f.message());
+                    }
+                    failed += 1;
+                }
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn marked_report(
+    args: &CheckArgs,
+    rubric: &Rubric,
+    marked: &std::path::Path,
+) -> Result<ExitCode, Fatal> {
+    let file = marked.display().to_string();
+    let text = crate::ingest::decode::decode(&read_file(marked)?).text;
+    let delimiter = crate::ingest::table::detect_delimiter(&text) as u8;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| Fatal(format!("{file}: {e}")))?
+        .clone();
+    let column = |name: &str| {
+        headers.iter().position(|h| h.trim() == name).ok_or_else(|| {
+            Fatal(format!(
+                "{file}: no column `{name}` (columns: {}); name it with --question-column, --answer-column, --points-column",
+                headers.iter().collect::<Vec<_>>().join(", ")
+            ))
+        })
+    };
+    let (qc, ac, pc) = (
+        column(&args.question_column)?,
+        column(&args.answer_column)?,
+        column(&args.points_column)?,
+    );
+    let mut pairs: BTreeMap<String, Vec<Pair>> = BTreeMap::new();
+    let mut not_in_rubric: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = record.map_err(|e| Fatal(format!("{file}:{line}: {e}")))?;
+        let get = |c: usize| record.get(c).unwrap_or("").trim().to_string();
+        let id = get(qc);
+        let Some(question) = rubric.questions.iter().find(|q| q.id == id) else {
+            *not_in_rubric.entry(id).or_default() += 1;
+            continue;
+        };
+        let human = crate::points::Points::parse(&get(pc)).ok_or_else(|| {
+            Fatal(format!(
+                "{file}:{line}: the human points `{}` are not a number",
+                get(pc)
+            ))
+        })?;
+        let s = score(question, record.get(ac).unwrap_or(""), Separator::Semicolon);
+        pairs.entry(id).or_default().push(Pair {
+            human: human.to_f64(),
+            machine: s.points.to_f64(),
+        });
+    }
+    let max_of = |id: &str| {
+        rubric
+            .questions
+            .iter()
+            .find(|q| q.id == id)
+            .map(|q| q.points.to_f64())
+            .unwrap_or(1.0)
+    };
+    let all: Vec<Pair> = pairs.values().flatten().copied().collect();
+    let overall_max = rubric
+        .questions
+        .iter()
+        .map(|q| q.points.to_f64())
+        .fold(1.0, f64::max);
+    let report = Report {
+        per_question: pairs
+            .iter()
+            .map(|(q, p)| (q.clone(), agreement::agreement(p, max_of(q))))
+            .collect(),
+        overall: agreement::agreement(&all, overall_max),
+        confusion: agreement::confusion(&all, overall_max),
+        not_in_rubric,
+    };
+    if args.format == "json" {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| Fatal(e.to_string()))?
+        );
+    } else {
+        print!("{}", agreement::render(&report));
+    }
+    Ok(ExitCode::SUCCESS)
+}
