@@ -29,7 +29,11 @@ fn benches(c: &mut Criterion) {
     let xlsx = fixture("fixtures/2022-02-09/responses.xlsx");
     let csv = fixture("fixtures/2022-02-09/responses-utf8-bom-semicolon.csv");
     let source = String::from_utf8(fixture("rubrics/2022-02-09.toml")).unwrap();
-    let rubric = rubric::parse("rubric.toml", &source).unwrap();
+    let load = |p: &str| {
+        std::fs::read_to_string(format!("{}/rubrics/{p}", env!("CARGO_MANIFEST_DIR")))
+            .map_err(|e| e.to_string())
+    };
+    let rubric = rubric::parse_with("rubric.toml", &source, &load).unwrap();
 
     c.bench_function("read_export xlsx (46 rows)", |b| {
         b.iter(|| read_export("r.xlsx", black_box(&xlsx)).unwrap())
@@ -37,9 +41,46 @@ fn benches(c: &mut Criterion) {
     c.bench_function("read_export csv (46 rows)", |b| {
         b.iter(|| read_export("r.csv", black_box(&csv)).unwrap())
     });
-    c.bench_function("parse rubric", |b| {
-        b.iter(|| rubric::parse("rubric.toml", black_box(&source)).unwrap())
+    c.bench_function("parse rubric (engine key included)", |b| {
+        b.iter(|| rubric::parse_with("rubric.toml", black_box(&source), &load).unwrap())
     });
+    // 10,000 free-text answers (the seed fixture's answers, repeated) against the four text
+    // questions of the seed rubric.
+    let text_questions: Vec<_> = rubric
+        .questions
+        .iter()
+        .filter(|q| q.kind_name() == "text")
+        .collect();
+    let export = read_export("r.xlsx", &xlsx).unwrap();
+    let columns = examgrade::score::run::map_columns(&rubric, &export).unwrap();
+    let mut answers: Vec<(usize, String)> = Vec::new();
+    'fill: loop {
+        for s in &export.submissions {
+            for (qi, q) in rubric.questions.iter().enumerate() {
+                if let Some(t) = text_questions.iter().position(|tq| tq.id == q.id) {
+                    answers.push((t, s.cell(columns[qi]).to_string()));
+                    if answers.len() == 10_000 {
+                        break 'fill;
+                    }
+                }
+            }
+        }
+    }
+    let mut group = c.benchmark_group("free text");
+    group.sample_size(10);
+    group.throughput(criterion::Throughput::Elements(answers.len() as u64));
+    group.bench_function("score 10,000 answers", |b| {
+        b.iter(|| {
+            for (t, a) in &answers {
+                black_box(examgrade::score::score(
+                    text_questions[*t],
+                    a,
+                    examgrade::answers::checkbox::Separator::Semicolon,
+                ));
+            }
+        })
+    });
+    group.finish();
     let export = read_export("r.xlsx", &xlsx).unwrap();
     let class = big_class(&export, 100);
     for jobs in [1, 2] {

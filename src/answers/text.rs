@@ -19,6 +19,17 @@ pub struct Token {
     pub clause: usize,
     /// A negation precedes it in the same clause, within [`NEGATION_WINDOW`] words.
     pub negated: bool,
+    /// The word is itself a negation.
+    pub negator: bool,
+    /// Which characters the word has (see [`letters`]): a quick filter before typo matching.
+    pub letters: u64,
+}
+
+/// A 64-bit set of the word's characters. Words within `k` edits differ in at most `2k` of
+/// these bits, so most typo comparisons are rejected without computing a distance.
+pub fn letters(word: &str) -> u64 {
+    word.chars()
+        .fold(0u64, |m, c| m | (1u64 << (c as u32 % 64)))
 }
 
 /// An answer ready for matching.
@@ -192,11 +203,13 @@ pub fn tokenize(text: &str) -> TextAnswer {
             }
             let index = answer.tokens.len();
             let negated = last_negator.is_some_and(|n| index - n <= NEGATION_WINDOW);
-            if NEGATORS.contains(&norm.as_str()) {
+            let negator = is_negator(&norm);
+            if negator {
                 last_negator = Some(index);
             }
             let (stem_en, stem_it) = stems(&norm);
             answer.tokens.push(Token {
+                letters: letters(&norm),
                 norm,
                 stem_en,
                 stem_it,
@@ -204,6 +217,7 @@ pub fn tokenize(text: &str) -> TextAnswer {
                 end,
                 clause,
                 negated,
+                negator,
             });
             i = j;
             continue;

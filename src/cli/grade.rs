@@ -104,6 +104,19 @@ pub fn run(args: GradeArgs) -> Result<(), Fatal> {
         run.problems.len(),
         reviews
     );
+    let shared = run
+        .answer_groups
+        .iter()
+        .filter(|g| g.possible_collusion)
+        .count();
+    if !run.answer_groups.is_empty() {
+        eprintln!(
+            "{} group(s) of identical or near-identical free-text answers ({} long ones shared: \
+             possible collusion, a hint only) — see answer_groups in grades.json",
+            run.answer_groups.len(),
+            shared
+        );
+    }
     eprintln!("wrote {}", written.join(", "));
     Ok(())
 }

@@ -25,6 +25,10 @@ pub struct WordPattern {
     pub glob: Option<String>,
     /// Edits (optimal string alignment) tolerated for a typo.
     pub max_typos: usize,
+    /// A negation (`not`, `no`, `doesn't`, `non`, …): matches any other negation.
+    pub negator: bool,
+    /// The word's character set (`answers::text::letters`).
+    pub letters: u64,
 }
 
 /// A phrase: one of several word sequences (synonyms).
@@ -121,6 +125,8 @@ fn word_pattern(raw: &str) -> Option<WordPattern> {
         } else {
             typos_allowed(&plain)
         },
+        negator: crate::answers::text::is_negator(&plain),
+        letters: crate::answers::text::letters(&plain),
         norm: plain,
         stem_en,
         stem_it,
@@ -189,17 +195,17 @@ pub fn compile_term(text: &str, synonyms: &BTreeMap<String, Vec<String>>) -> Res
     })
 }
 
-/// `*` matches any run of characters (no regex, no allocation).
+/// `*` matches any run of characters (no regex, no allocation: it runs for every word).
 pub fn glob_match(pattern: &str, word: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let w: Vec<char> = word.chars().collect();
+    let (p, w) = (pattern.as_bytes(), word.as_bytes());
+    // Byte-wise is exact for UTF-8: `*` is ASCII and never inside a multi-byte character.
     let (mut pi, mut wi) = (0, 0);
     let (mut star, mut mark) = (None, 0);
     while wi < w.len() {
-        if pi < p.len() && p[pi] != '*' && p[pi] == w[wi] {
+        if pi < p.len() && p[pi] != b'*' && p[pi] == w[wi] {
             pi += 1;
             wi += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == b'*' {
             star = Some(pi);
             mark = wi;
             pi += 1;
@@ -211,7 +217,7 @@ pub fn glob_match(pattern: &str, word: &str) -> bool {
             return false;
         }
     }
-    while pi < p.len() && p[pi] == '*' {
+    while pi < p.len() && p[pi] == b'*' {
         pi += 1;
     }
     pi == p.len()

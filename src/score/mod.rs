@@ -3,6 +3,7 @@
 
 pub mod checkbox;
 mod choice;
+pub mod groups;
 mod number;
 pub mod run;
 pub mod summary;

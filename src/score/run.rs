@@ -171,6 +171,9 @@ pub struct GradeRun {
     pub respondents: Vec<RespondentResult>,
     pub superseded: Vec<SupersededRow>,
     pub problems: Vec<Problem>,
+    /// Identical and near-identical free-text answers (review each once; long shared ones are
+    /// possible collusion, a hint only).
+    pub answer_groups: Vec<super::groups::AnswerGroup>,
 }
 
 fn respondent(s: &Submission) -> Respondent {
@@ -318,7 +321,23 @@ pub fn grade(
             })
         })
         .collect();
+    let mut answer_groups = Vec::new();
+    for (qi, q) in rubric.questions.iter().enumerate() {
+        if !matches!(q.kind, crate::rubric::Kind::Text(_)) {
+            continue;
+        }
+        let answers: Vec<(String, String)> = resolution
+            .graded
+            .iter()
+            .map(|&i| {
+                let s = &submissions[i];
+                (s.id.clone(), s.cell(maps[s.source][qi]).to_string())
+            })
+            .collect();
+        answer_groups.extend(super::groups::groups(&q.id, &answers));
+    }
     Ok(GradeRun {
+        answer_groups,
         exam: rubric.exam.title.clone(),
         rubric: rubric.file.clone(),
         duplicates: rubric.exam.duplicates,

@@ -5,7 +5,7 @@
 //! answer that matched nothing — goes to review.
 
 use super::{Finding, Reason, Review, Score, Status};
-use crate::answers::text::{TextAnswer, Token, is_negator, language, tokenize};
+use crate::answers::text::{TextAnswer, Token, language, tokenize};
 use crate::points::Points;
 use crate::rubric::criteria::{
     Criterion, Expr, Negation, Phrase, Rules, Term, TextKey, WordPattern, glob_match,
@@ -44,7 +44,7 @@ fn match_word(p: &WordPattern, t: &Token, rules: Rules) -> Option<Rule> {
         return Some(Rule::Exact);
     }
     // Negations are one word as far as a rubric is concerned: `not` matches `no`, `doesn't`.
-    if is_negator(&p.norm) && is_negator(&t.norm) {
+    if p.negator && t.negator {
         return Some(Rule::Exact);
     }
     if let Some(glob) = &p.glob {
@@ -56,14 +56,65 @@ fn match_word(p: &WordPattern, t: &Token, rules: Rules) -> Option<Rule> {
     {
         return Some(Rule::Stem);
     }
-    if rules.typo && p.max_typos > 0 {
-        // Cheap length check before the edit distance.
-        let (a, b) = (p.norm.chars().count(), t.norm.chars().count());
-        if a.abs_diff(b) <= p.max_typos && strsim::osa_distance(&p.norm, &t.norm) <= p.max_typos {
-            return Some(Rule::Typo);
-        }
+    if rules.typo
+        && p.max_typos > 0
+        && (p.letters ^ t.letters).count_ones() as usize <= 2 * p.max_typos
+        && within_edits(&p.norm, &t.norm, p.max_typos)
+    {
+        return Some(Rule::Typo);
     }
     None
+}
+
+/// Longest word compared for typos; longer ones only match exactly, by stem or wildcard.
+const MAX_TYPO_WORD: usize = 48;
+
+/// Optimal string alignment distance (as strsim's `osa_distance`) is at most `k` — on the stack,
+/// no allocation, stopping as soon as a row exceeds `k`. This runs for every word of every answer
+/// against every rubric word, so it must be cheap.
+fn within_edits(a: &str, b: &str, k: usize) -> bool {
+    let mut x = ['\0'; MAX_TYPO_WORD];
+    let mut y = ['\0'; MAX_TYPO_WORD];
+    let (mut n, mut m) = (0, 0);
+    for c in a.chars() {
+        if n == MAX_TYPO_WORD {
+            return false;
+        }
+        x[n] = c;
+        n += 1;
+    }
+    for c in b.chars() {
+        if m == MAX_TYPO_WORD {
+            return false;
+        }
+        y[m] = c;
+        m += 1;
+    }
+    if n.abs_diff(m) > k {
+        return false;
+    }
+    let mut before = [0usize; MAX_TYPO_WORD + 1];
+    let mut prev: [usize; MAX_TYPO_WORD + 1] = std::array::from_fn(|j| j);
+    let mut cur = [0usize; MAX_TYPO_WORD + 1];
+    for i in 1..=n {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..=m {
+            let cost = usize::from(x[i - 1] != y[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1] {
+                v = v.min(before[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > k {
+            return false;
+        }
+        before = prev;
+        prev = cur;
+    }
+    prev[m] <= k
 }
 
 /// Occurrences of a phrase: (first token, one past the last, weakest rule).
@@ -158,16 +209,26 @@ fn eval(
             Some(all)
         }
         Expr::Any(children) => {
-            // The most convincing alternative: fewest negated, then strongest rules.
-            children
-                .iter()
-                .filter_map(|c| eval(c, answer, text, rules, allow_negated))
-                .min_by_key(|ev| {
-                    (
-                        ev.iter().filter(|e| e.negated).count(),
-                        ev.iter().map(|e| e.rule).max(),
-                    )
-                })
+            // The most convincing alternative: fewest negated, then strongest rules; an exact,
+            // unnegated one cannot be beaten, so the search stops there.
+            let mut best: Option<(usize, Option<Rule>, Vec<Evidence>)> = None;
+            for c in children {
+                let Some(ev) = eval(c, answer, text, rules, allow_negated) else {
+                    continue;
+                };
+                let rank = (
+                    ev.iter().filter(|e| e.negated).count(),
+                    ev.iter().map(|e| e.rule).max(),
+                );
+                let perfect = rank == (0, Some(Rule::Exact));
+                if best.as_ref().is_none_or(|b| rank < (b.0, b.1)) {
+                    best = Some((rank.0, rank.1, ev));
+                }
+                if perfect {
+                    break;
+                }
+            }
+            best.map(|(_, _, ev)| ev)
         }
     }
 }
@@ -547,6 +608,38 @@ mod tests {
             run(&k, "a constructor is always there").points,
             Points::ZERO
         );
+    }
+
+    #[test]
+    fn bounded_edit_distance_agrees_with_strsim() {
+        let words = [
+            "gradient",
+            "gardeint",
+            "gradeint",
+            "gate",
+            "gaet",
+            "gxyz",
+            "lstm",
+            "",
+            "a",
+            "ab",
+            "ba",
+            "vanishing",
+            "vanishng",
+            "ca",
+            "abc",
+        ];
+        for a in words {
+            for b in words {
+                for k in 0..3 {
+                    assert_eq!(
+                        within_edits(a, b, k),
+                        strsim::osa_distance(a, b) <= k,
+                        "{a} {b} {k}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
