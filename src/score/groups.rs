@@ -59,9 +59,8 @@ fn find(parent: &mut [usize], i: usize) -> usize {
 
 /// Groups among `answers` (respondent id, answer text) of one question.
 pub fn groups(question: &str, answers: &[(String, String)]) -> Vec<AnswerGroup> {
-    let n = answers.len();
     let tokens: Vec<Vec<String>> = answers.iter().map(|(_, a)| words(a)).collect();
-    let mut parent: Vec<usize> = (0..n).collect();
+    let mut parent: Vec<usize> = (0..answers.len()).collect();
     // Identical after normalisation.
     let mut first: BTreeMap<String, usize> = BTreeMap::new();
     for (i, t) in tokens.iter().enumerate() {
@@ -109,8 +108,8 @@ pub fn groups(question: &str, answers: &[(String, String)]) -> Vec<AnswerGroup> 
         }
     }
     let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for i in 0..n {
-        if !tokens[i].is_empty() {
+    for (i, t) in tokens.iter().enumerate() {
+        if !t.is_empty() {
             let r = find(&mut parent, i);
             members.entry(r).or_default().push(i);
         }
