@@ -83,11 +83,17 @@ fn benches(c: &mut Criterion) {
     group.finish();
     let export = read_export("r.xlsx", &xlsx).unwrap();
     let class = big_class(&export, 100);
+    let mut whole = c.benchmark_group("whole exam");
+    whole.sample_size(10);
+    whole.throughput(criterion::Throughput::Elements(
+        class.submissions.len() as u64
+    ));
     for jobs in [1, 2] {
-        c.bench_function(&format!("grade 4600 submissions, {jobs} thread(s)"), |b| {
+        whole.bench_function(format!("grade 4600 submissions, {jobs} thread(s)"), |b| {
             b.iter(|| grade(&rubric, std::slice::from_ref(&class), jobs, &|| {}).unwrap())
         });
     }
+    whole.finish();
 }
 
 criterion_group!(group, benches);

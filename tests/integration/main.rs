@@ -1,5 +1,6 @@
 //! Integration tests: the `examgrade` binary run as a user runs it, on the fixtures.
 
+mod check;
 mod engine;
 mod errors;
 mod formats;
