@@ -6,6 +6,7 @@
 //! [`cli`] wires them. `answers` and `score` do no I/O.
 
 pub mod answers;
+pub mod check;
 pub mod cli;
 pub mod engine;
 pub mod ingest;

@@ -464,6 +464,15 @@ fn shape_prefix(s: &str) -> Option<(Option<Dims>, usize)> {
     Some((dims(&normal, separator), end))
 }
 
+/// A whole text read as one shape (`(None, 32, 64, 32)`, `32x64x32`), or `None`.
+pub fn parse_shape(text: &str) -> Option<Dims> {
+    let t = text.trim();
+    match shape_prefix(t) {
+        Some((Some(dims), n)) if t[n..].trim().is_empty() => Some(dims),
+        _ => None,
+    }
+}
+
 /// Sizes of a shape: `None` for the batch or an unknown size.
 type Dims = Vec<Option<u64>>;
 

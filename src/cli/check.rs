@@ -1,13 +1,16 @@
-//! `examgrade check RUBRIC... [--marked FILE]`: rubrics load and their worked examples get
-//! their points; with `--marked`, agreement with human graders on marked answers. Exit 0 when
-//! everything passes, 1 when a check fails, 2 when a file cannot be read.
+//! `examgrade check RUBRIC... [--against EXPORT]... [--marked FILE] [--format text|json]`:
+//! one line per check, grouped by rubric and question, ending `N passed, N failed`. Exit 0 when
+//! every check passes, 1 when one fails, 2 when a file cannot be read.
 
 use super::{CheckArgs, Fatal, read_file};
 use crate::answers::checkbox::Separator;
+use crate::check::{Check, against, rubric_checks};
 use crate::report::agreement::{self, Pair, Report};
 use crate::rubric::{self, Rubric};
 use crate::score::score;
+use serde::Serialize;
 use std::collections::BTreeMap;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 pub fn run(args: CheckArgs) -> ExitCode {
@@ -33,12 +36,39 @@ fn parse(path: &std::path::Path, source: &str) -> Result<Rubric, String> {
     rubric::parse_with(&path.display().to_string(), source, &load).map_err(|e| e.to_string())
 }
 
+/// Write to stdout; a closed pipe (`| head`) is not an error.
+fn write_out(text: &str) -> Result<(), Fatal> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Fatal(format!("cannot write to standard output: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    checks: &'a [Check],
+    passed: usize,
+    failed: usize,
+}
+
 fn checks(args: &CheckArgs) -> Result<ExitCode, Fatal> {
     let mut rubrics = Vec::new();
     for path in &args.rubrics {
         let source = String::from_utf8(read_file(path)?)
             .map_err(|_| Fatal(format!("{}: the rubric is not UTF-8 text", path.display())))?;
-        rubrics.push((path, parse(path, &source)));
+        rubrics.push((path.display().to_string(), parse(path, &source)));
+    }
+    let mut exports = Vec::new();
+    for path in &args.against {
+        let bytes = read_file(path)?;
+        exports.push(crate::ingest::read_export(
+            &path.display().to_string(),
+            &bytes,
+        )?);
     }
     if let Some(marked) = &args.marked {
         let rubric = match &rubrics[0].1 {
@@ -47,45 +77,57 @@ fn checks(args: &CheckArgs) -> Result<ExitCode, Fatal> {
         };
         return marked_report(args, rubric, marked);
     }
-    let (mut passed, mut failed) = (0usize, 0usize);
-    for (path, rubric) in &rubrics {
-        let rubric = match rubric {
+    let mut all: Vec<Check> = Vec::new();
+    for (file, rubric) in &rubrics {
+        match rubric {
             Ok(r) => {
-                println!(
-                    "ok    {}: {} question(s) load",
-                    path.display(),
-                    r.questions.len()
-                );
-                passed += 1;
-                r
-            }
-            Err(errors) => {
-                println!("FAIL  {errors}");
-                failed += 1;
-                continue;
-            }
-        };
-        for q in &rubric.questions {
-            for e in &q.examples {
-                let s = score(q, &e.answer, Separator::Semicolon);
-                let at = format!("{}:{} {} example", path.display(), e.line, q.id);
-                if s.points == e.points {
-                    println!("ok    {at}: {} points", e.points);
-                    passed += 1;
-                } else {
-                    println!(
-                        "FAIL  {at}: got {} points, the rubric expects {}",
-                        s.points, e.points
-                    );
-                    for f in &s.findings {
-                        println!("        {}", f.message());
-                    }
-                    failed += 1;
+                all.extend(rubric_checks(r));
+                for e in &exports {
+                    all.extend(against(r, e));
                 }
             }
+            Err(errors) => all.push(Check {
+                rubric: file.clone(),
+                question: None,
+                name: "loads".into(),
+                passed: false,
+                detail: errors.clone(),
+            }),
         }
     }
-    println!("{passed} passed, {failed} failed");
+    let passed = all.iter().filter(|c| c.passed).count();
+    let failed = all.len() - passed;
+    let mut text = String::new();
+    if args.format == "json" {
+        let report = JsonReport {
+            checks: &all,
+            passed,
+            failed,
+        };
+        text = serde_json::to_string_pretty(&report).map_err(|e| Fatal(e.to_string()))?;
+        text.push('\n');
+    } else {
+        let colour = std::io::stdout().is_terminal();
+        let (ok, fail) = if colour {
+            ("\x1b[32mok  \x1b[0m", "\x1b[31mFAIL\x1b[0m")
+        } else {
+            ("ok  ", "FAIL")
+        };
+        for c in &all {
+            let what = match &c.question {
+                Some(q) => format!("{} {q}", c.rubric),
+                None => c.rubric.clone(),
+            };
+            let mark = if c.passed { ok } else { fail };
+            if !c.passed && c.name == "loads" {
+                text.push_str(&format!("{mark}  {what}: does not load\n{}\n", c.detail));
+            } else {
+                text.push_str(&format!("{mark}  {what}: {}: {}\n", c.name, c.detail));
+            }
+        }
+        text.push_str(&format!("{passed} passed, {failed} failed\n"));
+    }
+    write_out(&text)?;
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {
@@ -169,12 +211,12 @@ fn marked_report(
         not_in_rubric,
     };
     if args.format == "json" {
-        println!(
-            "{}",
+        write_out(&format!(
+            "{}\n",
             serde_json::to_string_pretty(&report).map_err(|e| Fatal(e.to_string()))?
-        );
+        ))?;
     } else {
-        print!("{}", agreement::render(&report));
+        write_out(&agreement::render(&report))?;
     }
     Ok(ExitCode::SUCCESS)
 }

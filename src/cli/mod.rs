@@ -39,6 +39,9 @@ pub struct CheckArgs {
     /// Rubric files.
     #[arg(required = true)]
     pub rubrics: Vec<PathBuf>,
+    /// Also check the rubrics against this export: columns found, ticked options known.
+    #[arg(long)]
+    pub against: Vec<PathBuf>,
     /// A CSV of human-marked answers to score with the (first) rubric.
     #[arg(long)]
     pub marked: Option<PathBuf>,

@@ -19,6 +19,36 @@ pub struct Exam {
     pub title: String,
     pub date: Option<String>,
     pub duplicates: DuplicatePolicy,
+    /// The exam's Keras code (`[exam] model`), for keys proven by the engine.
+    pub model: Option<ExamModel>,
+}
+
+/// The exam's network as written in the rubric.
+#[derive(Clone, Debug)]
+pub struct ExamModel {
+    /// Path as given in the rubric.
+    pub path: String,
+    pub code: String,
+}
+
+/// What the engine must confirm about a question's key (`verify = { ... }`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verified {
+    /// The receptive field of the layer's centre unit, `H x W`.
+    ReceptiveField(String),
+    /// The layer's parameter count.
+    Params(String),
+    /// The layer's output shape.
+    OutputShape(String),
+    /// The model's total parameter count.
+    TotalParams,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verify {
+    pub what: Verified,
+    pub line: usize,
+    pub column: usize,
 }
 
 /// Where in the rubric file a question starts.
@@ -40,6 +70,8 @@ pub struct Question {
     pub position: Position,
     /// Worked answers and the points they must get (`[[questions.examples]]`).
     pub examples: Vec<Example>,
+    /// A key the engine must prove (`verify = { receptive_field = "batchNorm" }`).
+    pub verify: Option<Verify>,
 }
 
 /// A worked answer in the rubric: the rubric's own test.
@@ -49,6 +81,8 @@ pub struct Example {
     pub points: Points,
     /// Line of the example in the rubric.
     pub line: usize,
+    /// Free text: the criteria the answer must meet, exactly (`met = [...]`).
+    pub met: Option<Vec<String>>,
 }
 
 impl Question {

@@ -28,6 +28,8 @@ struct RawExam {
     title: Spanned<String>,
     date: Option<String>,
     duplicates: Option<Spanned<String>>,
+    /// The exam's Keras code, for keys proven by the engine (`verify`).
+    model: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -58,6 +60,7 @@ struct RawQuestion {
     boundaries: Option<Spanned<Vec<toml::Value>>>,
     review_margin: Option<Spanned<toml::Value>>,
     examples: Option<Vec<Spanned<RawExample>>>,
+    verify: Option<Spanned<toml::Table>>,
     ungraded: Option<bool>,
 }
 
@@ -131,6 +134,27 @@ pub fn parse_with(
         }
     };
     let exam = exam(&mut cx, raw.exam.get_ref());
+    let model = raw
+        .exam
+        .get_ref()
+        .model
+        .as_ref()
+        .and_then(|m| match (cx.load)(m.get_ref()) {
+            Ok(code) => match crate::engine::analyze(&code, crate::engine::Keras::V2) {
+                Ok(_) => Some(ExamModel {
+                    path: m.get_ref().clone(),
+                    code,
+                }),
+                Err(e) => {
+                    cx.err(m.span(), format!("{}: {e}", m.get_ref()));
+                    None
+                }
+            },
+            Err(why) => {
+                cx.err(m.span(), why);
+                None
+            }
+        });
     if raw.questions.is_empty() {
         cx.err(
             raw.exam.span(),
@@ -195,10 +219,16 @@ pub fn parse_with(
                     answer: e.get_ref().answer.clone(),
                     points: p,
                     line,
+                    met: e.get_ref().met.clone(),
                 });
             }
         }
+        let verify = q
+            .verify
+            .as_ref()
+            .and_then(|v| verify(&mut cx, v, q.kind.get_ref()));
         questions.push(Question {
+            verify,
             id: id.to_string(),
             column: q.column.get_ref().clone(),
             points: points.unwrap_or(Points::ONE),
@@ -215,6 +245,10 @@ pub fn parse_with(
             file: file.to_string(),
             exam,
             questions,
+        })
+        .map(|mut r: Rubric| {
+            r.exam.model = model;
+            r
         })
     } else {
         cx.errors.sort_by_key(|e| (e.line, e.column));
@@ -249,6 +283,7 @@ fn exam(cx: &mut Ctx, raw: &RawExam) -> Exam {
         title: raw.title.get_ref().clone(),
         date: raw.date.clone(),
         duplicates,
+        model: None,
     }
 }
 
@@ -646,6 +681,8 @@ struct RawCriterion {
 struct RawExample {
     answer: String,
     points: Spanned<toml::Value>,
+    /// For a free-text question: the criteria the answer must meet, exactly.
+    met: Option<Vec<String>>,
 }
 
 /// `any = [...]` / `all = [...]` items: terms, or nested `{ any = [...] }` / `{ all = [...] }`.
@@ -845,6 +882,61 @@ fn text_key(
         max_words,
         boundaries,
         review_margin,
+    })
+}
+
+/// What `verify = { ... }` may ask the engine.
+const VERIFY_KEYS: [&str; 4] = ["receptive_field", "params", "output_shape", "total_params"];
+
+fn verify(cx: &mut Ctx, v: &Spanned<toml::Table>, kind: &str) -> Option<Verify> {
+    if !matches!(kind, "choice" | "number") {
+        cx.err(
+            v.span(),
+            "`verify` applies to `choice` and `number` questions",
+        );
+        return None;
+    }
+    let table = v.get_ref();
+    if table.len() != 1 {
+        cx.err(
+            v.span(),
+            "`verify` names one thing to compute, e.g. `{ receptive_field = \"batchNorm\" }`",
+        );
+        return None;
+    }
+    let (key, value) = table.iter().next().expect("one entry");
+    let layer = || value.as_str().map(str::to_string);
+    let what = match (key.as_str(), layer()) {
+        ("receptive_field", Some(l)) => Verified::ReceptiveField(l),
+        ("params", Some(l)) => Verified::Params(l),
+        ("output_shape", Some(l)) => Verified::OutputShape(l),
+        ("total_params", None) if value.as_bool() == Some(true) => Verified::TotalParams,
+        (k, _) if VERIFY_KEYS.contains(&k) => {
+            cx.err(
+                v.span(),
+                format!("`verify.{k}` takes a layer name (`total_params` takes true)"),
+            );
+            return None;
+        }
+        (other, _) => {
+            let hint = did_you_mean(other, VERIFY_KEYS)
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            cx.err(
+                v.span(),
+                format!(
+                    "unknown `verify.{other}`{hint}; expected one of {}",
+                    VERIFY_KEYS.map(|k| format!("`{k}`")).join(", ")
+                ),
+            );
+            return None;
+        }
+    };
+    let at = RubricError::at(cx.file, cx.source, v.span(), "");
+    Some(Verify {
+        what,
+        line: at.line,
+        column: at.column,
     })
 }
 

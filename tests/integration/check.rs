@@ -8,26 +8,27 @@ fn the_seed_rubric_and_all_its_worked_answers_pass() {
     let out = examgrade().args(["check", SEED_RUBRIC]).assert().success();
     let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     assert!(
-        stdout.starts_with("ok    rubrics/2022-02-09.toml: 9 question(s) load\n"),
+        stdout.starts_with("ok    rubrics/2022-02-09.toml: loads: 9 question(s)\n"),
         "{stdout}"
     );
-    assert!(stdout.ends_with("25 passed, 0 failed\n"), "{stdout}");
-}
-
-#[test]
-fn a_wrong_worked_example_fails_with_the_findings() {
-    let out = examgrade()
-        .args(["check", "fixtures/rubrics/invalid/wrong-example.toml"])
-        .assert()
-        .code(1);
-    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
-    assert_eq!(
-        stdout,
-        "ok    fixtures/rubrics/invalid/wrong-example.toml: 1 question(s) load\n\
-         FAIL  fixtures/rubrics/invalid/wrong-example.toml:12 q2-receptive-field example: got 0 points, the rubric expects 1\n\
-         \x20       chose `6 x 8`: wrong\n\
-         1 passed, 1 failed\n"
+    // The engine proves the receptive-field key.
+    assert!(
+        stdout.contains(
+            "ok    rubrics/2022-02-09.toml q2-receptive-field: the key is proven by the engine \
+             (rubrics/2022-02-09.toml:156:10): key `12 x 12`; the engine: the receptive field of \
+             batchNorm is 12 x 12\n"
+        ),
+        "{stdout}"
     );
+    assert!(
+        stdout.contains("ok    rubrics/2022-02-09.toml q2-summary: a wrong answer scores less than full: 4.84 of 5\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("ok    rubrics/2022-02-09.toml q1-rnn: example (line 115): 1 points\n"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("45 passed, 0 failed\n"), "{stdout}");
 }
 
 #[test]
@@ -39,7 +40,8 @@ fn a_broken_rubric_fails_and_an_unreadable_one_is_exit_2() {
     let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     assert!(
         stdout.starts_with(
-            "FAIL  fixtures/rubrics/invalid/misspelt-scheme.toml:9:10: unknown scheme"
+            "FAIL  fixtures/rubrics/invalid/misspelt-scheme.toml: does not load\n\
+             fixtures/rubrics/invalid/misspelt-scheme.toml:9:10: unknown scheme"
         ),
         "{stdout}"
     );
@@ -86,4 +88,70 @@ fn marked_answers_give_agreement_figures() {
         "{text}"
     );
     assert!(text.ends_with("1 marked answer(s) for 1 question(s) the rubric does not have (not scored): q9-unknown\n"), "{text}");
+}
+
+/// One broken rubric per failure `check` must catch, each with the exact message (insta
+/// snapshots in tests/integration/snapshots/).
+#[test]
+fn every_broken_rubric_fails_with_its_message() {
+    let cases = [
+        "wrong-receptive-field-key",
+        "select-mismatch",
+        "unknown-key-option",
+        "misspelt-scheme",
+        "wrong-example",
+        "duplicate-option",
+        "toml-syntax",
+        "text-without-criteria",
+    ];
+    for name in cases {
+        let file = format!("fixtures/rubrics/invalid/{name}.toml");
+        let out = examgrade().args(["check", &file]).assert().code(1);
+        let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        insta::assert_snapshot!(name, stdout);
+    }
+}
+
+#[test]
+fn against_an_export_finds_columns_unknown_options_and_duplicates() {
+    let out = examgrade()
+        .args([
+            "check",
+            SEED_RUBRIC,
+            "--against",
+            SEED_XLSX,
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let checks = json["checks"].as_array().unwrap();
+    let named = |name: &str| {
+        checks
+            .iter()
+            .filter(|c| c["name"].as_str().unwrap().starts_with(name))
+            .count()
+    };
+    assert_eq!(named("column found in"), 9);
+    assert_eq!(named("ticked options are known in"), 3);
+    let dup = checks
+        .iter()
+        .find(|c| c["name"].as_str().unwrap().starts_with("duplicate policy"))
+        .unwrap();
+    assert_eq!(dup["detail"], "46 row(s): 43 graded, 3 superseded");
+    // The edited option text of respondent 15 is matched fuzzily, not unknown.
+    assert_eq!(json["failed"], 0);
+    // The injection export ticks an option no rubric lists.
+    let out = examgrade()
+        .args([
+            "check",
+            "fixtures/injection/rubric.toml",
+            "--against",
+            "fixtures/injection/responses.csv",
+        ])
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains("FAIL  fixtures/injection/rubric.toml pick: ticked options are known in fixtures/injection/responses.csv: `=cmd|' /C calc'!A0` (1×)\n"), "{stdout}");
 }
