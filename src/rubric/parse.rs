@@ -103,6 +103,21 @@ impl Ctx<'_> {
     }
 }
 
+/// serde's "unknown field `colum`, expected one of `id`, `column`, …" gets a "did you mean".
+fn with_suggestion(message: String) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message;
+    };
+    let Some((wrong, expected)) = rest.split_once('`') else {
+        return message;
+    };
+    let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    match did_you_mean(wrong, known.iter().copied()) {
+        Some(s) => format!("unknown field `{wrong}` (did you mean `{s}`?){expected}"),
+        None => message,
+    }
+}
+
 /// Parse and validate a rubric that names no other file. `file` names it in errors.
 pub fn parse(file: &str, source: &str) -> Result<Rubric, RubricErrors> {
     parse_with(file, source, &|path| {
@@ -129,7 +144,7 @@ pub fn parse_with(
         Err(e) => {
             let span = e.span().unwrap_or(0..0);
             let message = e.message().trim().replace('\n', " ");
-            cx.err(span, message);
+            cx.err(span, with_suggestion(message));
             return Err(RubricErrors(cx.errors));
         }
     };
@@ -1183,7 +1198,12 @@ mod tests {
     fn toml_syntax_errors_and_unknown_fields_are_located() {
         let e = errors("[[questions]]\nid = \"q1\"\ncolum = \"x\"\n");
         assert_eq!(e.len(), 1);
-        assert!(e[0].starts_with("6:1: unknown field `colum`"), "{e:?}");
+        assert!(
+            e[0].starts_with(
+                "6:1: unknown field `colum` (did you mean `column`?), expected one of"
+            ),
+            "{e:?}"
+        );
         let e = errors("[[questions]\n");
         assert!(e[0].starts_with("4:"), "{e:?}");
     }
