@@ -62,8 +62,29 @@ pub fn run(args: GradeArgs) -> Result<(), Fatal> {
         std::fs::write(&path, bytes)
             .map_err(|e| Fatal(format!("{}: cannot write: {e}", path.display())))?;
     }
+    let stats = crate::report::stats::compute(&run, &rubric.exam.bands);
+    let mut stats_json = serde_json::to_vec_pretty(&stats).map_err(|e| Fatal(e.to_string()))?;
+    stats_json.push(b'\n');
+    let pages: [(&str, Vec<u8>); 4] = [
+        ("index.html", crate::report::text::index(&run)),
+        ("stats.json", stats_json),
+        (
+            "stats.md",
+            crate::report::pages::stats_markdown(&run, &stats).into_bytes(),
+        ),
+        (
+            "stats.html",
+            crate::report::pages::stats_html(&run, &stats).into_bytes(),
+        ),
+    ];
+    for (name, bytes) in pages {
+        let path = args.out.join(name);
+        std::fs::write(&path, bytes)
+            .map_err(|e| Fatal(format!("{}: cannot write: {e}", path.display())))?;
+        written.push(path.display().to_string());
+    }
     written.push(format!(
-        "{} ({} reports)",
+        "{} ({} reports, Markdown and HTML)",
         reports.display(),
         run.respondents.len()
     ));

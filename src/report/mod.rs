@@ -4,6 +4,8 @@
 pub mod agreement;
 pub mod csv;
 pub mod json;
+pub mod pages;
+pub mod stats;
 pub mod text;
 
 use crate::score::run::GradeRun;

@@ -1,11 +1,7 @@
-//! `reports/NNN-name.txt`: one plain-text report per graded respondent — every question's
-//! points and the findings behind them, and for a filled-in summary the fields that lost points
-//! and the row-by-row diff against the reference. A student could be sent this file.
+//! `reports/NNN-name.md` and `.html`: one report per graded respondent (see `pages`), under
+//! file names no student string can steer, and the class `index.html`.
 
 use crate::score::run::{GradeRun, RespondentResult};
-use crate::score::summary::Verdict;
-use crate::score::{Finding, Status};
-use std::fmt::Write;
 
 /// A file-name-safe slug: ASCII letters, digits, `-` and `_` only, at most 40 characters.
 /// Student-controlled text never reaches a path unfiltered.
@@ -30,8 +26,9 @@ pub fn slug(text: &str) -> String {
     }
 }
 
-/// File name of the n-th (0-based) respondent's report; the position keeps names unique.
-pub fn file_name(n: usize, r: &RespondentResult) -> String {
+/// File stem of the n-th (0-based) respondent's reports; the position keeps names unique even
+/// when two students share a name, and only slug characters reach the path.
+pub fn file_stem(n: usize, r: &RespondentResult) -> String {
     let who =
         if r.respondent.email.is_empty() || r.respondent.email.eq_ignore_ascii_case("anonymous") {
             format!("id-{}", r.respondent.id)
@@ -43,107 +40,35 @@ pub fn file_name(n: usize, r: &RespondentResult) -> String {
                 .unwrap_or_default()
                 .to_string()
         };
-    format!("{:03}-{}.txt", n + 1, slug(&who))
+    format!("{:03}-{}", n + 1, slug(&who))
 }
 
-fn report(run: &GradeRun, r: &RespondentResult) -> String {
-    let mut out = String::new();
-    let who = [r.respondent.name.as_str(), r.respondent.email.as_str()]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join(", ");
-    let _ = writeln!(out, "{}", run.exam);
-    let _ = writeln!(
-        out,
-        "Respondent: {who} (ID {}, {} line {})",
-        r.respondent.id, r.file, r.line
-    );
-    let _ = writeln!(out, "Total: {} / {}", r.total, r.max);
-    for q in &r.questions {
-        let s = &q.score;
-        let _ = writeln!(out);
-        match s.status {
-            Status::Ungraded => {
-                let _ = writeln!(
-                    out,
-                    "{}: not graded by this version (worth {})",
-                    q.id, s.max
-                );
-                continue;
-            }
-            Status::NotAnswered => {
-                let _ = writeln!(out, "{}: 0 / {} (not answered)", q.id, s.max);
-                continue;
-            }
-            Status::Graded => {
-                let _ = writeln!(out, "{}: {} / {}", q.id, s.points, s.max);
-            }
-        }
-        let fields: Vec<&Finding> = s
-            .findings
-            .iter()
-            .filter(|f| matches!(f, Finding::Field { .. }))
-            .collect();
-        if !fields.is_empty() {
-            let count = |v: Verdict| {
-                fields
-                    .iter()
-                    .filter(|f| matches!(f, Finding::Field { verdict, .. } if *verdict == v))
-                    .count()
-            };
-            let parts: Vec<String> = [
-                (Verdict::Correct, "correct"),
-                (
-                    Verdict::FollowThrough,
-                    "right given your own earlier values",
-                ),
-                (Verdict::Wrong, "wrong"),
-                (Verdict::Missing, "missing"),
-                (Verdict::Unparsed, "unreadable"),
-            ]
-            .iter()
-            .filter(|(v, _)| count(*v) > 0)
-            .map(|(v, what)| format!("{} {what}", count(*v)))
-            .collect();
-            let _ = writeln!(out, "  {} fields: {}", fields.len(), parts.join(", "));
-        }
-        for f in &s.findings {
-            match f {
-                Finding::Field {
-                    verdict: Verdict::Correct,
-                    ..
-                } => {}
-                Finding::Diff { text } if text.is_empty() => {}
-                Finding::Diff { text } => {
-                    let _ = writeln!(
-                        out,
-                        "  Your answer against the reference (- yours, + reference):"
-                    );
-                    for line in text.lines() {
-                        let _ = writeln!(out, "    {line}");
-                    }
-                }
-                other => {
-                    let _ = writeln!(out, "  - {}", other.message());
-                }
-            }
-        }
-        for item in &s.review {
-            let _ = writeln!(out, "  (a TA will check: {})", item.detail);
-        }
+/// Every respondent's reports as (file name, contents): `NNN-slug.md` and `NNN-slug.html`.
+pub fn reports(run: &GradeRun) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for (n, r) in run.respondents.iter().enumerate() {
+        let stem = file_stem(n, r);
+        out.push((
+            format!("{stem}.md"),
+            super::pages::student_markdown(run, r).into_bytes(),
+        ));
+        out.push((
+            format!("{stem}.html"),
+            super::pages::student_html(run, r).into_bytes(),
+        ));
     }
     out
 }
 
-/// Every respondent's report as (file name, contents).
-pub fn reports(run: &GradeRun) -> Vec<(String, Vec<u8>)> {
-    run.respondents
+/// The class index (`index.html`), linking every HTML report.
+pub fn index(run: &GradeRun) -> Vec<u8> {
+    let names: Vec<String> = run
+        .respondents
         .iter()
         .enumerate()
-        .map(|(n, r)| (file_name(n, r), report(run, r).into_bytes()))
-        .collect()
+        .map(|(n, r)| format!("{}.html", file_stem(n, r)))
+        .collect();
+    super::pages::index_html(run, &names).into_bytes()
 }
 
 #[cfg(test)]

@@ -21,6 +21,15 @@ pub struct Exam {
     pub duplicates: DuplicatePolicy,
     /// The exam's Keras code (`[exam] model`), for keys proven by the engine.
     pub model: Option<ExamModel>,
+    /// Grade bands (`[[exam.bands]] grade = "A", min = 18`), highest first.
+    pub bands: Vec<Band>,
+}
+
+/// A grade band: totals from `min` points up get `grade`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Band {
+    pub grade: String,
+    pub min: Points,
 }
 
 /// The exam's network as written in the rubric.

@@ -30,6 +30,15 @@ struct RawExam {
     duplicates: Option<Spanned<String>>,
     /// The exam's Keras code, for keys proven by the engine (`verify`).
     model: Option<Spanned<String>>,
+    #[serde(default)]
+    bands: Vec<Spanned<RawBand>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBand {
+    grade: String,
+    min: Spanned<toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -294,11 +303,24 @@ fn exam(cx: &mut Ctx, raw: &RawExam) -> Exam {
             }
         },
     };
+    let mut bands: Vec<Band> = raw
+        .bands
+        .iter()
+        .filter_map(|b| {
+            let min = cx.points(&b.get_ref().min, "a band's `min`")?;
+            Some(Band {
+                grade: b.get_ref().grade.clone(),
+                min,
+            })
+        })
+        .collect();
+    bands.sort_by(|a, b| b.min.cmp(&a.min));
     Exam {
         title: raw.title.get_ref().clone(),
         date: raw.date.clone(),
         duplicates,
         model: None,
+        bands,
     }
 }
 

@@ -87,6 +87,8 @@ pub struct Respondent {
 #[derive(Clone, Debug, Serialize)]
 pub struct QuestionResult {
     pub id: String,
+    /// The respondent's answer cell, as exported.
+    pub answer: String,
     #[serde(flatten)]
     pub score: Score,
     /// The exact points when the 2-decimal `points` is rounded (`"1/3"`).
@@ -174,6 +176,8 @@ pub struct GradeRun {
     /// Identical and near-identical free-text answers (review each once; long shared ones are
     /// possible collusion, a hint only).
     pub answer_groups: Vec<super::groups::AnswerGroup>,
+    /// The rubric's grade bands, highest first.
+    pub bands: Vec<crate::rubric::Band>,
 }
 
 fn respondent(s: &Submission) -> Respondent {
@@ -264,6 +268,7 @@ pub fn grade(
             .map(|(q, &col)| {
                 let score = score(q, s.cell(col), sep);
                 QuestionResult {
+                    answer: s.cell(col).to_string(),
                     id: q.id.clone(),
                     points_exact: (!score.points.displays_exactly()).then(|| score.points.exact()),
                     score,
@@ -337,6 +342,7 @@ pub fn grade(
         answer_groups.extend(super::groups::groups(&q.id, &answers));
     }
     Ok(GradeRun {
+        bands: rubric.exam.bands.clone(),
         answer_groups,
         exam: rubric.exam.title.clone(),
         rubric: rubric.file.clone(),

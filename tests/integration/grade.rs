@@ -285,26 +285,81 @@ fn formula_like_cells_are_neutralised_in_every_csv() {
 }
 
 #[test]
-fn every_respondent_gets_a_text_report_with_the_summary_diff() {
+fn every_respondent_gets_markdown_and_html_reports_an_index_and_statistics() {
     let (_dir, out) = grade(SEED_RUBRIC, &[SEED_XLSX], &["-q"]);
     let mut names: Vec<String> = std::fs::read_dir(out.join("reports"))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     names.sort();
-    assert_eq!(names.len(), 43);
-    assert_eq!(names[0], "001-giulia-damico01.txt");
-    assert_eq!(names[8], "009-id-10.txt");
+    assert_eq!(names.len(), 86);
+    assert_eq!(names[0], "001-giulia-damico01.html");
+    assert_eq!(names[1], "001-giulia-damico01.md");
+    assert_eq!(names[17], "009-id-10.md");
     // Respondent 14 pasted the template with a pooling mistake carried through.
-    let report = read(&out.join("reports").join(&names[12]));
-    assert!(report.contains("q2-summary: 4.53 / 5\n  32 fields: 19 correct, 10 right given your own earlier values, 3 wrong\n"), "{report}");
-    assert!(report.contains("  - conv2 shape: gave `(None, 128, 256, 32)`, expected `(None, 64, 128, 32)`: follow-through (right given your mp1 shape (None, 128, 256, 16)), 1 pts\n"), "{report}");
+    let report = read(&out.join("reports/013-anais-gallo14.md"));
+    assert!(report.contains("## q2-summary — 4.53 / 5\n"), "{report}");
     assert!(
-        report.contains("    -mp1 | (None, 128, 256, 16) | 0\n"),
+        report.contains(r"- conv2 shape: gave \`(None, 128, 256, 32)\`, expected \`(None, 64, 128, 32)\`: follow-through (right given your mp1 shape (None, 128, 256, 16)), 1 pts"),
         "{report}"
     );
     assert!(
-        report.contains("    +mp1 | (None, 64, 128, 16) | 0\n"),
+        report.contains("\n-mp1 | (None, 128, 256, 16) | 0\n"),
         "{report}"
     );
+    assert!(
+        report.contains("\n+mp1 | (None, 64, 128, 16) | 0\n"),
+        "{report}"
+    );
+    let html = read(&out.join("reports/013-anais-gallo14.html"));
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(
+        !html.contains("<link") && !html.contains("src=\"http"),
+        "self-contained"
+    );
+    assert!(
+        html.contains("<span class=\"del\">-mp1 | (None, 128, 256, 16) | 0</span>"),
+        "{html}"
+    );
+    // Free text: the words that earned a criterion are highlighted.
+    let perfect = read(&out.join("reports/001-giulia-damico01.html"));
+    assert!(
+        perfect.contains("<mark title=\"cause-repeated-product\">gradient is a product</mark>"),
+        "{perfect}"
+    );
+    let index = read(&out.join("index.html"));
+    assert!(index.contains("<a href=\"reports/001-giulia-damico01.html\">report</a>"));
+    let stats: serde_json::Value = serde_json::from_str(&read(&out.join("stats.json"))).unwrap();
+    assert_eq!(stats["respondents"], 43);
+    assert!(read(&out.join("stats.html")).contains("<svg"));
+}
+
+#[test]
+fn hostile_names_and_cells_cannot_escape_the_reports() {
+    let (_dir, out) = grade(
+        "fixtures/injection/rubric.toml",
+        &["fixtures/injection/responses.csv"],
+        &["-q"],
+    );
+    let mut names: Vec<String> = std::fs::read_dir(out.join("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    // "+39@example.org" and "@admin": slugs only, numbered, inside reports/.
+    assert_eq!(
+        names,
+        [
+            "001-39.html",
+            "001-39.md",
+            "002-respondent.html",
+            "002-respondent.md"
+        ]
+    );
+    let html = read(&out.join("reports/001-39.html"));
+    assert!(
+        html.contains("=HYPERLINK(&quot;http://evil.example&quot;,&quot;click&quot;)"),
+        "{html}"
+    );
+    assert!(!html.contains("<script"), "no script in a student report");
 }

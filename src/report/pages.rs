@@ -1,0 +1,550 @@
+//! Per-student reports (Markdown and self-contained HTML), the class index and the statistics
+//! pages. Every student-written string is escaped; file names are slugs (see `text::slug`).
+
+use super::stats::Stats;
+use crate::score::run::{GradeRun, QuestionResult, RespondentResult};
+use crate::score::summary::Verdict;
+use crate::score::{Finding, Status};
+use std::fmt::Write;
+
+/// HTML-escape text (student answers are hostile).
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Markdown-escape inline text.
+fn md(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if "\\`*_[]<>|".contains(c) {
+            out.push('\\');
+        }
+        out.push(if c == '\n' { ' ' } else { c });
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#111;line-height:1.45}\
+h1{font-size:1.5rem}h2{font-size:1.15rem;border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:1.6rem}\
+table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:left;vertical-align:top}\
+th{background:#f3f3f3;cursor:pointer}.ok{color:#1a7f37}.ko{color:#b3261e}.ft{color:#8250df}.muted{color:#666}\
+mark{background:#fff3a3}pre{background:#f6f8fa;padding:.6rem;overflow-x:auto;font-size:.85rem}\
+.add{color:#1a7f37}.del{color:#b3261e}.answer{white-space:pre-wrap;border-left:3px solid #ddd;padding-left:.6rem}\
+@media print{th{cursor:auto}a{color:inherit;text-decoration:none}}";
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        esc(title)
+    )
+}
+
+fn status_word(q: &QuestionResult) -> &'static str {
+    match q.score.status {
+        Status::Graded => "",
+        Status::NotAnswered => " (not answered)",
+        Status::Ungraded => " (not graded by this version)",
+    }
+}
+
+/// The answer with the criteria's matched words highlighted (byte spans from the findings).
+fn highlighted(answer: &str, findings: &[Finding]) -> String {
+    let mut spans: Vec<(usize, usize, String)> = findings
+        .iter()
+        .filter_map(|f| match f {
+            Finding::Criterion {
+                criterion,
+                matched,
+                met: true,
+                ..
+            } => Some(
+                matched
+                    .iter()
+                    .map(move |e| (e.start, e.end, criterion.clone())),
+            ),
+            _ => None,
+        })
+        .flatten()
+        .filter(|(s, e, _)| {
+            s < e
+                && *e <= answer.len()
+                && answer.is_char_boundary(*s)
+                && answer.is_char_boundary(*e)
+        })
+        .collect();
+    spans.sort();
+    let mut out = String::new();
+    let mut at = 0;
+    for (s, e, criterion) in spans {
+        if s < at {
+            continue;
+        }
+        out.push_str(&esc(&answer[at..s]));
+        let _ = write!(
+            out,
+            "<mark title=\"{}\">{}</mark>",
+            esc(&criterion),
+            esc(&answer[s..e])
+        );
+        at = e;
+    }
+    out.push_str(&esc(&answer[at..]));
+    out
+}
+
+fn verdict_class(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Correct => "ok",
+        Verdict::FollowThrough => "ft",
+        _ => "ko",
+    }
+}
+
+fn question_html(q: &QuestionResult) -> String {
+    let mut out = format!(
+        "<h2>{} — {} / {}{}</h2>\n",
+        esc(&q.id),
+        q.score.points,
+        q.score.max,
+        status_word(q)
+    );
+    let has_criteria = q
+        .score
+        .findings
+        .iter()
+        .any(|f| matches!(f, Finding::Criterion { .. }));
+    if has_criteria && !q.answer.trim().is_empty() {
+        let _ = writeln!(
+            out,
+            "<p class=\"answer\">{}</p>",
+            highlighted(&q.answer, &q.score.findings)
+        );
+    }
+    let fields: Vec<&Finding> = q
+        .score
+        .findings
+        .iter()
+        .filter(|f| matches!(f, Finding::Field { .. }))
+        .collect();
+    if !fields.is_empty() {
+        out.push_str("<table><tr><th>layer</th><th>field</th><th>yours</th><th>expected</th><th>verdict</th><th>points</th></tr>\n");
+        for f in &fields {
+            if let Finding::Field {
+                layer,
+                field,
+                expected,
+                given,
+                verdict,
+                points,
+                followed,
+            } = f
+            {
+                let v = serde_json::to_value(verdict)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                let note = followed
+                    .as_ref()
+                    .map(|f| format!("<br><span class=\"muted\">right given {}</span>", esc(f)))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}{note}</td><td>{}</td></tr>",
+                    esc(layer),
+                    esc(field),
+                    esc(given),
+                    esc(expected),
+                    verdict_class(*verdict),
+                    esc(&v),
+                    points
+                );
+            }
+        }
+        out.push_str("</table>\n");
+    }
+    let mut items = String::new();
+    for f in &q.score.findings {
+        match f {
+            Finding::Field { .. } => {}
+            Finding::Diff { text } if text.is_empty() => {}
+            Finding::Diff { text } => {
+                out.push_str("<p>Your answer against the reference (<span class=\"del\">− yours</span>, <span class=\"add\">+ reference</span>):</p>\n<pre>");
+                for line in text.lines() {
+                    let class = if line.starts_with('+') && !line.starts_with("+++") {
+                        "add"
+                    } else if line.starts_with('-') && !line.starts_with("---") {
+                        "del"
+                    } else {
+                        ""
+                    };
+                    let _ = writeln!(out, "<span class=\"{class}\">{}</span>", esc(line));
+                }
+                out.push_str("</pre>\n");
+            }
+            Finding::Ticked { correct, .. } | Finding::Chose { correct, .. } => {
+                let class = if *correct { "ok" } else { "ko" };
+                let _ = writeln!(items, "<li class=\"{class}\">{}</li>", esc(&f.message()));
+            }
+            Finding::Missed { .. } => {
+                let _ = writeln!(items, "<li class=\"ko\">{}</li>", esc(&f.message()));
+            }
+            Finding::Criterion { met, penalty, .. } => {
+                let class = if *met != *penalty {
+                    "ok"
+                } else if *met {
+                    "ko"
+                } else {
+                    "muted"
+                };
+                let _ = writeln!(items, "<li class=\"{class}\">{}</li>", esc(&f.message()));
+            }
+            other => {
+                let _ = writeln!(items, "<li>{}</li>", esc(&other.message()));
+            }
+        }
+    }
+    if !items.is_empty() {
+        let _ = writeln!(out, "<ul>\n{items}</ul>");
+    }
+    for r in &q.score.review {
+        let _ = writeln!(
+            out,
+            "<p class=\"muted\">A TA will check: {}</p>",
+            esc(&r.detail)
+        );
+    }
+    out
+}
+
+fn who(r: &RespondentResult) -> String {
+    let name = if r.respondent.name.is_empty() {
+        "(no name)"
+    } else {
+        &r.respondent.name
+    };
+    format!("{name} — {} — ID {}", r.respondent.email, r.respondent.id)
+}
+
+pub fn student_html(run: &GradeRun, r: &RespondentResult) -> String {
+    let mut body = format!(
+        "<h1>{}</h1>\n<p>{}<br>Total: <strong>{} / {}</strong>{}</p>\n",
+        esc(&run.exam),
+        esc(&who(r)),
+        r.total,
+        r.max,
+        band_of(run, r)
+            .map(|b| format!(" — grade {}", esc(&b)))
+            .unwrap_or_default()
+    );
+    for q in &r.questions {
+        body.push_str(&question_html(q));
+    }
+    page(&format!("{} — {}", run.exam, r.respondent.id), &body)
+}
+
+pub fn student_markdown(run: &GradeRun, r: &RespondentResult) -> String {
+    let mut out = format!(
+        "# {}\n\n{}  \nTotal: **{} / {}**",
+        md(&run.exam),
+        md(&who(r)),
+        r.total,
+        r.max
+    );
+    if let Some(b) = band_of(run, r) {
+        let _ = write!(out, " — grade {}", md(&b));
+    }
+    out.push_str("\n");
+    for q in &r.questions {
+        let _ = writeln!(
+            out,
+            "\n## {} — {} / {}{}\n",
+            md(&q.id),
+            q.score.points,
+            q.score.max,
+            status_word(q)
+        );
+        let has_criteria = q
+            .score
+            .findings
+            .iter()
+            .any(|f| matches!(f, Finding::Criterion { .. }));
+        if has_criteria && !q.answer.trim().is_empty() {
+            let _ = writeln!(out, "> {}\n", md(&q.answer));
+        }
+        for f in &q.score.findings {
+            match f {
+                Finding::Field {
+                    verdict: Verdict::Correct,
+                    ..
+                } => {}
+                Finding::Diff { text } if text.is_empty() => {}
+                Finding::Diff { text } => {
+                    let _ = writeln!(
+                        out,
+                        "\nYour answer against the reference (- yours, + reference):\n\n```diff\n{}```\n",
+                        text.replace("```", "'''")
+                    );
+                }
+                other => {
+                    let _ = writeln!(out, "- {}", md(&other.message()));
+                }
+            }
+        }
+        for item in &q.score.review {
+            let _ = writeln!(out, "- *A TA will check:* {}", md(&item.detail));
+        }
+    }
+    out
+}
+
+fn band_of(run: &GradeRun, r: &RespondentResult) -> Option<String> {
+    run.bands
+        .iter()
+        .find(|b| r.total >= b.min)
+        .map(|b| b.grade.clone())
+}
+
+/// The class list: every report linked, sortable by any column (a few lines of inline script).
+pub fn index_html(run: &GradeRun, names: &[String]) -> String {
+    let mut rows = String::new();
+    for (r, name) in run.respondents.iter().zip(names) {
+        let _ = writeln!(
+            rows,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td data-v=\"{}\">{}</td><td><a href=\"reports/{}\">report</a></td></tr>",
+            esc(&r.respondent.id),
+            esc(&r.respondent.name),
+            esc(&r.respondent.email),
+            r.total.to_f64(),
+            r.total,
+            esc(name)
+        );
+    }
+    let body = format!(
+        "<h1>{}</h1>\n<p>{} respondents, out of {} points. <a href=\"stats.html\">Class statistics</a>. Click a column to sort.</p>\n\
+         <table id=\"class\"><thead><tr><th>ID</th><th>name</th><th>e-mail</th><th>total</th><th></th></tr></thead>\n<tbody>\n{rows}</tbody></table>\n\
+         <script>\ndocument.querySelectorAll('#class th').forEach(function (th, col) {{\n  th.addEventListener('click', function () {{\n    var body = document.querySelector('#class tbody');\n    var rows = Array.prototype.slice.call(body.rows);\n    var down = th.dataset.down !== '1';\n    th.dataset.down = down ? '1' : '0';\n    rows.sort(function (a, b) {{\n      var x = a.cells[col].dataset.v || a.cells[col].textContent, y = b.cells[col].dataset.v || b.cells[col].textContent;\n      var nx = parseFloat(x), ny = parseFloat(y);\n      var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);\n      return down ? -c : c;\n    }});\n    rows.forEach(function (r) {{ body.appendChild(r); }});\n  }});\n}});\n</script>\n",
+        esc(&run.exam),
+        run.respondents.len(),
+        run.max
+    );
+    page(&format!("{} — class", run.exam), &body)
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map(|v| format!("{v:.1}")).unwrap_or_else(|| "–".into())
+}
+
+/// Inline SVG histogram of totals.
+fn histogram_svg(stats: &Stats) -> String {
+    let (w, h, pad) = (400.0, 160.0, 24.0);
+    let top = stats
+        .histogram
+        .iter()
+        .map(|b| b.2)
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let bw = (w - 2.0 * pad) / stats.histogram.len().max(1) as f64;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"histogram of totals\">\n"
+    );
+    for (i, (from, _, count)) in stats.histogram.iter().enumerate() {
+        let bh = (h - 2.0 * pad) * *count as f64 / top;
+        let x = pad + i as f64 * bw;
+        let _ = writeln!(
+            svg,
+            "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"#4a78c2\"><title>{from:.1}+: {count}</title></rect>",
+            h - pad - bh,
+            bw - 2.0
+        );
+        let _ = writeln!(
+            svg,
+            "<text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"9\">{from:.0}</text>",
+            h - 8.0
+        );
+        if *count > 0 {
+            let _ = writeln!(
+                svg,
+                "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"9\">{count}</text>",
+                x + 2.0,
+                h - pad - bh - 3.0
+            );
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+pub fn stats_html(run: &GradeRun, stats: &Stats) -> String {
+    let mut body = format!(
+        "<h1>{} — class statistics</h1>\n<p>{} respondents; mean {:.2}, median {:.2}, SD {:.2} of {} points; Cronbach's alpha {}; SEM {}.</p>\n{}\n",
+        esc(&run.exam),
+        stats.respondents,
+        stats.mean,
+        stats.median,
+        stats.sd,
+        stats.max,
+        stats
+            .alpha
+            .map(|a| format!("{a:.2}"))
+            .unwrap_or_else(|| "–".into()),
+        stats
+            .sem
+            .map(|a| format!("{a:.2}"))
+            .unwrap_or_else(|| "–".into()),
+        histogram_svg(stats)
+    );
+    if !stats.bands.is_empty() {
+        body.push_str(
+            "<h2>Grade bands</h2><table><tr><th>grade</th><th>from</th><th>students</th></tr>\n",
+        );
+        for b in &stats.bands {
+            let _ = writeln!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&b.grade),
+                b.min,
+                b.count
+            );
+        }
+        body.push_str("</table>\n");
+    }
+    body.push_str("<h2>Questions</h2><table><tr><th>question</th><th>kind</th><th>max</th><th>mean</th><th>SD</th><th>facility %</th><th>discrimination %</th><th>efficiency %</th><th>flags</th></tr>\n");
+    for q in &stats.questions {
+        let mut flags = Vec::new();
+        if q.dubious {
+            flags.push("dubious (efficiency under 15 % or negative discrimination)");
+        }
+        if q.hard {
+            flags.push("facility under 60 %");
+        }
+        let _ = writeln!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td><td>{:.2}</td><td>{:.1}</td><td>{}</td><td>{}</td><td class=\"ko\">{}</td></tr>",
+            esc(&q.id),
+            esc(&q.kind),
+            q.max,
+            q.mean,
+            q.sd,
+            q.facility,
+            pct(q.discrimination),
+            pct(q.efficiency),
+            flags.join("; ")
+        );
+    }
+    body.push_str("</table>\n");
+    for q in &stats.questions {
+        if !q.options.is_empty() {
+            let _ = writeln!(
+                body,
+                "<h2>{} — options ticked by the top and bottom thirds</h2><table><tr><th>option</th><th>in key</th><th>top third</th><th>bottom third</th></tr>",
+                esc(&q.id)
+            );
+            for o in &q.options {
+                let _ = writeln!(
+                    body,
+                    "<tr><td>{}</td><td>{}</td><td>{:.0} %</td><td>{:.0} %</td></tr>",
+                    esc(&o.option),
+                    if o.correct { "yes" } else { "" },
+                    o.top * 100.0,
+                    o.bottom * 100.0
+                );
+            }
+            body.push_str("</table>\n");
+        }
+        if !q.criteria.is_empty() {
+            let _ = writeln!(
+                body,
+                "<h2>{} — criteria met</h2><table><tr><th>criterion</th><th>respondents</th></tr>",
+                esc(&q.id)
+            );
+            for c in &q.criteria {
+                let what = if c.penalty {
+                    format!("{} (penalty)", c.criterion)
+                } else {
+                    c.criterion.clone()
+                };
+                let _ = writeln!(
+                    body,
+                    "<tr><td>{}</td><td>{:.0} %</td></tr>",
+                    esc(&what),
+                    c.met * 100.0
+                );
+            }
+            body.push_str("</table>\n");
+        }
+    }
+    if !stats.below_70.is_empty() {
+        let _ = writeln!(
+            body,
+            "<h2>Students under 70 % of the maximum</h2><p>{}</p>",
+            esc(&stats.below_70.join(", "))
+        );
+    }
+    page(&format!("{} — statistics", run.exam), &body)
+}
+
+pub fn stats_markdown(run: &GradeRun, stats: &Stats) -> String {
+    let mut out = format!(
+        "# {} — class statistics\n\n{} respondents; mean {:.2}, median {:.2}, SD {:.2} of {} points; Cronbach's alpha {}; SEM {}.\n\n",
+        md(&run.exam),
+        stats.respondents,
+        stats.mean,
+        stats.median,
+        stats.sd,
+        stats.max,
+        stats
+            .alpha
+            .map(|a| format!("{a:.2}"))
+            .unwrap_or_else(|| "–".into()),
+        stats
+            .sem
+            .map(|a| format!("{a:.2}"))
+            .unwrap_or_else(|| "–".into()),
+    );
+    out.push_str("| totals from | to | students |\n|---|---|---|\n");
+    for (from, to, count) in &stats.histogram {
+        let _ = writeln!(out, "| {from:.1} | {to:.1} | {count} |");
+    }
+    if !stats.bands.is_empty() {
+        out.push_str("\n| grade | from | students |\n|---|---|---|\n");
+        for b in &stats.bands {
+            let _ = writeln!(out, "| {} | {} | {} |", md(&b.grade), b.min, b.count);
+        }
+    }
+    out.push_str("\n| question | kind | max | mean | SD | facility % | discrimination % | efficiency % | flags |\n|---|---|---|---|---|---|---|---|---|\n");
+    for q in &stats.questions {
+        let mut flags = Vec::new();
+        if q.dubious {
+            flags.push("dubious");
+        }
+        if q.hard {
+            flags.push("facility < 60 %");
+        }
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {:.2} | {:.2} | {:.1} | {} | {} | {} |",
+            md(&q.id),
+            q.kind,
+            q.max,
+            q.mean,
+            q.sd,
+            q.facility,
+            pct(q.discrimination),
+            pct(q.efficiency),
+            flags.join(", ")
+        );
+    }
+    out
+}

@@ -1,0 +1,385 @@
+//! Class statistics: per question mean, standard deviation, facility, discrimination and
+//! discriminative efficiency (flagging dubious questions), distractor analysis for checkboxes,
+//! criterion rates for free text; for the whole test a histogram, mean, median, Cronbach's
+//! alpha, standard error of measurement and grade bands.
+//!
+//! Definitions follow Moodle's quiz statistics
+//! (docs.moodle.org/dev/Quiz_statistics_calculations):
+//! - facility index F = 100 · mean(x) / max;
+//! - standard deviations use n − 1;
+//! - discrimination index D = 100 · r(x, X − x), the correlation of the item's score with the
+//!   rest of the test;
+//! - discriminative efficiency DE = 100 · C(x, X − x) / C_max, where C_max is the covariance
+//!   after sorting the item scores and the rest-of-test scores independently (the largest
+//!   covariance those two distributions allow);
+//! - Cronbach's alpha = k/(k − 1) · (1 − Σ V(x_i) / V(X)); SEM = SD(X) · √(1 − alpha).
+//! A question is flagged when DE < 15 % or D < 0 (Moodle's guidance); Flubaroo's hints —
+//! questions under 60 % facility, students under 70 % of the maximum — are listed too.
+
+use crate::rubric::Band;
+use crate::score::Finding;
+use crate::score::run::GradeRun;
+use serde::Serialize;
+
+pub fn mean(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        0.0
+    } else {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
+}
+
+/// Sample standard deviation (n − 1); 0 for fewer than two values.
+pub fn sd(v: &[f64]) -> f64 {
+    if v.len() < 2 {
+        return 0.0;
+    }
+    let m = mean(v);
+    (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
+}
+
+/// Sample covariance (n − 1).
+pub fn covariance(a: &[f64], b: &[f64]) -> f64 {
+    if a.len() < 2 {
+        return 0.0;
+    }
+    let (ma, mb) = (mean(a), mean(b));
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - ma) * (y - mb))
+        .sum::<f64>()
+        / (a.len() - 1) as f64
+}
+
+pub fn median(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let n = s.len();
+    if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2.0
+    }
+}
+
+/// Discrimination index (%): correlation of the item with the rest of the test.
+pub fn discrimination(item: &[f64], rest: &[f64]) -> Option<f64> {
+    let (si, sr) = (sd(item), sd(rest));
+    (si > 0.0 && sr > 0.0).then(|| 100.0 * covariance(item, rest) / (si * sr))
+}
+
+/// Discriminative efficiency (%): the item–rest covariance over the largest possible one.
+pub fn efficiency(item: &[f64], rest: &[f64]) -> Option<f64> {
+    let (mut a, mut b) = (item.to_vec(), rest.to_vec());
+    a.sort_by(f64::total_cmp);
+    b.sort_by(f64::total_cmp);
+    let max = covariance(&a, &b);
+    (max > 0.0).then(|| 100.0 * covariance(item, rest) / max)
+}
+
+/// Cronbach's alpha from the item columns.
+pub fn cronbach_alpha(items: &[Vec<f64>]) -> Option<f64> {
+    let k = items.len();
+    if k < 2 || items[0].len() < 2 {
+        return None;
+    }
+    let n = items[0].len();
+    let totals: Vec<f64> = (0..n).map(|r| items.iter().map(|c| c[r]).sum()).collect();
+    let var_total = sd(&totals).powi(2);
+    if var_total == 0.0 {
+        return None;
+    }
+    let sum_var: f64 = items.iter().map(|c| sd(c).powi(2)).sum();
+    Some(k as f64 / (k as f64 - 1.0) * (1.0 - sum_var / var_total))
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OptionStats {
+    pub option: String,
+    pub correct: bool,
+    /// Share of the top third (by total) who ticked it.
+    pub top: f64,
+    /// Share of the bottom third who ticked it.
+    pub bottom: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CriterionStats {
+    pub criterion: String,
+    pub penalty: bool,
+    /// Share of respondents who met it.
+    pub met: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct QuestionStats {
+    pub id: String,
+    pub kind: String,
+    pub max: f64,
+    pub mean: f64,
+    pub sd: f64,
+    /// Facility index, %.
+    pub facility: f64,
+    /// Discrimination index, % (`null` when the item or the rest does not vary).
+    pub discrimination: Option<f64>,
+    /// Discriminative efficiency, %.
+    pub efficiency: Option<f64>,
+    /// Efficiency under 15 % or negative discrimination.
+    pub dubious: bool,
+    /// Facility under 60 % (Flubaroo's hint).
+    pub hard: bool,
+    pub options: Vec<OptionStats>,
+    pub criteria: Vec<CriterionStats>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BandCount {
+    pub grade: String,
+    pub min: f64,
+    pub count: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Stats {
+    pub respondents: usize,
+    pub max: f64,
+    pub mean: f64,
+    pub median: f64,
+    pub sd: f64,
+    pub alpha: Option<f64>,
+    pub sem: Option<f64>,
+    /// (from, to, count): ten bins over 0..max, the last one closed.
+    pub histogram: Vec<(f64, f64, usize)>,
+    pub bands: Vec<BandCount>,
+    pub questions: Vec<QuestionStats>,
+    /// Respondents under 70 % of the maximum (Flubaroo's hint).
+    pub below_70: Vec<String>,
+}
+
+/// Statistics of a graded run (ungraded questions left out).
+pub fn compute(run: &GradeRun, bands: &[Band]) -> Stats {
+    let graded: Vec<usize> = run
+        .questions
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| q.graded)
+        .map(|(i, _)| i)
+        .collect();
+    let n = run.respondents.len();
+    let columns: Vec<Vec<f64>> = graded
+        .iter()
+        .map(|&qi| {
+            run.respondents
+                .iter()
+                .map(|r| r.questions[qi].score.points.to_f64())
+                .collect()
+        })
+        .collect();
+    let totals: Vec<f64> = run.respondents.iter().map(|r| r.total.to_f64()).collect();
+    let max = run.max.to_f64();
+    // Thirds by total, for the distractor analysis.
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| totals[b].total_cmp(&totals[a]).then(a.cmp(&b)));
+    let third = n / 3;
+    let (top, bottom): (Vec<usize>, Vec<usize>) =
+        (order[..third].to_vec(), order[n - third..].to_vec());
+    let questions = graded
+        .iter()
+        .zip(&columns)
+        .map(|(&qi, col)| {
+            let info = &run.questions[qi];
+            let rest: Vec<f64> = totals.iter().zip(col).map(|(t, x)| t - x).collect();
+            let qmax = info.max.to_f64();
+            let facility = if qmax > 0.0 {
+                100.0 * mean(col) / qmax
+            } else {
+                0.0
+            };
+            let discrimination = discrimination(col, &rest);
+            let efficiency = efficiency(col, &rest);
+            let dubious =
+                efficiency.is_some_and(|e| e < 15.0) || discrimination.is_some_and(|d| d < 0.0);
+            let ticked = |group: &[usize], option: &str| -> f64 {
+                if group.is_empty() {
+                    return 0.0;
+                }
+                let hits =
+                    group
+                        .iter()
+                        .filter(|&&r| {
+                            run.respondents[r].questions[qi].score.findings.iter().any(
+                                |f| matches!(f, Finding::Ticked { option: o, .. } if o == option),
+                            )
+                        })
+                        .count();
+                hits as f64 / group.len() as f64
+            };
+            let options = option_list(run, qi)
+                .into_iter()
+                .map(|(option, correct)| OptionStats {
+                    top: ticked(&top, &option),
+                    bottom: ticked(&bottom, &option),
+                    option,
+                    correct,
+                })
+                .collect();
+            QuestionStats {
+                id: info.id.clone(),
+                kind: info.kind.clone(),
+                max: qmax,
+                mean: mean(col),
+                sd: sd(col),
+                facility,
+                discrimination,
+                efficiency,
+                dubious,
+                hard: facility < 60.0,
+                options,
+                criteria: criterion_rates(run, qi),
+            }
+        })
+        .collect();
+    let alpha = cronbach_alpha(&columns);
+    let sd_total = sd(&totals);
+    let histogram = (0..10)
+        .map(|b| {
+            let (from, to) = (max * b as f64 / 10.0, max * (b + 1) as f64 / 10.0);
+            let count = totals
+                .iter()
+                .filter(|&&t| t >= from && (t < to || (b == 9 && t <= to)))
+                .count();
+            (from, to, count)
+        })
+        .collect();
+    let band_counts = bands
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let upper = if i == 0 {
+                f64::INFINITY
+            } else {
+                bands[i - 1].min.to_f64()
+            };
+            BandCount {
+                grade: b.grade.clone(),
+                min: b.min.to_f64(),
+                count: totals
+                    .iter()
+                    .filter(|&&t| t >= b.min.to_f64() && t < upper)
+                    .count(),
+            }
+        })
+        .collect();
+    Stats {
+        respondents: n,
+        max,
+        mean: mean(&totals),
+        median: median(&totals),
+        sd: sd_total,
+        sem: alpha.map(|a| sd_total * (1.0 - a).max(0.0).sqrt()),
+        alpha,
+        histogram,
+        bands: band_counts,
+        questions,
+        below_70: run
+            .respondents
+            .iter()
+            .filter(|r| max > 0.0 && r.total.to_f64() < 0.7 * max)
+            .map(|r| r.respondent.id.clone())
+            .collect(),
+    }
+}
+
+/// A checkbox question's options (from any respondent's findings, with the key flag), in first
+/// seen order.
+fn option_list(run: &GradeRun, qi: usize) -> Vec<(String, bool)> {
+    let mut seen: Vec<(String, bool)> = Vec::new();
+    for r in &run.respondents {
+        for f in &r.questions[qi].score.findings {
+            let (option, correct) = match f {
+                Finding::Ticked {
+                    option, correct, ..
+                } => (option, *correct),
+                Finding::Missed { option } => (option, true),
+                _ => continue,
+            };
+            if !seen.iter().any(|(o, _)| o == option) {
+                seen.push((option.clone(), correct));
+            }
+        }
+    }
+    seen
+}
+
+fn criterion_rates(run: &GradeRun, qi: usize) -> Vec<CriterionStats> {
+    let mut out: Vec<(String, bool, usize)> = Vec::new();
+    for r in &run.respondents {
+        let q = &r.questions[qi];
+        for f in &q.score.findings {
+            if let Finding::Criterion {
+                criterion,
+                penalty,
+                met,
+                ..
+            } = f
+            {
+                match out
+                    .iter_mut()
+                    .find(|(c, p, _)| c == criterion && p == penalty)
+                {
+                    Some(entry) => entry.2 += usize::from(*met),
+                    None => out.push((criterion.clone(), *penalty, usize::from(*met))),
+                }
+            }
+        }
+    }
+    let n = run.respondents.len().max(1);
+    out.into_iter()
+        .map(|(criterion, penalty, met)| CriterionStats {
+            criterion,
+            penalty,
+            met: met as f64 / n as f64,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9
+    }
+
+    /// A hand-computed table: 4 students, 2 items (max 2 and 1).
+    ///   item 1: 2, 1, 1, 0   item 2: 1, 1, 0, 0   totals: 3, 2, 1, 0
+    #[test]
+    fn hand_computed_item_statistics() {
+        let i1 = [2.0, 1.0, 1.0, 0.0];
+        let i2 = [1.0, 1.0, 0.0, 0.0];
+        // mean 1, sample variance (1 + 0 + 0 + 1)/3 = 2/3
+        assert!(close(mean(&i1), 1.0));
+        assert!(close(sd(&i1), (2.0f64 / 3.0).sqrt()));
+        // rest of test for item 1 = item 2: r(i1, i2) = cov / (sd1 sd2)
+        // cov = ((1)(0.5) + 0 + 0 + (-1)(-0.5)) / 3 = 1/3; sd2 = sqrt(1/3)
+        let d = discrimination(&i1, &i2).unwrap();
+        assert!(close(
+            d,
+            100.0 * (1.0 / 3.0) / ((2.0f64 / 3.0).sqrt() * (1.0f64 / 3.0).sqrt())
+        ));
+        // Already in the same order, so the covariance is the largest possible: 100 %.
+        assert!(close(efficiency(&i1, &i2).unwrap(), 100.0));
+        // A reversed item: negative discrimination.
+        assert!(discrimination(&[0.0, 0.0, 1.0, 1.0], &[3.0, 2.0, 1.0, 0.0]).unwrap() < 0.0);
+        // alpha = 2/1 · (1 − (2/3 + 1/3) / V(X)), V(totals 3,2,1,0) = 5/3 → 2 · (1 − 3/5) = 0.8
+        assert!(close(
+            cronbach_alpha(&[i1.to_vec(), i2.to_vec()]).unwrap(),
+            0.8
+        ));
+        assert!(close(median(&[3.0, 2.0, 1.0, 0.0]), 1.5));
+        assert!(close(median(&[5.0, 1.0, 3.0]), 3.0));
+    }
+}
