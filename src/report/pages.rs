@@ -264,7 +264,7 @@ pub fn student_markdown(run: &GradeRun, r: &RespondentResult) -> String {
     if let Some(b) = band_of(run, r) {
         let _ = write!(out, " — grade {}", md(&b));
     }
-    out.push_str("\n");
+    out.push('\n');
     for q in &r.questions {
         let _ = writeln!(
             out,

@@ -13,6 +13,7 @@
 //!   after sorting the item scores and the rest-of-test scores independently (the largest
 //!   covariance those two distributions allow);
 //! - Cronbach's alpha = k/(k − 1) · (1 − Σ V(x_i) / V(X)); SEM = SD(X) · √(1 − alpha).
+//!
 //! A question is flagged when DE < 15 % or D < 0 (Moodle's guidance); Flubaroo's hints —
 //! questions under 60 % facility, students under 70 % of the maximum — are listed too.
 
