@@ -314,7 +314,7 @@ fn exam(cx: &mut Ctx, raw: &RawExam) -> Exam {
             })
         })
         .collect();
-    bands.sort_by(|a, b| b.min.cmp(&a.min));
+    bands.sort_by_key(|b| std::cmp::Reverse(b.min));
     Exam {
         title: raw.title.get_ref().clone(),
         date: raw.date.clone(),
