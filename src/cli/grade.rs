@@ -34,8 +34,16 @@ pub fn run(args: GradeArgs) -> Result<(), Fatal> {
             .map(|n| n.get())
             .unwrap_or(1)
     });
-    let run = grade(&rubric, &exports, jobs, &|| bar.inc(1))?;
+    let mut run = grade(&rubric, &exports, jobs, &|| bar.inc(1))?;
     bar.finish_and_clear();
+    let overridden = match &args.overrides {
+        Some(path) => {
+            let file = path.display().to_string();
+            let overrides = read_overrides(path)?;
+            crate::score::overrides::apply(&mut run, &file, &overrides)?
+        }
+        None => 0,
+    };
 
     std::fs::create_dir_all(&args.out).map_err(|e| {
         Fatal(format!(
@@ -138,6 +146,63 @@ pub fn run(args: GradeArgs) -> Result<(), Fatal> {
             shared
         );
     }
+    if overridden > 0 {
+        eprintln!("applied {overridden} TA decision(s)");
+    }
     eprintln!("wrote {}", written.join(", "));
     Ok(())
+}
+
+/// Overrides from a CSV: columns `id`, `question`, `override` (or `points` when there is no
+/// `override` column) and `comment`; rows with neither points nor a comment are no decision.
+fn read_overrides(path: &std::path::Path) -> Result<Vec<crate::score::overrides::Override>, Fatal> {
+    let file = path.display().to_string();
+    let text = crate::ingest::decode::decode(&read_file(path)?).text;
+    let delimiter = crate::ingest::table::detect_delimiter(&text) as u8;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| Fatal(format!("{file}: {e}")))?
+        .clone();
+    let find = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    };
+    let id = find("id").ok_or_else(|| Fatal(format!("{file}: no `id` column")))?;
+    let question =
+        find("question").ok_or_else(|| Fatal(format!("{file}: no `question` column")))?;
+    let points = find("override")
+        .or_else(|| find("points"))
+        .ok_or_else(|| Fatal(format!("{file}: no `override` (or `points`) column")))?;
+    let comment = find("comment");
+    let mut out = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = record.map_err(|e| Fatal(format!("{file}:{line}: {e}")))?;
+        let get = |c: usize| record.get(c).unwrap_or("").trim().to_string();
+        let (p, c) = (get(points), comment.map(get).unwrap_or_default());
+        if p.is_empty() && c.is_empty() {
+            continue;
+        }
+        let value =
+            if p.is_empty() {
+                None
+            } else {
+                Some(crate::points::Points::parse(&p).ok_or_else(|| {
+                    Fatal(format!("{file}:{line}: `{p}` is not a number of points"))
+                })?)
+            };
+        out.push(crate::score::overrides::Override {
+            line,
+            respondent: get(id),
+            question: get(question),
+            points: value,
+            comment: c,
+        });
+    }
+    Ok(out)
 }

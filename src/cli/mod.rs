@@ -2,6 +2,7 @@
 //! 0 done, 2 could not do the job (bad rubric, unreadable file); a broken pipe is a clean exit.
 
 mod check;
+mod diff;
 mod grade;
 mod init;
 mod summary;
@@ -32,6 +33,16 @@ pub enum Command {
     /// Check rubrics: they load, and every worked example gets its points; with --marked,
     /// measure agreement with human graders on marked answers.
     Check(CheckArgs),
+    /// Compare two `grade` output directories: who gained or lost points, on which question.
+    Diff(DiffArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DiffArgs {
+    /// The earlier output directory.
+    pub old: PathBuf,
+    /// The later one.
+    pub new: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -94,6 +105,10 @@ pub struct GradeArgs {
     /// No progress bar and no summary on stderr (warnings still print).
     #[arg(long, short)]
     pub quiet: bool,
+    /// TA decisions to apply: a CSV with columns `id`, `question`, `override` (points) and
+    /// `comment` — the `review.csv` of an earlier run, filled in, will do.
+    #[arg(long)]
+    pub overrides: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -118,6 +133,7 @@ pub fn main() -> ExitCode {
         Command::Init(args) => init::run(args),
         Command::Summary(args) => summary::run(args),
         Command::Check(args) => return check::run(args),
+        Command::Diff(args) => diff::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

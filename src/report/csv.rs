@@ -60,6 +60,7 @@ impl Exporter for ReviewQueue {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record([
             "id", "email", "name", "file", "line", "question", "points", "reason", "detail",
+            "override", "comment",
         ])?;
         for r in &run.respondents {
             for (question, item) in review_items(r) {
@@ -79,6 +80,8 @@ impl Exporter for ReviewQueue {
                     points,
                     item.reason.name().to_string(),
                     neutralize(&item.detail),
+                    String::new(),
+                    String::new(),
                 ])?;
             }
         }

@@ -7,6 +7,7 @@ pub mod json;
 pub mod pages;
 pub mod stats;
 pub mod text;
+pub mod xlsx;
 
 use crate::score::run::GradeRun;
 
@@ -21,6 +22,7 @@ pub trait Exporter {
 pub fn exporters() -> Vec<Box<dyn Exporter>> {
     vec![
         Box::new(csv::Grades),
+        Box::new(xlsx::Xlsx),
         Box::new(json::Json),
         Box::new(csv::ReviewQueue),
         Box::new(csv::SupersededList),

@@ -5,6 +5,7 @@ pub mod checkbox;
 mod choice;
 pub mod groups;
 mod number;
+pub mod overrides;
 pub mod run;
 pub mod summary;
 pub mod text;
@@ -114,6 +115,12 @@ pub enum Finding {
     Language {
         detected: String,
         rubric: String,
+    },
+    /// A TA's decision (`grade --overrides`), replacing the machine's points.
+    Override {
+        points: Points,
+        machine: Points,
+        comment: String,
     },
 }
 
@@ -236,6 +243,22 @@ impl Finding {
                 };
                 let note = note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
                 format!("{what} `{criterion}`: {state}{note}")
+            }
+            Finding::Override {
+                points,
+                machine,
+                comment,
+            } => {
+                let comment = if comment.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {comment}")
+                };
+                if points == machine {
+                    format!("TA decision: {points} points confirmed{comment}")
+                } else {
+                    format!("TA decision: {points} points (the machine gave {machine}){comment}")
+                }
             }
             Finding::Language { detected, rubric } => {
                 format!("the answer seems to be in `{detected}`, the rubric in `{rubric}`")

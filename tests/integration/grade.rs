@@ -196,7 +196,19 @@ fn review_queue_lists_the_fuzzy_option_match() {
 fn output_is_byte_identical_for_one_and_eight_threads() {
     let (_a, one) = grade(SEED_RUBRIC, &[SEED_XLSX], &["--jobs", "1", "-q"]);
     let (_b, eight) = grade(SEED_RUBRIC, &[SEED_XLSX], &["--jobs", "8", "-q"]);
-    for file in ["grades.csv", "grades.json", "review.csv", "superseded.csv"] {
+    for file in [
+        "grades.csv",
+        "grades.xlsx",
+        "grades.json",
+        "review.csv",
+        "superseded.csv",
+        "index.html",
+        "stats.json",
+        "stats.md",
+        "stats.html",
+        "reports/013-anais-gallo14.html",
+        "reports/013-anais-gallo14.md",
+    ] {
         assert_eq!(
             std::fs::read(one.join(file)).unwrap(),
             std::fs::read(eight.join(file)).unwrap(),

@@ -6,6 +6,7 @@ mod errors;
 mod formats;
 mod grade;
 mod init;
+mod reports;
 mod summary;
 mod text;
 
