@@ -140,22 +140,13 @@ fn marked_report(
     rubric: &Rubric,
     marked: &std::path::Path,
 ) -> Result<ExitCode, Fatal> {
-    let file = marked.display().to_string();
-    let text = crate::ingest::decode::decode(&read_file(marked)?).text;
-    let delimiter = crate::ingest::table::detect_delimiter(&text) as u8;
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| Fatal(format!("{file}: {e}")))?
-        .clone();
+    let sheet = super::Sheet::read(marked)?;
+    let file = &sheet.file;
     let column = |name: &str| {
-        headers.iter().position(|h| h.trim() == name).ok_or_else(|| {
+        sheet.column(name).ok_or_else(|| {
             Fatal(format!(
                 "{file}: no column `{name}` (columns: {}); name it with --question-column, --answer-column, --points-column",
-                headers.iter().collect::<Vec<_>>().join(", ")
+                sheet.headers.join(", ")
             ))
         })
     };
@@ -166,10 +157,8 @@ fn marked_report(
     );
     let mut pairs: BTreeMap<String, Vec<Pair>> = BTreeMap::new();
     let mut not_in_rubric: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
-        let record = record.map_err(|e| Fatal(format!("{file}:{line}: {e}")))?;
-        let get = |c: usize| record.get(c).unwrap_or("").trim().to_string();
+    for (line, row) in &sheet.rows {
+        let get = |c: usize| super::Sheet::cell(row, c);
         let id = get(qc);
         let Some(question) = rubric.questions.iter().find(|q| q.id == id) else {
             *not_in_rubric.entry(id).or_default() += 1;
@@ -181,7 +170,8 @@ fn marked_report(
                 get(pc)
             ))
         })?;
-        let s = score(question, record.get(ac).unwrap_or(""), Separator::Semicolon);
+        let answer = row.get(ac).map(String::as_str).unwrap_or("");
+        let s = score(question, answer, Separator::Semicolon);
         pairs.entry(id).or_default().push(Pair {
             human: human.to_f64(),
             machine: s.points.to_f64(),

@@ -156,34 +156,22 @@ pub fn run(args: GradeArgs) -> Result<(), Fatal> {
 /// Overrides from a CSV: columns `id`, `question`, `override` (or `points` when there is no
 /// `override` column) and `comment`; rows with neither points nor a comment are no decision.
 fn read_overrides(path: &std::path::Path) -> Result<Vec<crate::score::overrides::Override>, Fatal> {
-    let file = path.display().to_string();
-    let text = crate::ingest::decode::decode(&read_file(path)?).text;
-    let delimiter = crate::ingest::table::detect_delimiter(&text) as u8;
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| Fatal(format!("{file}: {e}")))?
-        .clone();
-    let find = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim().eq_ignore_ascii_case(name))
-    };
-    let id = find("id").ok_or_else(|| Fatal(format!("{file}: no `id` column")))?;
-    let question =
-        find("question").ok_or_else(|| Fatal(format!("{file}: no `question` column")))?;
-    let points = find("override")
-        .or_else(|| find("points"))
+    let sheet = super::Sheet::read(path)?;
+    let file = &sheet.file;
+    let id = sheet
+        .column("id")
+        .ok_or_else(|| Fatal(format!("{file}: no `id` column")))?;
+    let question = sheet
+        .column("question")
+        .ok_or_else(|| Fatal(format!("{file}: no `question` column")))?;
+    let points = sheet
+        .column("override")
+        .or_else(|| sheet.column("points"))
         .ok_or_else(|| Fatal(format!("{file}: no `override` (or `points`) column")))?;
-    let comment = find("comment");
+    let comment = sheet.column("comment");
     let mut out = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
-        let record = record.map_err(|e| Fatal(format!("{file}:{line}: {e}")))?;
-        let get = |c: usize| record.get(c).unwrap_or("").trim().to_string();
+    for (line, row) in &sheet.rows {
+        let get = |c: usize| super::Sheet::cell(row, c);
         let (p, c) = (get(points), comment.map(get).unwrap_or_default());
         if p.is_empty() && c.is_empty() {
             continue;
@@ -197,7 +185,7 @@ fn read_overrides(path: &std::path::Path) -> Result<Vec<crate::score::overrides:
                 })?)
             };
         out.push(crate::score::overrides::Override {
-            line,
+            line: *line,
             respondent: get(id),
             question: get(question),
             points: value,

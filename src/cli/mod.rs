@@ -161,6 +161,43 @@ pub(crate) fn load_rubric(path: &std::path::Path) -> Result<crate::rubric::Rubri
     Ok(crate::rubric::parse_with(&file, &source, &load)?)
 }
 
+/// A CSV a TA wrote (marked answers, decisions) read as exports are: any encoding Excel saves,
+/// `,` `;` or tab, quoted line breaks, real line numbers.
+pub(crate) struct Sheet {
+    pub file: String,
+    pub headers: Vec<String>,
+    /// (line, cells) of every row after the header.
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+impl Sheet {
+    pub fn read(path: &std::path::Path) -> Result<Sheet, Fatal> {
+        let file = path.display().to_string();
+        let table = crate::ingest::table::read_table(&file, &read_file(path)?)?;
+        let mut rows = table.rows.into_iter();
+        let headers = rows.next().map(|r| r.cells).unwrap_or_default();
+        Ok(Sheet {
+            file,
+            headers,
+            rows: rows.map(|r| (r.line, r.cells)).collect(),
+        })
+    }
+
+    /// Index of a column by name (trimmed, case-insensitive).
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    }
+
+    /// A cell, trimmed; empty when the row is short.
+    pub fn cell(row: &[String], column: usize) -> String {
+        row.get(column)
+            .map(|c| c.trim().to_string())
+            .unwrap_or_default()
+    }
+}
+
 /// Read a whole file, naming it in the error.
 pub(crate) fn read_file(path: &std::path::Path) -> Result<Vec<u8>, Fatal> {
     std::fs::read(path).map_err(|e| Fatal(format!("{}: cannot read the file: {e}", path.display())))
