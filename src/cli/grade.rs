@@ -65,6 +65,7 @@ pub fn run(args: GradeArgs) -> Result<(), Fatal> {
     let reports = args.out.join("reports");
     std::fs::create_dir_all(&reports)
         .map_err(|e| Fatal(format!("{}: cannot create: {e}", reports.display())))?;
+    remove_old_reports(&reports)?;
     for (name, bytes) in crate::report::text::reports(&run) {
         let path = reports.join(name);
         std::fs::write(&path, bytes)
@@ -193,4 +194,34 @@ fn read_overrides(path: &std::path::Path) -> Result<Vec<crate::score::overrides:
         });
     }
     Ok(out)
+}
+
+/// Reports of an earlier run into the same directory would outlive their respondents: remove
+/// the files this program names (`NNN-slug.md`, `NNN-slug.html`) and nothing else.
+fn remove_old_reports(dir: &std::path::Path) -> Result<(), Fatal> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Fatal(format!("{}: {e}", dir.display())))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let Some((stem, ext)) = name.rsplit_once('.') else {
+            continue;
+        };
+        let ours = matches!(ext, "md" | "html")
+            && stem.split_once('-').is_some_and(|(n, slug)| {
+                n.len() >= 3
+                    && n.bytes().all(|b| b.is_ascii_digit())
+                    && !slug.is_empty()
+                    && slug.bytes().all(|b| {
+                        b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
+                    })
+            });
+        if ours && entry.file_type().is_ok_and(|t| t.is_file()) {
+            std::fs::remove_file(entry.path()).map_err(|e| {
+                Fatal(format!(
+                    "{}: cannot remove an old report: {e}",
+                    entry.path().display()
+                ))
+            })?;
+        }
+    }
+    Ok(())
 }

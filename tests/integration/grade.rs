@@ -375,3 +375,37 @@ fn hostile_names_and_cells_cannot_escape_the_reports() {
     );
     assert!(!html.contains("<script"), "no script in a student report");
 }
+
+#[test]
+fn regrading_into_the_same_directory_leaves_no_stale_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run = |rubric: &str, export: &str| {
+        examgrade()
+            .args(["grade", "-q", "--rubric", rubric, export, "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+    };
+    run(SEED_RUBRIC, SEED_XLSX);
+    std::fs::write(out.join("reports/notes.txt"), "a TA's own file").unwrap();
+    run(
+        "fixtures/injection/rubric.toml",
+        "fixtures/injection/responses.csv",
+    );
+    let mut names: Vec<String> = std::fs::read_dir(out.join("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "001-39.html",
+            "001-39.md",
+            "002-respondent.html",
+            "002-respondent.md",
+            "notes.txt"
+        ]
+    );
+}
