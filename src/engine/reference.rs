@@ -38,7 +38,7 @@ pub struct Reference {
     pub total: u64,
     pub trainable: u64,
     pub non_trainable: u64,
-    /// The filled template (Keras 2 layout), what a perfect answer looks like.
+    /// The filled template (Keras 2 layout, this version's layer names): a perfect answer.
     pub filled: String,
     graph: Graph,
 }
