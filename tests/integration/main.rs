@@ -4,6 +4,7 @@ mod check;
 mod engine;
 mod errors;
 mod formats;
+mod fuzz;
 mod grade;
 mod init;
 mod reports;
