@@ -66,7 +66,7 @@ pub fn run(args: GradeArgs) -> Result<(), Fatal> {
     std::fs::create_dir_all(&reports)
         .map_err(|e| Fatal(format!("{}: cannot create: {e}", reports.display())))?;
     remove_old_reports(&reports)?;
-    for (name, bytes) in crate::report::text::reports(&run) {
+    for (name, bytes) in crate::report::students::reports(&run) {
         let path = reports.join(name);
         std::fs::write(&path, bytes)
             .map_err(|e| Fatal(format!("{}: cannot write: {e}", path.display())))?;
@@ -75,7 +75,7 @@ pub fn run(args: GradeArgs) -> Result<(), Fatal> {
     let mut stats_json = serde_json::to_vec_pretty(&stats).map_err(|e| Fatal(e.to_string()))?;
     stats_json.push(b'\n');
     let pages: [(&str, Vec<u8>); 4] = [
-        ("index.html", crate::report::text::index(&run)),
+        ("index.html", crate::report::students::index(&run)),
         ("stats.json", stats_json),
         (
             "stats.md",

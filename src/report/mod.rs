@@ -6,7 +6,7 @@ pub mod csv;
 pub mod json;
 pub mod pages;
 pub mod stats;
-pub mod text;
+pub mod students;
 pub mod xlsx;
 
 use crate::score::run::GradeRun;
