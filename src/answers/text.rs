@@ -38,6 +38,9 @@ pub struct TextAnswer {
     pub tokens: Vec<Token>,
     /// Byte span of each clause, for quoting the sentence of a negated match.
     pub clauses: Vec<(usize, usize)>,
+    /// `joined[i]`: words `i` and `i + 1` written as one (`re use` → `reuse`, `data member` →
+    /// `datamember`), so a rubric word also meets the same word split by a space or a hyphen.
+    pub joined: Vec<String>,
 }
 
 /// How many words before a term a negation reaches.
@@ -242,6 +245,11 @@ pub fn tokenize(text: &str) -> TextAnswer {
     if clause_start < text.len() {
         answer.clauses.push((clause_start, text.len()));
     }
+    answer.joined = answer
+        .tokens
+        .windows(2)
+        .map(|w| format!("{}{}", w[0].norm, w[1].norm))
+        .collect();
     // Clause indices count separators; map them to positions in `clauses` by span.
     for t in &mut answer.tokens {
         t.clause = answer

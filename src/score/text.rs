@@ -118,9 +118,11 @@ fn within_edits(a: &str, b: &str, k: usize) -> bool {
 }
 
 /// Occurrences of a phrase: (first token, one past the last, weakest rule).
-fn occurrences(phrase: &Phrase, tokens: &[Token], rules: Rules) -> Vec<(usize, usize, Rule)> {
+fn occurrences(phrase: &Phrase, answer: &TextAnswer, rules: Rules) -> Vec<(usize, usize, Rule)> {
+    let tokens = &answer.tokens;
     let mut found = Vec::new();
     for i in 0..tokens.len() {
+        let mut matched = false;
         for words in &phrase.alternatives {
             if i + words.len() > tokens.len() {
                 continue;
@@ -139,7 +141,27 @@ fn occurrences(phrase: &Phrase, tokens: &[Token], rules: Rules) -> Vec<(usize, u
                     });
             if all {
                 found.push((i, i + words.len(), weakest));
+                matched = true;
                 break;
+            }
+        }
+        // One rubric word written as two (`re-use`, `data member`): exact or wildcard only.
+        if !matched && let Some(joined) = answer.joined.get(i) {
+            let single = phrase
+                .alternatives
+                .iter()
+                .filter(|w| w.len() == 1)
+                .map(|w| &w[0]);
+            for w in single {
+                let hit = match &w.glob {
+                    Some(g) if rules.wildcard => glob_match(g, joined).then_some(Rule::Wildcard),
+                    None if w.norm == *joined => Some(Rule::Exact),
+                    _ => None,
+                };
+                if let Some(rule) = hit {
+                    found.push((i, i + 2, rule));
+                    break;
+                }
             }
         }
     }
@@ -155,9 +177,9 @@ fn find(
     allow_negated: bool,
 ) -> Option<Evidence> {
     let tokens = &answer.tokens;
-    let mut spans: Vec<(usize, usize, Rule)> = occurrences(&term.parts[0], tokens, rules);
+    let mut spans: Vec<(usize, usize, Rule)> = occurrences(&term.parts[0], answer, rules);
     for (k, gap) in term.gaps.iter().enumerate() {
-        let next = occurrences(&term.parts[k + 1], tokens, rules);
+        let next = occurrences(&term.parts[k + 1], answer, rules);
         let mut joined = Vec::new();
         for &(a0, a1, ra) in &spans {
             for &(b0, b1, rb) in &next {
@@ -640,6 +662,20 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_word_split_by_a_space_or_hyphen_still_matches() {
+        let k = key("\"reusability\"", "");
+        assert_eq!(
+            evidence(&run(&k, "better re-usability of code"))[0],
+            ("re-usability".into(), Rule::Exact, false)
+        );
+        let k = key("\"backpropagation\"", "");
+        assert_eq!(run(&k, "uses back propagation").points, Points::ONE);
+        assert_eq!(run(&k, "uses back-propagation").points, Points::ONE);
+        let k = key("\"datamember*\"", "");
+        assert_eq!(run(&k, "a data members list").points, Points::ONE);
     }
 
     #[test]
