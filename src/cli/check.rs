@@ -198,6 +198,16 @@ fn marked_report(
             .collect(),
         overall: agreement::agreement(&all, overall_max),
         confusion: agreement::confusion(&all, overall_max),
+        did_you_mean: not_in_rubric
+            .keys()
+            .filter_map(|id| {
+                crate::rubric::error::did_you_mean(
+                    id,
+                    rubric.questions.iter().map(|q| q.id.as_str()),
+                )
+                .map(|known| (id.clone(), known.to_string()))
+            })
+            .collect(),
         not_in_rubric,
     };
     if args.format == "json" {

@@ -135,6 +135,9 @@ pub struct Report {
     pub confusion: Vec<Vec<usize>>,
     /// Marked rows for questions the rubric does not have (held out), by question id.
     pub not_in_rubric: BTreeMap<String, usize>,
+    /// For an unknown question id close to one of the rubric's, that id ("did you mean").
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub did_you_mean: BTreeMap<String, String>,
 }
 
 fn opt(x: Option<f64>) -> String {
@@ -193,7 +196,10 @@ pub fn render(report: &Report) -> String {
             report
                 .not_in_rubric
                 .keys()
-                .cloned()
+                .map(|id| match report.did_you_mean.get(id) {
+                    Some(known) => format!("{id} (did you mean {known}?)"),
+                    None => id.clone(),
+                })
                 .collect::<Vec<_>>()
                 .join(", ")
         );

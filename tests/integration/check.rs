@@ -73,6 +73,8 @@ fn marked_answers_give_agreement_figures() {
     assert_eq!(all["within_one"], 1.0);
     assert_eq!(json["per_question"]["q2-gans"]["pearson"], 1.0);
     assert_eq!(json["not_in_rubric"]["q9-unknown"], 1);
+    assert_eq!(json["not_in_rubric"]["q2-gan"], 1);
+    assert_eq!(json["did_you_mean"]["q2-gan"], "q2-gans");
     let text = examgrade()
         .args([
             "check",
@@ -87,7 +89,7 @@ fn marked_answers_give_agreement_figures() {
         text.contains("\nq2-gans        3    1.00   0.00   1.00    100%      100%   1.17   1.17\n"),
         "{text}"
     );
-    assert!(text.ends_with("1 marked answer(s) for 1 question(s) the rubric does not have (not scored): q9-unknown\n"), "{text}");
+    assert!(text.ends_with("2 marked answer(s) for 2 question(s) the rubric does not have (not scored): q2-gan (did you mean q2-gans?), q9-unknown\n"), "{text}");
 }
 
 /// One broken rubric per failure `check` must catch, each with the exact message (insta
