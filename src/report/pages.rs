@@ -386,23 +386,26 @@ fn histogram_svg(stats: &Stats) -> String {
     svg
 }
 
-pub fn stats_html(run: &GradeRun, stats: &Stats) -> String {
-    let mut body = format!(
-        "<h1>{} — class statistics</h1>\n<p>{} respondents; mean {:.2}, median {:.2}, SD {:.2} of {} points; Cronbach's alpha {}; SEM {}.</p>\n{}\n",
-        esc(&run.exam),
+/// The whole-test sentence of both statistics pages (numbers only, nothing to escape).
+fn whole_test(stats: &Stats) -> String {
+    let two = |x: Option<f64>| x.map(|a| format!("{a:.2}")).unwrap_or_else(|| "–".into());
+    format!(
+        "{} respondents; mean {:.2}, median {:.2}, SD {:.2} of {} points; Cronbach's alpha {}; SEM {}.",
         stats.respondents,
         stats.mean,
         stats.median,
         stats.sd,
         stats.max,
-        stats
-            .alpha
-            .map(|a| format!("{a:.2}"))
-            .unwrap_or_else(|| "–".into()),
-        stats
-            .sem
-            .map(|a| format!("{a:.2}"))
-            .unwrap_or_else(|| "–".into()),
+        two(stats.alpha),
+        two(stats.sem),
+    )
+}
+
+pub fn stats_html(run: &GradeRun, stats: &Stats) -> String {
+    let mut body = format!(
+        "<h1>{} — class statistics</h1>\n<p>{}</p>\n{}\n",
+        esc(&run.exam),
+        whole_test(stats),
         histogram_svg(stats)
     );
     if !stats.bands.is_empty() {
@@ -497,21 +500,9 @@ pub fn stats_html(run: &GradeRun, stats: &Stats) -> String {
 
 pub fn stats_markdown(run: &GradeRun, stats: &Stats) -> String {
     let mut out = format!(
-        "# {} — class statistics\n\n{} respondents; mean {:.2}, median {:.2}, SD {:.2} of {} points; Cronbach's alpha {}; SEM {}.\n\n",
+        "# {} — class statistics\n\n{}\n\n",
         md(&run.exam),
-        stats.respondents,
-        stats.mean,
-        stats.median,
-        stats.sd,
-        stats.max,
-        stats
-            .alpha
-            .map(|a| format!("{a:.2}"))
-            .unwrap_or_else(|| "–".into()),
-        stats
-            .sem
-            .map(|a| format!("{a:.2}"))
-            .unwrap_or_else(|| "–".into()),
+        whole_test(stats),
     );
     out.push_str("| totals from | to | students |\n|---|---|---|\n");
     for (from, to, count) in &stats.histogram {
