@@ -124,6 +124,45 @@ impl Points {
     }
 
     /// The exact value as `n` or `n/d`.
+    /// The value in full: a terminating decimal as such (`0.002`, `-1.25`), any other value as
+    /// a fraction (`1/3`). For keys and answers, which must never be shown rounded.
+    pub fn decimal(&self) -> String {
+        let (numer, denom) = (*self.0.numer(), *self.0.denom());
+        let mut d = denom;
+        // 10^k / denom is whole exactly when denom = 2^a 5^b; k = max(a, b).
+        let (mut twos, mut fives) = (0u32, 0u32);
+        while d % 2 == 0 {
+            d /= 2;
+            twos += 1;
+        }
+        while d % 5 == 0 {
+            d /= 5;
+            fives += 1;
+        }
+        if d != 1 {
+            return self.exact();
+        }
+        let digits = twos.max(fives);
+        let Some(scale) = 10i128.checked_pow(digits) else {
+            return self.exact();
+        };
+        let Some(scaled) = numer.checked_mul(scale / denom) else {
+            return self.exact();
+        };
+        if digits == 0 {
+            return scaled.to_string();
+        }
+        let sign = if scaled < 0 { "-" } else { "" };
+        let abs = scaled.unsigned_abs();
+        let unit = scale.unsigned_abs();
+        format!(
+            "{sign}{}.{:0width$}",
+            abs / unit,
+            abs % unit,
+            width = digits as usize
+        )
+    }
+
     pub fn exact(&self) -> String {
         if self.0.is_integer() {
             self.0.numer().to_string()
@@ -197,6 +236,16 @@ mod tests {
 
     fn p(s: &str) -> Points {
         Points::parse(s).unwrap()
+    }
+
+    #[test]
+    fn decimal_shows_the_value_in_full() {
+        assert_eq!(p("0.002").decimal(), "0.002");
+        assert_eq!(p("-1.25").decimal(), "-1.25");
+        assert_eq!(p("-0.5").decimal(), "-0.5");
+        assert_eq!(p("144").decimal(), "144");
+        assert_eq!(p("1/3").decimal(), "1/3");
+        assert_eq!(p("1/40").decimal(), "0.025");
     }
 
     #[test]

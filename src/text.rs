@@ -53,6 +53,32 @@ pub fn similarity(a: &str, b: &str) -> f64 {
     strsim::normalized_levenshtein(a, b)
 }
 
+/// Byte offset of the ASCII `needle` in `haystack`, ignoring ASCII case. The offset is valid on
+/// `haystack` itself: searching `haystack.to_lowercase()` instead gives offsets into another
+/// string, whose length differs wherever a character's lower case has another UTF-8 length
+/// (`İ` U+0130 → `i̇`, `K` U+212A → `k`), and slicing the original with them panics.
+pub fn find_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
+    debug_assert!(needle.is_ascii());
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    if n.is_empty() {
+        return Some(0);
+    }
+    // An ASCII needle matched byte for byte starts and ends on char boundaries of `haystack`.
+    h.windows(n.len()).position(|w| w.eq_ignore_ascii_case(n))
+}
+
+/// Whether `text` starts with the ASCII `prefix`, ignoring ASCII case.
+pub fn starts_with_ascii_ci(text: &str, prefix: &str) -> bool {
+    text.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
+/// Whether `text` contains the ASCII `needle`, ignoring ASCII case.
+pub fn contains_ascii_ci(text: &str, needle: &str) -> bool {
+    find_ascii_ci(text, needle).is_some()
+}
+
 /// Make a one-line, bounded excerpt of a cell for a message.
 pub fn excerpt(text: &str, max_chars: usize) -> String {
     let one_line: String = text
@@ -71,6 +97,20 @@ pub fn excerpt(text: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_case_insensitive_search_gives_offsets_into_the_original() {
+        // Each of these lower-cases to a string of another byte length.
+        for c in ["İ", "K", "Ω", "Å", "ẞ", "ﬁ"] {
+            let text = format!("{c}{c} x [ADD PARAMS]");
+            let at = find_ascii_ci(&text, "[add params]").expect("found");
+            assert_eq!(&text[at..], "[ADD PARAMS]");
+        }
+        assert!(starts_with_ascii_ci("Total Params: 3", "total params"));
+        assert!(!starts_with_ascii_ci("İ", "i"));
+        assert_eq!(find_ascii_ci("abc", ""), Some(0));
+        assert_eq!(find_ascii_ci("ab", "abc"), None);
+    }
 
     #[test]
     fn normalize_removes_nbsp_zero_width_and_trailing_line_breaks() {

@@ -4,6 +4,11 @@
 //! tables, Keras 3's box-drawing table, header and rule lines deleted. Each row is read as the
 //! layer's label, its output shape, and its parameter formula and count; anything that cannot
 //! be read is kept with its line so the grader can quote it. Nothing here guesses a value.
+//!
+//! Markers and keywords are found with ASCII case-insensitive searches on the line itself, never
+//! on a lower-cased copy, so every offset is valid on the text it slices.
+
+use crate::text::{contains_ascii_ci, find_ascii_ci, starts_with_ascii_ci};
 
 /// One cell of a row.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,6 +65,8 @@ pub struct SummaryAnswer {
     pub unparsed: Vec<(usize, String)>,
     /// The template's markers are still there and nothing was filled in.
     pub untouched: bool,
+    /// The answer was longer than [`MAX_ANSWER`] characters; only its beginning was read.
+    pub truncated: bool,
 }
 
 impl SummaryAnswer {
@@ -69,7 +76,7 @@ impl SummaryAnswer {
 }
 
 /// Longest answer read (a summary of a hundred layers fits many times over).
-const MAX_ANSWER: usize = 200_000;
+pub const MAX_ANSWER: usize = 200_000;
 /// Longest formula evaluated, and its deepest parenthesis nesting.
 const MAX_FORMULA: usize = 200;
 const MAX_DEPTH: usize = 16;
@@ -81,7 +88,9 @@ const PARAM_MARKERS: [&str; 3] = ["[add params formula]", "[add params]", "[add 
 /// written without its class.
 pub fn parse(text: &str, names: &[String]) -> SummaryAnswer {
     let mut answer = SummaryAnswer::default();
-    let text: String = text.chars().take(MAX_ANSWER).collect();
+    let read: String = text.chars().take(MAX_ANSWER).collect();
+    answer.truncated = read.len() < text.len();
+    let text = read;
     let mut saw_marker = false;
     let mut saw_value = false;
     // The head of a several-output shape whose tail is on the next line.
@@ -93,16 +102,15 @@ pub fn parse(text: &str, names: &[String]) -> SummaryAnswer {
         if trimmed.is_empty() || is_decoration(trimmed) {
             continue;
         }
-        let lower = trimmed.to_lowercase();
         if SIZE_MARKERS
             .iter()
             .chain(&PARAM_MARKERS)
-            .any(|m| lower.contains(m))
+            .any(|m| contains_ascii_ci(trimmed, m))
         {
             saw_marker = true;
         }
         if let Some((which, rest)) = total_line(trimmed) {
-            let cell = if rest.to_lowercase().starts_with("[add") {
+            let cell = if starts_with_ascii_ci(rest, "[add") {
                 Cell::Marker
             } else {
                 count_cell(rest)
@@ -210,7 +218,7 @@ fn row_is_open(row: &AnswerRow) -> bool {
 fn looks_like_values(t: &str) -> bool {
     t.starts_with(|c: char| c.is_ascii_digit() || "([=+-*×·".contains(c))
         || t.starts_with("None")
-        || t.to_lowercase().starts_with("[add")
+        || starts_with_ascii_ci(t, "[add")
 }
 
 /// A line starting with an operator continues the formula a text box wrapped.
@@ -254,12 +262,11 @@ fn is_decoration(t: &str) -> bool {
     {
         return true;
     }
-    let lower = t.to_lowercase();
-    lower.starts_with("```")
-        || lower.starts_with("model:")
-        || (lower.contains("layer (type)")
-            || lower.contains("output shape")
-            || lower.contains("param #"))
+    t.starts_with("```")
+        || starts_with_ascii_ci(t, "model:")
+        || contains_ascii_ci(t, "layer (type)")
+        || contains_ascii_ci(t, "output shape")
+        || contains_ascii_ci(t, "param #")
 }
 
 /// A continuation line of Keras 2's "Connected to" list: `'input_1[0][0]']`.
@@ -273,22 +280,22 @@ fn is_connection(t: &str) -> bool {
 
 /// `Total params: …`, `Trainable params: …`, `Non-trainable params: …`.
 fn total_line(t: &str) -> Option<(usize, &str)> {
-    let lower = t.to_lowercase();
-    let (which, key) = if lower.starts_with("total params") {
+    let (which, key) = if starts_with_ascii_ci(t, "total params") {
         (0, "total params")
-    } else if lower.starts_with("trainable params") {
+    } else if starts_with_ascii_ci(t, "trainable params") {
         (1, "trainable params")
-    } else if lower.starts_with("non-trainable params") || lower.starts_with("non trainable params")
+    } else if starts_with_ascii_ci(t, "non-trainable params")
+        || starts_with_ascii_ci(t, "non trainable params")
     {
         (2, "trainable params")
     } else {
         return None;
     };
-    let at = lower.find(key)? + key.len();
+    let at = find_ascii_ci(t, key)? + key.len();
     let rest = t[at..].trim_start().trim_start_matches(':').trim();
     // Drop Keras' size in parentheses: `52163 (203.76 KB)`.
     let rest = match rest.find('(') {
-        Some(p) if rest[p..].to_lowercase().contains('b') => rest[..p].trim(),
+        Some(p) if rest[p..].contains(['b', 'B']) => rest[..p].trim(),
         _ => rest,
     };
     Some((which, rest))
@@ -354,16 +361,16 @@ fn strip_class_fragment(t: &str) -> &str {
 /// Parse the cells after the label into `row`.
 fn fill(row: &mut AnswerRow, rest: &str) {
     let rest = rest.trim();
-    let lower = rest.to_lowercase();
-    let (shape, after) = if let Some(m) = SIZE_MARKERS.iter().find(|m| lower.starts_with(*m)) {
-        (Cell::Marker, &rest[m.len()..])
-    } else {
-        match shape_prefix(rest) {
-            Some((Some(s), n)) => (Cell::Given(s), &rest[n..]),
-            Some((None, n)) => (Cell::Unparsed(rest[..n].to_string()), &rest[n..]),
-            None => (Cell::Missing, rest),
-        }
-    };
+    let (shape, after) =
+        if let Some(m) = SIZE_MARKERS.iter().find(|m| starts_with_ascii_ci(rest, m)) {
+            (Cell::Marker, &rest[m.len()..])
+        } else {
+            match shape_prefix(rest) {
+                Some((Some(s), n)) => (Cell::Given(s), &rest[n..]),
+                Some((None, n)) => (Cell::Unparsed(rest[..n].to_string()), &rest[n..]),
+                None => (Cell::Missing, rest),
+            }
+        };
     row.shape = shape;
     let (formula, count) = params(after);
     row.formula = formula;
@@ -497,10 +504,10 @@ fn params(s: &str) -> (Cell<Formula>, Cell<u64>) {
         None => s,
     };
     let mut text = s.trim().to_string();
-    let lower = text.to_lowercase();
     let mut marker = false;
     for m in PARAM_MARKERS {
-        if let Some(at) = lower.find(m) {
+        // Offsets found in `text` itself: a lower-cased copy may have another length (`İ`).
+        while let Some(at) = find_ascii_ci(&text, m) {
             marker = true;
             text.replace_range(at..at + m.len(), &" ".repeat(m.len()));
         }

@@ -41,6 +41,8 @@ pub struct TextAnswer {
     /// `joined[i]`: words `i` and `i + 1` written as one (`re use` → `reuse`, `data member` →
     /// `datamember`), so a rubric word also meets the same word split by a space or a hyphen.
     pub joined: Vec<String>,
+    /// The answer was longer than [`MAX_ANSWER`] bytes; only its beginning was read.
+    pub truncated: bool,
 }
 
 /// How many words before a term a negation reaches.
@@ -97,8 +99,8 @@ const CLAUSE_WORDS: [&str; 7] = [
     "but", "however", "although", "whereas", "ma", "però", "invece",
 ];
 
-/// Longest answer read; Forms limits long answers to a few thousand characters.
-const MAX_ANSWER: usize = 100_000;
+/// Longest answer read, in bytes; Forms limits long answers to a few thousand characters.
+pub const MAX_ANSWER: usize = 100_000;
 
 pub fn stemmers() -> &'static (Stemmer, Stemmer) {
     static STEMMERS: OnceLock<(Stemmer, Stemmer)> = OnceLock::new();
@@ -150,6 +152,7 @@ fn markup_len(s: &str) -> Option<usize> {
 }
 
 pub fn tokenize(text: &str) -> TextAnswer {
+    let original_len = text.len();
     let text = if text.len() > MAX_ANSWER {
         let mut end = MAX_ANSWER;
         while !text.is_char_boundary(end) {
@@ -159,7 +162,10 @@ pub fn tokenize(text: &str) -> TextAnswer {
     } else {
         text
     };
-    let mut answer = TextAnswer::default();
+    let mut answer = TextAnswer {
+        truncated: text.len() < original_len,
+        ..TextAnswer::default()
+    };
     let mut clause = 0usize;
     let mut clause_start = 0usize;
     let mut last_negator: Option<usize> = None;

@@ -29,10 +29,7 @@ fn parse(path: &std::path::Path, source: &str) -> Result<Rubric, String> {
         .parent()
         .map(std::path::Path::to_path_buf)
         .unwrap_or_default();
-    let load = |relative: &str| {
-        let p = base.join(relative);
-        std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))
-    };
+    let load = |relative: &str| super::read_model_file(&base.join(relative));
     rubric::parse_with(&path.display().to_string(), source, &load).map_err(|e| e.to_string())
 }
 

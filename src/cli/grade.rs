@@ -29,11 +29,7 @@ pub fn run(args: GradeArgs) -> Result<(), Fatal> {
     } else {
         ProgressBar::hidden()
     };
-    let jobs = args.jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
+    let jobs = jobs(args.jobs);
     let mut run = grade(&rubric, &exports, jobs, &|| bar.inc(1))?;
     bar.finish_and_clear();
     let overridden = match &args.overrides {
@@ -224,4 +220,24 @@ fn remove_old_reports(dir: &std::path::Path) -> Result<(), Fatal> {
         }
     }
     Ok(())
+}
+
+/// Most worker threads `grade` starts: more than this only costs time creating threads.
+pub(crate) const MAX_JOBS: usize = 256;
+
+/// The number of worker threads: one per core by default; `--jobs` is clamped to 1..=256, with
+/// a note on stderr when it was changed.
+fn jobs(asked: Option<usize>) -> usize {
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    match asked {
+        None => cores.min(MAX_JOBS),
+        Some(n) if (1..=MAX_JOBS).contains(&n) => n,
+        Some(n) => {
+            let used = n.clamp(1, MAX_JOBS);
+            eprintln!("note: --jobs {n} is outside 1..={MAX_JOBS}; using {used} thread(s)");
+            used
+        }
+    }
 }

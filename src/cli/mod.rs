@@ -154,10 +154,7 @@ pub(crate) fn load_rubric(path: &std::path::Path) -> Result<crate::rubric::Rubri
         .parent()
         .map(std::path::Path::to_path_buf)
         .unwrap_or_default();
-    let load = |relative: &str| {
-        let p = base.join(relative);
-        std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))
-    };
+    let load = |relative: &str| read_model_file(&base.join(relative));
     Ok(crate::rubric::parse_with(&file, &source, &load)?)
 }
 
@@ -198,9 +195,54 @@ impl Sheet {
     }
 }
 
+/// Largest input file read (an export of a million respondents is under 3 GB).
+pub(crate) const MAX_INPUT_BYTES: u64 = 4 << 30;
+/// Largest Keras model file a rubric may name.
+pub(crate) const MAX_MODEL_BYTES: u64 = 4 << 20;
+
 /// Read a whole file, naming it in the error.
 pub(crate) fn read_file(path: &std::path::Path) -> Result<Vec<u8>, Fatal> {
-    std::fs::read(path).map_err(|e| Fatal(format!("{}: cannot read the file: {e}", path.display())))
+    read_regular_file(path, MAX_INPUT_BYTES).map_err(Fatal)
+}
+
+/// Read a regular file of at most `limit` bytes. Devices, FIFOs and directories are refused
+/// before they are opened for reading (`/dev/stdin` would block forever, `/dev/zero` never
+/// ends), and the read itself stops past the limit in case the file grows meanwhile.
+pub(crate) fn read_regular_file(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let name = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| format!("{name}: cannot read the file: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "{name}: not a regular file (a directory, device or pipe); give the path of a file"
+        ));
+    }
+    if meta.len() > limit {
+        return Err(format!(
+            "{name}: the file has {} bytes, more than the {limit} this command reads",
+            meta.len()
+        ));
+    }
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("{name}: cannot read the file: {e}"))?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{name}: cannot read the file: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "{name}: the file grew past the {limit} bytes this command reads"
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Read a Keras model file a rubric names (relative to the rubric): a regular UTF-8 file of at
+/// most [`MAX_MODEL_BYTES`].
+pub(crate) fn read_model_file(path: &std::path::Path) -> Result<String, String> {
+    let bytes = read_regular_file(path, MAX_MODEL_BYTES)?;
+    String::from_utf8(bytes)
+        .map_err(|_| format!("{}: the model code is not UTF-8 text", path.display()))
 }
 
 #[cfg(test)]

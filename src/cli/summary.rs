@@ -1,6 +1,6 @@
 //! `examgrade summary MODEL.py [--keras 2|3] [--format text|json] [--template|--filled]`
 
-use super::{Fatal, SummaryArgs, read_file};
+use super::{Fatal, SummaryArgs};
 use crate::engine::summary::keras2::{Cells, render_cells};
 use crate::engine::summary::{json::summary_json, keras3};
 use crate::engine::{self, Keras};
@@ -8,8 +8,10 @@ use std::io::Write;
 
 pub fn run(args: SummaryArgs) -> Result<(), Fatal> {
     let file = args.model.display().to_string();
-    let source = String::from_utf8(read_file(&args.model)?)
-        .map_err(|_| Fatal(format!("{file}: the model is not UTF-8 text")))?;
+    let source = String::from_utf8(
+        super::read_regular_file(&args.model, super::MAX_MODEL_BYTES).map_err(Fatal)?,
+    )
+    .map_err(|_| Fatal(format!("{file}: the model is not UTF-8 text")))?;
     // The student template is always Keras 2's layout.
     let keras = if args.keras == 3 && !(args.template || args.filled) {
         Keras::V3

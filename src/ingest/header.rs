@@ -222,12 +222,19 @@ pub fn find_question(columns: &[Column], wanted: &str) -> Result<usize, ColumnMa
     match candidates.len() {
         1 => Ok(candidates[0].index),
         0 => {
+            // Edit distance is quadratic: compare bounded heads only, so one 4 MB header cell
+            // (or rubric title) costs no more than a long real title.
+            let want_head: String = want.chars().take(CLOSEST_CHARS).collect();
+            let n = want_head.chars().count().max(1);
             let mut scored: Vec<(f64, &Column)> = questions
                 .iter()
                 .map(|c| {
-                    let n = want.chars().count().max(1);
                     let head: String = c.key.chars().take(n).collect();
-                    (similarity(&head, &want).max(similarity(&c.key, &want)), *c)
+                    let key: String = c.key.chars().take(2 * CLOSEST_CHARS).collect();
+                    (
+                        similarity(&head, &want_head).max(similarity(&key, &want_head)),
+                        *c,
+                    )
                 })
                 .collect();
             scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.index.cmp(&b.1.index)));
@@ -244,6 +251,9 @@ pub fn find_question(columns: &[Column], wanted: &str) -> Result<usize, ColumnMa
         }),
     }
 }
+
+/// Characters of a title compared when looking for the closest headers (Forms keeps 200).
+const CLOSEST_CHARS: usize = 300;
 
 fn matches_loosely(header: &str, want: &str) -> bool {
     if let Some(stem) = header.strip_suffix("...") {

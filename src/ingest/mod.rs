@@ -107,6 +107,26 @@ impl Export {
 /// Non-blank rows looked at for the header before deciding the file is no export.
 const MAX_LINES_BEFORE_HEADER: usize = 3;
 
+/// A row that is a header again (two exports pasted into one file): its ID or completion-time
+/// cell, where the header has that column, is itself that column's title.
+fn is_repeated_header(cells: &[String], columns: &[Column]) -> bool {
+    columns.iter().any(|c| {
+        matches!(
+            c.role,
+            Role::Fixed(Fixed::Id | Fixed::CompletionTime | Fixed::Email)
+        ) && cells.get(c.index).is_some_and(|cell| {
+            // Header words are short and never start with a digit or contain `@`: most cells
+            // are rejected without normalising them.
+            cell.len() <= 40
+                && !cell.starts_with(|ch: char| ch.is_ascii_digit())
+                && !cell.contains('@')
+                && header::classify(std::slice::from_ref(cell))
+                    .first()
+                    .is_some_and(|a| a.role == c.role)
+        })
+    })
+}
+
 /// Read an export from its bytes. `file` names it in every message.
 pub fn read_export(file: &str, bytes: &[u8]) -> Result<Export, IngestError> {
     let table = table::read_table(file, bytes)?;
@@ -186,14 +206,49 @@ pub fn read_export(file: &str, bytes: &[u8]) -> Result<Export, IngestError> {
     );
     let width = columns.len();
     let mut blank_lines = Vec::new();
+    let mut repeated_headers = Vec::new();
     let mut submissions = Vec::new();
-    for (n, row) in rows.enumerate() {
+    let header_key: Vec<String> = header
+        .cells
+        .iter()
+        .map(|c| crate::text::normalize(c))
+        .collect();
+    for row in rows {
         if row.cells.iter().all(|c| c.trim().is_empty()) {
             blank_lines.push(row.line);
             continue;
         }
+        if is_repeated_header(&row.cells, &columns) {
+            let same = row.cells.len() == header_key.len()
+                && row
+                    .cells
+                    .iter()
+                    .zip(&header_key)
+                    .all(|(c, h)| crate::text::normalize(c) == *h);
+            repeated_headers.push((row.line, same));
+            continue;
+        }
         let mut problems = Vec::new();
         let mut cells = row.cells;
+        let nul_cells: Vec<usize> = (0..cells.len())
+            .filter(|&i| cells[i].contains('\0'))
+            .collect();
+        if !nul_cells.is_empty() {
+            for &i in &nul_cells {
+                cells[i] = cells[i].replace('\0', "");
+            }
+            problems.push(format!(
+                "NUL character(s) removed from column(s) {}",
+                nul_cells
+                    .iter()
+                    .map(|&i| {
+                        let h = header.cells.get(i).map(String::as_str).unwrap_or("");
+                        format!("{} `{}`", i + 1, crate::text::excerpt(h, 40))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         if cells.len() > width {
             let extra: Vec<&String> = cells[width..].iter().filter(|c| !c.is_empty()).collect();
             if !extra.is_empty() {
@@ -218,7 +273,7 @@ pub fn read_export(file: &str, bytes: &[u8]) -> Result<Export, IngestError> {
         let get = |c: Option<usize>| c.map(|i| cells[i].trim().to_string()).unwrap_or_default();
         let mut id = get(id_col);
         if id_col.is_none() {
-            id = (n + 1).to_string();
+            id = (submissions.len() + 1).to_string();
         } else if id.is_empty() {
             problems.push("the ID cell is empty".into());
         }
@@ -241,6 +296,23 @@ pub fn read_export(file: &str, bytes: &[u8]) -> Result<Export, IngestError> {
             cells,
             problems,
         });
+    }
+    if !repeated_headers.is_empty() {
+        notes.push(format!(
+            "{} repeated header row(s) skipped (exports pasted together?): line(s) {}",
+            repeated_headers.len(),
+            repeated_headers
+                .iter()
+                .map(|(l, same)| {
+                    if *same {
+                        l.to_string()
+                    } else {
+                        format!("{l} (differs from the first header: rows below it may come from another form)")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     if !blank_lines.is_empty() {
         notes.push(format!(

@@ -118,10 +118,22 @@ fn number_text(f: f64) -> String {
     }
 }
 
+/// Binary, judged by structure rather than by one byte: a NUL in the header line, or NULs
+/// making up more than 1/64 of the text (UTF-16 without a BOM, images, PDFs). One NUL a student
+/// pasted into an answer leaves the file an export; that row gets a problem instead.
+fn looks_binary(text: &str) -> bool {
+    let head = text.lines().next().unwrap_or_default();
+    if head.contains('\0') {
+        return true;
+    }
+    let nuls = text.bytes().filter(|&b| b == 0).count();
+    nuls > 0 && nuls.saturating_mul(64) > text.len()
+}
+
 fn read_csv(file: &str, bytes: &[u8]) -> Result<RawTable, IngestError> {
     let decoded = decode(bytes);
     let mut text = decoded.text.as_str();
-    if text.contains('\0') {
+    if looks_binary(text) {
         return Err(IngestError::NotAnExport {
             file: file.to_string(),
             why: "it is a binary file, neither an Excel workbook nor CSV text".into(),

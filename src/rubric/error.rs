@@ -83,6 +83,10 @@ impl std::error::Error for RubricErrors {}
 
 /// "did you mean" for a misspelt name, when one known name is close enough.
 pub fn did_you_mean<'a>(wrong: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // Names are short; a long text is no misspelling of one (and edit distance is quadratic).
+    if wrong.len() > 200 {
+        return None;
+    }
     let wrong_l = wrong.to_lowercase();
     known
         .into_iter()

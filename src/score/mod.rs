@@ -297,6 +297,10 @@ pub enum Reason {
     NothingMatched,
     /// Points within the review margin of a grade boundary.
     Boundary,
+    /// The answer is longer than the grader reads; only its beginning was graded.
+    Truncated,
+    /// Grading this answer failed unexpectedly; it has no points until a human decides.
+    Error,
 }
 
 impl Reason {
@@ -315,6 +319,8 @@ impl Reason {
             Reason::Length => "length",
             Reason::NothingMatched => "nothing-matched",
             Reason::Boundary => "boundary",
+            Reason::Truncated => "truncated",
+            Reason::Error => "error",
         }
     }
 }

@@ -10,10 +10,13 @@ pub fn score(q: &NumberKey, points: Points, cell: &str) -> Score {
         return Score::not_answered(points);
     }
     let (allowed, tolerance) = match q.tolerance {
-        Tolerance::Absolute(t) => (t, t.to_string()),
+        Tolerance::Absolute(t) => (t, t.decimal()),
         Tolerance::Relative(f) => (
             f.checked_mul(q.key.abs()).unwrap_or(Points::ZERO),
-            format!("{}%", f.checked_mul(Points::int(100)).unwrap_or(f)),
+            format!(
+                "{}%",
+                f.checked_mul(Points::int(100)).unwrap_or(f).decimal()
+            ),
         ),
     };
     match parse(cell) {
@@ -46,8 +49,8 @@ pub fn score(q: &NumberKey, points: Points, cell: &str) -> Score {
                     reason: Reason::AmbiguousNumber,
                     detail: format!(
                         "`{}` was read as {} (decimal comma); it could mean a thousands separator",
-                        cell.trim(),
-                        answer.value
+                        crate::text::excerpt(cell.trim(), 80),
+                        answer.value.decimal()
                     ),
                 });
             }
@@ -55,9 +58,11 @@ pub fn score(q: &NumberKey, points: Points, cell: &str) -> Score {
                 points: if within { points } else { Points::ZERO },
                 max: points,
                 status: Status::Graded,
+                // As written and in full: rounding `0.002` against a key of `0.001` to two
+                // decimals would show "answered 0; key 0".
                 findings: vec![Finding::Number {
-                    value: answer.value.to_string(),
-                    key: q.key.to_string(),
+                    value: crate::text::excerpt(cell.trim(), 80),
+                    key: q.key.decimal(),
                     tolerance,
                     within,
                 }],
@@ -87,5 +92,15 @@ mod tests {
         assert_eq!(score(&rel, Points::int(1), "203").points, Points::ZERO);
         let s = score(&rel, Points::int(1), "about two hundred");
         assert_eq!(s.review[0].reason, Reason::Unparsed);
+        // Small numbers are shown as written and the key in full, never rounded.
+        let small = NumberKey {
+            key: Points::parse("0.001").unwrap(),
+            tolerance: Tolerance::Absolute(Points::parse("0.0005").unwrap()),
+        };
+        let s = score(&small, Points::int(1), " 0.002 ");
+        assert_eq!(
+            s.findings[0].message(),
+            "answered 0.002; key 0.001 ± 0.0005: outside tolerance"
+        );
     }
 }

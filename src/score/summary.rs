@@ -37,8 +37,11 @@ fn match_rows(reference: &Reference, answer: &SummaryAnswer) -> (Vec<Option<usiz
     let passes: [&NameTest; 3] = [
         &|a, b| a == b,
         &|a, b| a.eq_ignore_ascii_case(b),
+        // Edit distance is quadratic: a name far longer than the other is not a misspelling.
         &|a, b| {
-            strsim::normalized_levenshtein(&a.to_lowercase(), &b.to_lowercase()) >= NAME_SIMILARITY
+            a.len().max(b.len()) <= 2 * a.len().min(b.len()) + 16
+                && strsim::normalized_levenshtein(&a.to_lowercase(), &b.to_lowercase())
+                    >= NAME_SIMILARITY
         },
     ];
     for same in passes {
@@ -370,6 +373,16 @@ pub fn score(key: &SummaryKey, points: Points, cell: &str) -> Score {
     g.findings.push(Finding::Diff {
         text: diff(reference, &answer, &of_ref),
     });
+    if answer.truncated {
+        g.review.push(Review {
+            reason: Reason::Truncated,
+            detail: format!(
+                "the answer has {} characters; only the first {} were graded",
+                cell.chars().count(),
+                crate::answers::summary::MAX_ANSWER
+            ),
+        });
+    }
     let fraction = g.earned.checked_div(g.possible).unwrap_or(Points::ZERO);
     Score {
         points: times(fraction, points),

@@ -382,6 +382,16 @@ pub fn score(key: &TextKey, points: Points, cell: &str, question: &str) -> Score
     }
     let total = earned.clamp(Points::ZERO, points);
     let words = answer.tokens.len();
+    if answer.truncated {
+        review.push(Review {
+            reason: Reason::Truncated,
+            detail: format!(
+                "{question}: the answer has {} bytes; only the first {} were graded",
+                cell.len(),
+                crate::answers::text::MAX_ANSWER
+            ),
+        });
+    }
     if let Some(min) = key.min_words
         && words < min
     {

@@ -171,6 +171,7 @@ impl Parser {
     }
 
     fn statement(&mut self) -> Result<Stmt, SyntaxError> {
+        self.depth = 0;
         let pos = self.peek().pos;
         if let Tok::Name(n) = &self.peek().tok
             && UNSUPPORTED.contains(&n.as_str())
@@ -291,37 +292,41 @@ impl Parser {
     }
 
     fn expr(&mut self) -> Result<Expr, SyntaxError> {
-        self.depth += 1;
-        if self.depth > MAX_NESTING {
-            return Err(error(
-                self.peek().pos,
-                "the expression is nested too deeply",
-            ));
-        }
+        let depth = self.depth;
+        self.enter(self.peek().pos)?;
         let result = self.sum();
-        self.depth -= 1;
+        self.depth = depth;
         result
     }
 
-    /// Operator chains build a tree as deep as they are long: bound them too.
-    fn chain(&mut self, length: &mut usize) -> Result<(), SyntaxError> {
-        *length += 1;
-        if *length > MAX_NESTING {
-            return Err(error(self.peek().pos, "the expression is too long"));
+    /// One more level of the tree being built — a nested expression, an operand of `**` or a
+    /// unary sign, or one more link of an operator chain (which builds a tree as deep as it is
+    /// long). Every recursive path of the parser passes here, and the evaluator and `Drop` walk
+    /// the tree it builds recursively, so this one bound keeps hostile input off the stack.
+    fn enter(&mut self, pos: Pos) -> Result<(), SyntaxError> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(error(
+                pos,
+                "the expression is nested too deeply or too long",
+            ));
         }
         Ok(())
     }
 
     fn sum(&mut self) -> Result<Expr, SyntaxError> {
-        let mut length = 0;
+        let depth = self.depth;
         let mut left = self.term()?;
         loop {
             let op = match self.peek().tok {
                 Tok::Op("+") => "+",
                 Tok::Op("-") => "-",
-                _ => return Ok(left),
+                _ => {
+                    self.depth = depth;
+                    return Ok(left);
+                }
             };
-            self.chain(&mut length)?;
+            self.enter(self.peek().pos)?;
             let pos = self.next().pos;
             let right = self.term()?;
             left = Expr {
@@ -332,7 +337,7 @@ impl Parser {
     }
 
     fn term(&mut self) -> Result<Expr, SyntaxError> {
-        let mut length = 0;
+        let depth = self.depth;
         let mut left = self.unary()?;
         loop {
             let op = match self.peek().tok {
@@ -340,9 +345,12 @@ impl Parser {
                 Tok::Op("/") => "/",
                 Tok::Op("//") => "//",
                 Tok::Op("%") => "%",
-                _ => return Ok(left),
+                _ => {
+                    self.depth = depth;
+                    return Ok(left);
+                }
             };
-            self.chain(&mut length)?;
+            self.enter(self.peek().pos)?;
             let pos = self.next().pos;
             let right = self.unary()?;
             left = Expr {
@@ -354,32 +362,29 @@ impl Parser {
 
     fn unary(&mut self) -> Result<Expr, SyntaxError> {
         let pos = self.peek().pos;
+        let depth = self.depth;
         if self.eat_op("-") {
-            self.depth += 1;
-            if self.depth > MAX_NESTING {
-                return Err(error(pos, "the expression is nested too deeply"));
-            }
-            let inner = self.unary();
-            self.depth -= 1;
-            let inner = inner?;
+            self.enter(pos)?;
+            let inner = self.unary()?;
+            self.depth = depth;
             return Ok(Expr {
                 kind: ExprKind::Neg(Box::new(inner)),
                 pos,
             });
         }
         if self.eat_op("+") {
-            self.depth += 1;
-            if self.depth > MAX_NESTING {
-                return Err(error(pos, "the expression is nested too deeply"));
-            }
+            self.enter(pos)?;
             let inner = self.unary();
-            self.depth -= 1;
+            self.depth = depth;
             return inner;
         }
         let base = self.primary()?;
         if matches!(self.peek().tok, Tok::Op("**")) {
             let pos = self.next().pos;
+            // `1**1**1…` is right-recursive: each `**` is one level deeper.
+            self.enter(pos)?;
             let exp = self.unary()?;
+            self.depth = depth;
             return Ok(Expr {
                 kind: ExprKind::BinOp("**", Box::new(base), Box::new(exp)),
                 pos,
@@ -389,11 +394,11 @@ impl Parser {
     }
 
     fn primary(&mut self) -> Result<Expr, SyntaxError> {
-        let mut length = 0;
+        let depth = self.depth;
         let mut e = self.atom()?;
         loop {
             if matches!(self.peek().tok, Tok::Op("." | "(" | "[")) {
-                self.chain(&mut length)?;
+                self.enter(self.peek().pos)?;
             }
             let pos = self.peek().pos;
             if self.eat_op(".") {
@@ -422,6 +427,7 @@ impl Parser {
                     pos,
                 };
             } else {
+                self.depth = depth;
                 return Ok(e);
             }
         }
@@ -594,17 +600,35 @@ mod tests {
 
     #[test]
     fn hostile_nesting_is_refused_not_a_stack_overflow() {
-        let deep = format!("x = {}1\n", "-".repeat(100_000));
-        assert!(
-            parse(&deep)
-                .unwrap_err()
-                .message
-                .contains("nested too deeply")
-        );
-        let long = format!("x = 1{}\n", "+1".repeat(100_000));
-        assert!(parse(&long).unwrap_err().message.contains("too long"));
-        let calls = format!("x = f{}\n", "()".repeat(100_000));
-        assert!(parse(&calls).unwrap_err().message.contains("too long"));
+        // 100,000 levels of every recursive path: signs, powers, operator chains, calls,
+        // subscripts, attributes, and nested arguments (brackets are bounded by the lexer).
+        let cases = [
+            format!("x = {}1\n", "-".repeat(100_000)),
+            format!("x = {}1\n", "+".repeat(100_000)),
+            format!("x = 1{}\n", "**1".repeat(100_000)),
+            format!("x = 1{}\n", "**-1".repeat(100_000)),
+            format!("x = 1{}\n", "+1".repeat(100_000)),
+            format!("x = 1{}\n", "*1".repeat(100_000)),
+            format!("x = f{}\n", "()".repeat(100_000)),
+            format!("x = a{}\n", "[0]".repeat(100_000)),
+            format!("x = a{}\n", ".b".repeat(100_000)),
+            format!("x = {}1{}\n", "f(".repeat(100_000), ")".repeat(100_000)),
+            format!("x = {}1{}\n", "(".repeat(100_000), ")".repeat(100_000)),
+            format!("x = {}1{}\n", "[".repeat(100_000), "]".repeat(100_000)),
+        ];
+        for code in &cases {
+            let e = parse(code).unwrap_err();
+            assert!(
+                e.message.contains("nested too deeply or too long")
+                    || e.message.contains("brackets are nested too deeply"),
+                "{}: {}",
+                &code[..12],
+                e.message
+            );
+        }
+        // Depth is per expression, not per file: many ordinary lines parse.
+        let lines = "x = -(1 + 2 * 3) ** 2\n".repeat(10_000);
+        assert_eq!(parse(&lines).map(|s| s.len()).ok(), Some(10_000));
     }
 
     #[test]
