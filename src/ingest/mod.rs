@@ -21,6 +21,8 @@ use thiserror::Error;
 pub enum IngestError {
     #[error("{file}: not a Microsoft Forms or Google Forms export: {why}")]
     NotAnExport { file: String, why: String },
+    #[error("{file}: too large to read: {why}")]
+    TooLarge { file: String, why: String },
     #[error("{file}{}: cannot read the CSV: {why}", line.map(|l| format!(":{l}")).unwrap_or_default())]
     Csv {
         file: String,
@@ -263,6 +265,8 @@ pub fn read_export(file: &str, bytes: &[u8]) -> Result<Export, IngestError> {
                         .join(", ")
                 ));
             }
+        } else if cells.len() < width && table.ragged {
+            cells.resize(width, String::new());
         } else if cells.len() < width {
             problems.push(format!(
                 "the row has only {} of the header's {width} cells; the missing ones are read as empty",

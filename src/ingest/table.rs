@@ -46,6 +46,9 @@ impl std::fmt::Display for FileFormat {
 pub struct RawTable {
     pub format: FileFormat,
     pub rows: Vec<RawRow>,
+    /// Rows end at their last filled cell (a workbook stores no empty trailing cells), so a
+    /// row shorter than the header is no problem of the row.
+    pub ragged: bool,
 }
 
 /// ZIP local-file signature: every .xlsx starts with it.
@@ -61,14 +64,178 @@ pub fn read_table(file: &str, bytes: &[u8]) -> Result<RawTable, IngestError> {
     }
 }
 
+/// Excel's own limits: no real workbook has a cell past them.
+pub const MAX_ROWS: u32 = 1_048_576;
+pub const MAX_COLUMNS: u32 = 16_384;
+/// Most bytes the parts of an .xlsx may inflate to (a real 100,000-respondent export inflates
+/// to a few hundred MB; a zip bomb to many GB).
+pub const MAX_INFLATED_BYTES: u64 = 2 << 30;
+/// Most cells held for one sheet (each row up to its last filled cell).
+pub const MAX_CELLS: usize = 64 << 20;
+
 fn read_workbook(file: &str, bytes: &[u8]) -> Result<RawTable, IngestError> {
     let not_a_workbook = |why: String| IngestError::NotAnExport {
         file: file.to_string(),
         why,
     };
-    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
+    // calamine may fail on hostile files in ways of its own; whatever it does, one file's
+    // failure is this file's error, not the end of the program.
+    let read = std::panic::catch_unwind(|| {
+        if is_zip(bytes) {
+            read_xlsx(file, bytes)
+        } else {
+            read_xls(file, bytes)
+        }
+    });
+    match read {
+        Ok(result) => result,
+        Err(_) => Err(not_a_workbook(
+            "it is not a readable Excel workbook (the workbook reader failed on it)".into(),
+        )),
+    }
+}
+
+/// Inflate every part once, counting, before calamine reads any: a zip bomb is refused after
+/// [`MAX_INFLATED_BYTES`] instead of being inflated whole (the sizes a zip declares can lie).
+fn check_inflated_size(file: &str, bytes: &[u8]) -> Result<(), IngestError> {
+    use std::io::Read;
+    let error = |why: String| IngestError::NotAnExport {
+        file: file.to_string(),
+        why,
+    };
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| error(format!("it is not a readable Excel workbook ({e})")))?;
+    let mut total: u64 = 0;
+    let too_big = || IngestError::TooLarge {
+        file: file.to_string(),
+        why: format!(
+            "its parts inflate to more than {} MiB, far more than any Forms export (a zip \
+                 bomb?)",
+            MAX_INFLATED_BYTES >> 20
+        ),
+    };
+    for i in 0..zip.len() {
+        let mut entry = zip
+            .by_index(i)
+            .map_err(|e| error(format!("it is not a readable Excel workbook ({e})")))?;
+        if total.saturating_add(entry.size()) > MAX_INFLATED_BYTES {
+            return Err(too_big());
+        }
+        let left = MAX_INFLATED_BYTES - total;
+        let read = std::io::copy(&mut (&mut entry).take(left + 1), &mut std::io::sink())
+            .map_err(|e| error(format!("it is not a readable Excel workbook ({e})")))?;
+        total = total.saturating_add(read);
+        if total > MAX_INFLATED_BYTES {
+            return Err(too_big());
+        }
+    }
+    Ok(())
+}
+
+/// The first sheet of an .xlsx, cell by cell: nothing is allocated by the farthest cell's
+/// position (calamine's `Range` would allocate rows × columns of the bounding box — 550 GB for
+/// one cell at XFD1048576), positions past Excel's limits are refused, and the cells held are
+/// bounded by [`MAX_CELLS`]. Rows end at their last filled cell; `RawTable::ragged` says so.
+fn read_xlsx(file: &str, bytes: &[u8]) -> Result<RawTable, IngestError> {
+    let not_a_workbook = |why: String| IngestError::NotAnExport {
+        file: file.to_string(),
+        why,
+    };
+    check_inflated_size(file, bytes)?;
+    let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(Cursor::new(bytes))
         .map_err(|e| not_a_workbook(format!("it is not a readable Excel workbook ({e})")))?;
     // Forms writes one sheet (`Sheet1`); localized names are unknown, so take the first.
+    let name = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| not_a_workbook("the workbook has no worksheet".into()))?;
+    let mut reader = book
+        .worksheet_cells_reader(&name)
+        .map_err(|e| not_a_workbook(format!("its first worksheet cannot be read ({e})")))?;
+    let mut cells: Vec<(u32, u32, String)> = Vec::new();
+    loop {
+        let cell = reader
+            .next_cell()
+            .map_err(|e| not_a_workbook(format!("its first worksheet cannot be read ({e})")))?;
+        let Some(cell) = cell else { break };
+        let (row, col) = cell.get_position();
+        if row >= MAX_ROWS || col >= MAX_COLUMNS {
+            return Err(IngestError::TooLarge {
+                file: file.to_string(),
+                why: format!(
+                    "it has a cell at row {}, column {}, beyond Excel's limits of {MAX_ROWS} rows \
+                     and {MAX_COLUMNS} columns",
+                    u64::from(row) + 1,
+                    u64::from(col) + 1
+                ),
+            });
+        }
+        let value: Data = cell.get_value().clone().into();
+        let text = cell_text(&value);
+        if text.is_empty() {
+            continue;
+        }
+        if cells.len() >= MAX_CELLS {
+            return Err(IngestError::TooLarge {
+                file: file.to_string(),
+                why: format!("its first worksheet has more than {MAX_CELLS} filled cells"),
+            });
+        }
+        cells.push((row, col, text));
+    }
+    // Excel writes rows in order, but the format does not promise it.
+    cells.sort_by_key(|&(r, c, _)| (r, c));
+    let Some(first_row) = cells.first().map(|c| c.0) else {
+        return Ok(RawTable {
+            format: FileFormat::Xlsx,
+            rows: Vec::new(),
+            ragged: true,
+        });
+    };
+    let last_row = cells.last().map(|c| c.0).unwrap_or(first_row);
+    let mut rows: Vec<RawRow> = Vec::new();
+    let mut held = 0usize;
+    let mut it = cells.into_iter().peekable();
+    for r in first_row..=last_row {
+        let mut row = RawRow {
+            line: r as usize + 1,
+            cells: Vec::new(),
+        };
+        while let Some((_, c, text)) = it.next_if(|x| x.0 == r) {
+            let c = c as usize;
+            if row.cells.len() <= c {
+                held = held.saturating_add(c + 1 - row.cells.len());
+                if held > MAX_CELLS {
+                    return Err(IngestError::TooLarge {
+                        file: file.to_string(),
+                        why: format!(
+                            "its rows would hold more than {MAX_CELLS} cells (filled cells far \
+                             to the right)"
+                        ),
+                    });
+                }
+                row.cells.resize(c + 1, String::new());
+            }
+            row.cells[c] = text;
+        }
+        rows.push(row);
+    }
+    Ok(RawTable {
+        format: FileFormat::Xlsx,
+        rows,
+        ragged: true,
+    })
+}
+
+/// The old binary .xls: its own format bounds a sheet at 65,536 × 256 cells.
+fn read_xls(file: &str, bytes: &[u8]) -> Result<RawTable, IngestError> {
+    let not_a_workbook = |why: String| IngestError::NotAnExport {
+        file: file.to_string(),
+        why,
+    };
+    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+        .map_err(|e| not_a_workbook(format!("it is not a readable Excel workbook ({e})")))?;
     let range = book
         .worksheet_range_at(0)
         .ok_or_else(|| not_a_workbook("the workbook has no worksheet".into()))?
@@ -90,6 +257,7 @@ fn read_workbook(file: &str, bytes: &[u8]) -> Result<RawTable, IngestError> {
     Ok(RawTable {
         format: FileFormat::Xlsx,
         rows,
+        ragged: true,
     })
 }
 
@@ -199,6 +367,7 @@ fn read_csv(file: &str, bytes: &[u8]) -> Result<RawTable, IngestError> {
             delimiter,
         },
         rows,
+        ragged: false,
     })
 }
 
