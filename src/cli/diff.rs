@@ -2,23 +2,51 @@
 //! between two `grade` runs (a rubric change, overrides), by how much, on which question.
 
 use super::{DiffArgs, Fatal, read_file};
+use crate::report::neutralize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::Write;
 
-/// (respondent id → (name, total, question id → points)) from a grades.json.
-type Grades = BTreeMap<String, (String, f64, BTreeMap<String, Option<f64>>)>;
+/// (respondent key → (Forms ID, name, total, question id → points)) from a grades.json.
+type Grades = BTreeMap<String, (String, String, f64, BTreeMap<String, Option<f64>>)>;
 
-fn load(dir: &std::path::Path) -> Result<Grades, Fatal> {
+/// Which exam a run graded: the rubric's title and its question ids.
+struct Exam {
+    title: String,
+    questions: Vec<String>,
+}
+
+fn load(dir: &std::path::Path) -> Result<(Exam, Grades), Fatal> {
     let path = dir.join("grades.json");
     let json: Value = serde_json::from_slice(&read_file(&path)?)
         .map_err(|e| Fatal(format!("{}: not a grades.json: {e}", path.display())))?;
+    let exam = Exam {
+        title: json["exam"].as_str().unwrap_or_default().to_string(),
+        questions: json["questions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|q| q["id"].as_str().map(str::to_string))
+            .collect(),
+    };
     let mut out = Grades::new();
     for r in json["respondents"].as_array().into_iter().flatten() {
         let id = r["respondent"]["id"]
             .as_str()
             .unwrap_or_default()
             .to_string();
+        // Respondents pair by their stable key (e-mail, or export file + Forms ID): two
+        // exports both number their rows from ID 1.
+        let key = r["respondent"]["key"]
+            .as_str()
+            .map(str::to_string)
+            .or_else(|| {
+                r["respondent"]["email"]
+                    .as_str()
+                    .filter(|e| !e.is_empty())
+                    .map(str::to_lowercase)
+            })
+            .unwrap_or_else(|| format!("{}#{id}", r["file"].as_str().unwrap_or_default()));
         let name = r["respondent"]["name"]
             .as_str()
             .unwrap_or_default()
@@ -34,9 +62,12 @@ fn load(dir: &std::path::Path) -> Result<Grades, Fatal> {
                 )
             })
             .collect();
-        out.insert(id, (name, r["total"].as_f64().unwrap_or(0.0), questions));
+        out.insert(
+            key,
+            (id, name, r["total"].as_f64().unwrap_or(0.0), questions),
+        );
     }
-    Ok(out)
+    Ok((exam, out))
 }
 
 fn num(x: Option<f64>) -> String {
@@ -47,11 +78,30 @@ fn num(x: Option<f64>) -> String {
 }
 
 pub fn run(args: DiffArgs) -> Result<(), Fatal> {
-    let (old, new) = (load(&args.old)?, load(&args.new)?);
+    let ((old_exam, old), (new_exam, new)) = (load(&args.old)?, load(&args.new)?);
+    let shared = new_exam
+        .questions
+        .iter()
+        .filter(|q| old_exam.questions.contains(q))
+        .count();
+    if old_exam.title != new_exam.title || (shared == 0 && !new_exam.questions.is_empty()) {
+        return Err(Fatal(format!(
+            "{} and {} are runs of different exams (`{}` with {} question(s), `{}` with {}; {} \
+             in common): nothing to compare",
+            args.old.display(),
+            args.new.display(),
+            old_exam.title,
+            old_exam.questions.len(),
+            new_exam.title,
+            new_exam.questions.len(),
+            shared
+        )));
+    }
     let mut out = String::new();
     let mut changed = 0;
-    for (id, (name, total, questions)) in &new {
-        let Some((_, old_total, old_questions)) = old.get(id) else {
+    for (key, (id, name, total, questions)) in &new {
+        let (id, name) = (neutralize(id), neutralize(name));
+        let Some((_, _, old_total, old_questions)) = old.get(key) else {
             out.push_str(&format!(
                 "{id} {name}: new respondent, total {}\n",
                 num(Some(*total))
@@ -84,8 +134,9 @@ pub fn run(args: DiffArgs) -> Result<(), Fatal> {
             ));
         }
     }
-    for (id, (name, total, _)) in &old {
-        if !new.contains_key(id) {
+    for (key, (id, name, total, _)) in &old {
+        let (id, name) = (neutralize(id), neutralize(name));
+        if !new.contains_key(key) {
             out.push_str(&format!(
                 "{id} {name}: no longer graded (was {})\n",
                 num(Some(*total))

@@ -7,7 +7,7 @@ use crate::score::run::grade;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 
-pub fn run(args: GradeArgs) -> Result<(), Fatal> {
+pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     let rubric = super::load_rubric(&args.rubric)?;
 
     let exports: Vec<Export> = args
@@ -30,70 +30,80 @@ pub fn run(args: GradeArgs) -> Result<(), Fatal> {
         ProgressBar::hidden()
     };
     let jobs = jobs(args.jobs);
+    let decisions_path = decisions_file(&args)?;
     let mut run = grade(&rubric, &exports, jobs, &|| bar.inc(1))?;
     bar.finish_and_clear();
-    let overridden = match &args.overrides {
+    let (applied, stale) = match &decisions_path {
         Some(path) => {
             let file = path.display().to_string();
-            let overrides = read_overrides(path)?;
-            crate::score::overrides::apply(&mut run, &file, &overrides)?
+            let decisions = read_decisions(path)?;
+            crate::score::decisions::apply(&mut run, &file, &decisions)?
         }
-        None => 0,
+        None => (0, 0),
     };
 
-    std::fs::create_dir_all(&args.out).map_err(|e| {
-        Fatal(format!(
-            "{}: cannot create the output directory: {e}",
-            args.out.display()
-        ))
-    })?;
-    let mut written = Vec::new();
+    // Everything is rendered in memory first: a failure here leaves DIR as it was.
+    let mut files: super::output::Files = Vec::new();
     for exporter in exporters() {
         let bytes = exporter
             .render(&run)
             .map_err(|e| Fatal(format!("{}: {e}", exporter.file_name())))?;
-        let path = args.out.join(exporter.file_name());
-        std::fs::write(&path, bytes)
-            .map_err(|e| Fatal(format!("{}: cannot write: {e}", path.display())))?;
-        written.push(path.display().to_string());
-    }
-
-    let reports = args.out.join("reports");
-    std::fs::create_dir_all(&reports)
-        .map_err(|e| Fatal(format!("{}: cannot create: {e}", reports.display())))?;
-    remove_old_reports(&reports)?;
-    for (name, bytes) in crate::report::students::reports(&run) {
-        let path = reports.join(name);
-        std::fs::write(&path, bytes)
-            .map_err(|e| Fatal(format!("{}: cannot write: {e}", path.display())))?;
+        files.push((exporter.file_name().to_string(), bytes));
     }
     let stats = crate::report::stats::compute(&run, &rubric.exam.bands);
     let mut stats_json = serde_json::to_vec_pretty(&stats).map_err(|e| Fatal(e.to_string()))?;
     stats_json.push(b'\n');
-    let pages: [(&str, Vec<u8>); 4] = [
-        ("index.html", crate::report::students::index(&run)),
-        ("stats.json", stats_json),
-        (
-            "stats.md",
-            crate::report::pages::stats_markdown(&run, &stats).into_bytes(),
-        ),
-        (
-            "stats.html",
-            crate::report::pages::stats_html(&run, &stats).into_bytes(),
-        ),
-    ];
-    for (name, bytes) in pages {
-        let path = args.out.join(name);
-        std::fs::write(&path, bytes)
-            .map_err(|e| Fatal(format!("{}: cannot write: {e}", path.display())))?;
-        written.push(path.display().to_string());
+    files.push(("index.html".into(), crate::report::students::index(&run)));
+    files.push(("stats.json".into(), stats_json));
+    files.push((
+        "stats.md".into(),
+        crate::report::pages::stats_markdown(&run, &stats).into_bytes(),
+    ));
+    files.push((
+        "stats.html".into(),
+        crate::report::pages::stats_html(&run, &stats).into_bytes(),
+    ));
+    let mut written: Vec<String> = files
+        .iter()
+        .map(|(name, _)| args.out.join(name).display().to_string())
+        .collect();
+    for (name, bytes) in crate::report::students::reports(&run) {
+        files.push((format!("reports/{name}"), bytes));
     }
     written.push(format!(
         "{} ({} reports, Markdown and HTML)",
-        reports.display(),
+        args.out.join("reports").display(),
         run.respondents.len()
     ));
+    super::output::commit(&args.out, &files)?;
 
+    let mut problems = false;
+    for r in &run.respondents {
+        for q in &r.questions {
+            if q.score.status == crate::score::Status::Error {
+                problems = true;
+                eprintln!(
+                    "warning: {} line {}: respondent {} ({}), question {}: grading failed \
+                     unexpectedly; the answer has no points and is in review.csv",
+                    r.file, r.line, r.respondent.id, r.respondent.key, q.id
+                );
+            }
+        }
+    }
+    for d in run.decisions.iter().filter(|d| d.status == "stale") {
+        problems = true;
+        eprintln!(
+            "warning: {}:{}: decision for {} on {} NOT applied: the answer changed since it was \
+             made (see review.csv, reason stale-decision)",
+            decisions_path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            d.line,
+            d.respondent,
+            d.question
+        );
+    }
     let ungraded: Vec<String> = rubric
         .questions
         .iter()
@@ -108,7 +118,11 @@ pub fn run(args: GradeArgs) -> Result<(), Fatal> {
         );
     }
     if args.quiet {
-        return Ok(());
+        return Ok(if problems {
+            super::Done::WithProblems
+        } else {
+            super::Done::Clean
+        });
     }
     for (e, s) in exports.iter().zip(&run.sources) {
         eprintln!("read {} ({}): {} response row(s)", e.file, s.format, s.rows);
@@ -143,21 +157,76 @@ pub fn run(args: GradeArgs) -> Result<(), Fatal> {
             shared
         );
     }
-    if overridden > 0 {
-        eprintln!("applied {overridden} TA decision(s)");
+    if let Some(path) = &decisions_path {
+        eprintln!(
+            "applied {applied} TA decision(s) from {}{}",
+            path.display(),
+            if stale > 0 {
+                format!("; {stale} stale, not applied")
+            } else {
+                String::new()
+            }
+        );
     }
     eprintln!("wrote {}", written.join(", "));
-    Ok(())
+    Ok(if problems {
+        super::Done::WithProblems
+    } else {
+        super::Done::Clean
+    })
 }
 
-/// Overrides from a CSV: columns `id`, `question`, `override` (or `points` when there is no
-/// `override` column) and `comment`; rows with neither points nor a comment are no decision.
-fn read_overrides(path: &std::path::Path) -> Result<Vec<crate::score::overrides::Override>, Fatal> {
+/// The decisions file of this run: `--decisions` (or `--overrides`), else
+/// `RUBRIC-STEM.decisions.csv` next to the rubric when it exists. Refused when it lies inside
+/// `--out`, which the run replaces.
+fn decisions_file(args: &GradeArgs) -> Result<Option<std::path::PathBuf>, Fatal> {
+    let path = match args.decisions.clone().or_else(|| args.overrides.clone()) {
+        Some(p) => p,
+        None => {
+            let default = default_decisions(&args.rubric);
+            if !default.is_file() {
+                return Ok(None);
+            }
+            default
+        }
+    };
+    let absolute = |p: &std::path::Path| {
+        std::fs::canonicalize(p).unwrap_or_else(|_| {
+            std::env::current_dir()
+                .map(|d| d.join(p))
+                .unwrap_or_else(|_| p.to_path_buf())
+        })
+    };
+    let out = absolute(&args.out);
+    if absolute(&path).starts_with(&out) {
+        return Err(Fatal(format!(
+            "{}: the decisions file is inside --out {}, which grade replaces on every run; copy \
+             it elsewhere (the default place is next to the rubric: {}) and pass that",
+            path.display(),
+            args.out.display(),
+            default_decisions(&args.rubric).display()
+        )));
+    }
+    Ok(Some(path))
+}
+
+/// `rubrics/2022-02-09.toml` → `rubrics/2022-02-09.decisions.csv`.
+pub(crate) fn default_decisions(rubric: &std::path::Path) -> std::path::PathBuf {
+    let stem = rubric
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| "rubric".into());
+    rubric.with_file_name(format!("{stem}.decisions.csv"))
+}
+
+/// Decisions from a CSV: `question`, `override` (or `points` when there is no `override`
+/// column) and `comment`, and the respondent as `respondent` (the key review.csv carries), or
+/// `email`, or `id` (with `file` when several exports are graded together); `answer` is the
+/// hash of the answer decided on. Rows with neither points nor a comment are no decision. The
+/// `'` that neutralised a cell for Excel is taken off again.
+fn read_decisions(path: &std::path::Path) -> Result<Vec<crate::score::decisions::Decision>, Fatal> {
     let sheet = super::Sheet::read(path)?;
     let file = &sheet.file;
-    let id = sheet
-        .column("id")
-        .ok_or_else(|| Fatal(format!("{file}: no `id` column")))?;
     let question = sheet
         .column("question")
         .ok_or_else(|| Fatal(format!("{file}: no `question` column")))?;
@@ -165,61 +234,52 @@ fn read_overrides(path: &std::path::Path) -> Result<Vec<crate::score::overrides:
         .column("override")
         .or_else(|| sheet.column("points"))
         .ok_or_else(|| Fatal(format!("{file}: no `override` (or `points`) column")))?;
-    let comment = sheet.column("comment");
+    let (key, email, id, export, answer, comment) = (
+        sheet.column("respondent"),
+        sheet.column("email"),
+        sheet.column("id"),
+        sheet.column("file"),
+        sheet.column("answer"),
+        sheet.column("comment"),
+    );
+    if key.is_none() && email.is_none() && id.is_none() {
+        return Err(Fatal(format!(
+            "{file}: no `respondent`, `email` or `id` column to say whose answer is decided"
+        )));
+    }
     let mut out = Vec::new();
     for (line, row) in &sheet.rows {
-        let get = |c: usize| super::Sheet::cell(row, c);
-        let (p, c) = (get(points), comment.map(get).unwrap_or_default());
+        let get = |c: Option<usize>| {
+            c.map(|c| crate::report::unneutralize(&super::Sheet::cell(row, c)))
+                .unwrap_or_default()
+        };
+        let (p, c) = (get(Some(points)), get(comment));
         if p.is_empty() && c.is_empty() {
             continue;
         }
-        let value =
-            if p.is_empty() {
-                None
-            } else {
-                Some(crate::points::Points::parse(&p).ok_or_else(|| {
-                    Fatal(format!("{file}:{line}: `{p}` is not a number of points"))
-                })?)
-            };
-        out.push(crate::score::overrides::Override {
+        let value = if p.is_empty() {
+            None
+        } else {
+            Some(crate::points::Points::parse(&p).ok_or_else(|| {
+                Fatal(format!(
+                    "{file}:{line}: `{}` is not a number of points",
+                    crate::text::excerpt(&p, 40)
+                ))
+            })?)
+        };
+        out.push(crate::score::decisions::Decision {
             line: *line,
-            respondent: get(id),
-            question: get(question),
+            key: get(key),
+            email: get(email),
+            id: get(id),
+            file: get(export),
+            question: get(Some(question)),
+            answer: get(answer),
             points: value,
             comment: c,
         });
     }
     Ok(out)
-}
-
-/// Reports of an earlier run into the same directory would outlive their respondents: remove
-/// the files this program names (`NNN-slug.md`, `NNN-slug.html`) and nothing else.
-fn remove_old_reports(dir: &std::path::Path) -> Result<(), Fatal> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Fatal(format!("{}: {e}", dir.display())))?;
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().to_string();
-        let Some((stem, ext)) = name.rsplit_once('.') else {
-            continue;
-        };
-        let ours = matches!(ext, "md" | "html")
-            && stem.split_once('-').is_some_and(|(n, slug)| {
-                n.len() >= 3
-                    && n.bytes().all(|b| b.is_ascii_digit())
-                    && !slug.is_empty()
-                    && slug.bytes().all(|b| {
-                        b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
-                    })
-            });
-        if ours && entry.file_type().is_ok_and(|t| t.is_file()) {
-            std::fs::remove_file(entry.path()).map_err(|e| {
-                Fatal(format!(
-                    "{}: cannot remove an old report: {e}",
-                    entry.path().display()
-                ))
-            })?;
-        }
-    }
-    Ok(())
 }
 
 /// Most worker threads `grade` starts: more than this only costs time creating threads.

@@ -5,6 +5,7 @@ mod check;
 mod diff;
 mod grade;
 mod init;
+mod output;
 mod summary;
 
 use clap::{Parser, Subcommand};
@@ -105,8 +106,13 @@ pub struct GradeArgs {
     /// No progress bar and no summary on stderr (warnings still print).
     #[arg(long, short)]
     pub quiet: bool,
-    /// TA decisions to apply: a CSV with columns `id`, `question`, `override` (points) and
-    /// `comment` — the `review.csv` of an earlier run, filled in, will do.
+    /// TA decisions to apply: a CSV you keep outside --out, with columns `respondent` (or
+    /// `email`, or `id` and `file`), `question`, `answer`, `override` (points) and `comment` — a
+    /// copy of an earlier run's `review.csv`, filled in, will do. Default:
+    /// RUBRIC-STEM.decisions.csv next to the rubric, when it exists.
+    #[arg(long, conflicts_with = "overrides")]
+    pub decisions: Option<PathBuf>,
+    /// The same as --decisions (its earlier name).
     #[arg(long)]
     pub overrides: Option<PathBuf>,
 }
@@ -115,6 +121,12 @@ pub struct GradeArgs {
 pub struct InitArgs {
     /// The export to scaffold a rubric from.
     pub export: PathBuf,
+}
+
+/// A command that did its job: cleanly (exit 0) or with problems the user must see (exit 1).
+pub(crate) enum Done {
+    Clean,
+    WithProblems,
 }
 
 /// Failure that ends the command with exit code 2.
@@ -128,15 +140,20 @@ impl<E: std::fmt::Display> From<E> for Fatal {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A failure inside examgrade is a bug: one line on stderr, not a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("internal error (please report it to examgrade's developers): {info}");
+    }));
     let result = match cli.command {
         Command::Grade(args) => grade::run(args),
-        Command::Init(args) => init::run(args),
-        Command::Summary(args) => summary::run(args),
+        Command::Init(args) => init::run(args).map(|()| Done::Clean),
+        Command::Summary(args) => summary::run(args).map(|()| Done::Clean),
         Command::Check(args) => return check::run(args),
-        Command::Diff(args) => diff::run(args),
+        Command::Diff(args) => diff::run(args).map(|()| Done::Clean),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Done::Clean) => ExitCode::SUCCESS,
+        Ok(Done::WithProblems) => ExitCode::from(1),
         Err(Fatal(message)) => {
             eprintln!("error: {message}");
             ExitCode::from(2)

@@ -8,7 +8,7 @@ pub mod header;
 pub mod table;
 pub mod timestamp;
 
-pub use duplicates::{DuplicatePolicy, Resolution, Superseded, resolve};
+pub use duplicates::{DuplicatePolicy, Resolution, Superseded, identity, resolve};
 pub use header::{Column, ColumnMatchError, Fixed, Role, find_question};
 pub use table::FileFormat;
 pub use timestamp::Timestamp;

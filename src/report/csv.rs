@@ -1,16 +1,67 @@
 //! `grades.csv` (one row per graded respondent, export order), `review.csv` (what a human
 //! should look at) and `superseded.csv` (submissions the duplicate policy left out).
+//!
+//! Every text cell goes through [`neutralize`] and every cell that contains `,` `;` tab, a
+//! quote, CR or LF is quoted (OWASP's CSV-injection guidance; the csv crate quotes only at its
+//! own delimiter, and Excel in locales whose list separator is `;` splits at `;`). Numbers the
+//! program computed are written as they are.
 
 use super::{Exporter, neutralize};
 use crate::score::Status;
-use crate::score::run::{GradeRun, review_items};
+use crate::score::run::{GradeRun, answer_hash, review_items};
 
 pub struct Grades;
 pub struct ReviewQueue;
 pub struct SupersededList;
 
-fn finish(w: csv::Writer<Vec<u8>>) -> anyhow::Result<Vec<u8>> {
-    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+/// One cell of a CSV row.
+pub enum Cell<'a> {
+    /// Text, from an export, a student or a TA: neutralised.
+    Text(&'a str),
+    /// A number (or a fixed word) the program itself wrote: as it is.
+    Plain(String),
+}
+
+/// A CSV file being written, row by row, with the quoting rule above. Lines end with LF (as
+/// the csv crate writes them; Excel reads both).
+#[derive(Default)]
+pub struct CsvOut {
+    bytes: Vec<u8>,
+}
+
+impl CsvOut {
+    pub fn header(&mut self, names: &[&str]) {
+        let cells: Vec<Cell> = names.iter().map(|n| Cell::Text(n)).collect();
+        self.row(&cells);
+    }
+
+    pub fn row(&mut self, cells: &[Cell]) {
+        for (i, cell) in cells.iter().enumerate() {
+            if i > 0 {
+                self.bytes.push(b',');
+            }
+            let text = match cell {
+                Cell::Text(t) => neutralize(t),
+                Cell::Plain(p) => p.clone(),
+            };
+            write_field(&mut self.bytes, &text);
+        }
+        self.bytes.push(b'\n');
+    }
+
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+}
+
+fn write_field(out: &mut Vec<u8>, text: &str) {
+    if text.contains([',', ';', '\t', '"', '\r', '\n']) {
+        out.push(b'"');
+        out.extend_from_slice(text.replace('"', "\"\"").as_bytes());
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(text.as_bytes());
+    }
 }
 
 impl Exporter for Grades {
@@ -19,7 +70,7 @@ impl Exporter for Grades {
     }
 
     fn render(&self, run: &GradeRun) -> anyhow::Result<Vec<u8>> {
-        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut w = CsvOut::default();
         let mut header = vec!["id".to_string(), "email".into(), "name".into()];
         for q in &run.questions {
             header.push(if q.graded {
@@ -29,26 +80,38 @@ impl Exporter for Grades {
             });
         }
         header.extend(["total".into(), "max".into(), "review".into()]);
-        w.write_record(&header)?;
+        w.header(&header.iter().map(String::as_str).collect::<Vec<_>>());
         for r in &run.respondents {
             let mut row = vec![
-                neutralize(&r.respondent.id),
-                neutralize(&r.respondent.email),
-                neutralize(&r.respondent.name),
+                Cell::Text(&r.respondent.id),
+                Cell::Text(&r.respondent.email),
+                Cell::Text(&r.respondent.name),
             ];
             for q in &r.questions {
-                row.push(match q.score.status {
-                    Status::Ungraded => String::new(),
+                row.push(Cell::Plain(match q.score.status {
+                    Status::Ungraded | Status::Error => String::new(),
                     _ => q.score.points.to_string(),
-                });
+                }));
             }
-            row.push(r.total.to_string());
-            row.push(r.max.to_string());
-            row.push(r.review_count().to_string());
-            w.write_record(&row)?;
+            row.push(Cell::Plain(r.total.to_string()));
+            row.push(Cell::Plain(r.max.to_string()));
+            row.push(Cell::Plain(r.review_count().to_string()));
+            w.row(&row);
         }
-        finish(w)
+        Ok(w.into_bytes())
     }
+}
+
+/// One row of review.csv after the respondent's own columns.
+struct ReviewRow {
+    question: String,
+    points: String,
+    reason: &'static str,
+    detail: String,
+    /// The TA's points and comment, for a decision row.
+    decided: String,
+    comment: String,
+    answer: String,
 }
 
 impl Exporter for ReviewQueue {
@@ -56,13 +119,38 @@ impl Exporter for ReviewQueue {
         "review.csv"
     }
 
+    /// The review queue is also the TA's worksheet: a copy of it, `override` and `comment`
+    /// filled in, is a decisions file. So it lists every decision read for the run too
+    /// (`decided`, or `stale-decision` when the answer changed since), with its points and
+    /// comment filled in: copying this file over the decisions file again loses nothing.
+    /// `respondent` and `answer` (the hash of the answer as exported) tie each row to the
+    /// respondent and the answer it is about.
     fn render(&self, run: &GradeRun) -> anyhow::Result<Vec<u8>> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record([
-            "id", "email", "name", "file", "line", "question", "points", "reason", "detail",
-            "override", "comment",
-        ])?;
+        let mut w = CsvOut::default();
+        w.header(&[
+            "id",
+            "email",
+            "name",
+            "file",
+            "line",
+            "question",
+            "points",
+            "reason",
+            "detail",
+            "override",
+            "comment",
+            "respondent",
+            "answer",
+        ]);
         for r in &run.respondents {
+            let hash = |question: &str| {
+                r.questions
+                    .iter()
+                    .find(|q| q.id == question)
+                    .map(|q| answer_hash(&q.answer))
+                    .unwrap_or_default()
+            };
+            let mut rows: Vec<ReviewRow> = Vec::new();
             for (question, item) in review_items(r) {
                 let points = r
                     .questions
@@ -70,22 +158,74 @@ impl Exporter for ReviewQueue {
                     .find(|q| q.id == question)
                     .map(|q| q.score.points.to_string())
                     .unwrap_or_default();
-                w.write_record([
-                    neutralize(&r.respondent.id),
-                    neutralize(&r.respondent.email),
-                    neutralize(&r.respondent.name),
-                    neutralize(&r.file),
-                    r.line.to_string(),
+                rows.push(ReviewRow {
+                    answer: hash(&question),
                     question,
                     points,
-                    item.reason.name().to_string(),
-                    neutralize(&item.detail),
-                    String::new(),
-                    String::new(),
-                ])?;
+                    reason: item.reason.name(),
+                    detail: item.detail,
+                    decided: String::new(),
+                    comment: String::new(),
+                });
+            }
+            for d in run
+                .decisions
+                .iter()
+                .filter(|d| d.respondent == r.respondent.key)
+            {
+                let Some(q) = r.questions.iter().find(|q| q.id == d.question) else {
+                    continue;
+                };
+                let (reason, detail) = if d.status == "stale" {
+                    (
+                        "stale-decision",
+                        format!(
+                            "NOT applied: the answer changed since this decision (made on answer \
+                             {}, now {}); look at it again, then put the new hash in `answer` to \
+                             apply the decision, or change it",
+                            d.answer,
+                            answer_hash(&q.answer)
+                        ),
+                    )
+                } else {
+                    (
+                        "decided",
+                        format!("decided by a TA; the machine gave {}", d.machine),
+                    )
+                };
+                rows.push(ReviewRow {
+                    question: d.question.clone(),
+                    points: q.score.points.to_string(),
+                    reason,
+                    detail,
+                    decided: d.points.map(|p| p.exact()).unwrap_or_default(),
+                    comment: d.comment.clone(),
+                    answer: if d.answer.is_empty() {
+                        answer_hash(&q.answer)
+                    } else {
+                        d.answer.clone()
+                    },
+                });
+            }
+            for row in rows {
+                w.row(&[
+                    Cell::Text(&r.respondent.id),
+                    Cell::Text(&r.respondent.email),
+                    Cell::Text(&r.respondent.name),
+                    Cell::Text(&r.file),
+                    Cell::Plain(r.line.to_string()),
+                    Cell::Text(&row.question),
+                    Cell::Plain(row.points),
+                    Cell::Plain(row.reason.to_string()),
+                    Cell::Text(&row.detail),
+                    Cell::Plain(row.decided),
+                    Cell::Text(&row.comment),
+                    Cell::Text(&r.respondent.key),
+                    Cell::Plain(row.answer),
+                ]);
             }
         }
-        finish(w)
+        Ok(w.into_bytes())
     }
 }
 
@@ -95,19 +235,41 @@ impl Exporter for SupersededList {
     }
 
     fn render(&self, run: &GradeRun) -> anyhow::Result<Vec<u8>> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(["id", "email", "name", "file", "line", "completed", "reason"])?;
+        let mut w = CsvOut::default();
+        w.header(&["id", "email", "name", "file", "line", "completed", "reason"]);
         for s in &run.superseded {
-            w.write_record([
-                neutralize(&s.respondent.id),
-                neutralize(&s.respondent.email),
-                neutralize(&s.respondent.name),
-                neutralize(&s.file),
-                s.line.to_string(),
-                neutralize(&s.completed),
-                s.reason.clone(),
-            ])?;
+            w.row(&[
+                Cell::Text(&s.respondent.id),
+                Cell::Text(&s.respondent.email),
+                Cell::Text(&s.respondent.name),
+                Cell::Text(&s.file),
+                Cell::Plain(s.line.to_string()),
+                Cell::Text(&s.completed),
+                Cell::Text(&s.reason),
+            ]);
         }
-        finish(w)
+        Ok(w.into_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_with_any_cell_break_are_quoted_and_neutralised() {
+        let mut w = CsvOut::default();
+        w.row(&[
+            Cell::Text("Rossi;=cmd|' /C calc'!A0;"),
+            Cell::Text("a\tb"),
+            Cell::Text("say \"hi\""),
+            Cell::Text("-5"),
+            Cell::Plain("-0.5".into()),
+            Cell::Text("plain"),
+        ]);
+        assert_eq!(
+            String::from_utf8(w.into_bytes()).unwrap(),
+            "\"Rossi;'=cmd|' /C calc'!A0;\",\"a\tb\",\"say \"\"hi\"\"\",'-5,-0.5,plain\n"
+        );
     }
 }

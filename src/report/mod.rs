@@ -29,14 +29,69 @@ pub fn exporters() -> Vec<Box<dyn Exporter>> {
     ]
 }
 
-/// A cell that came from a respondent or an export, made safe for Excel: text starting with
-/// `=`, `+`, `-`, `@`, tab or CR would run as a formula, so it gets a leading `'` (OWASP's
-/// CSV-injection advice).
+/// Characters at which Excel (or a paste into it) starts a new cell: `,` and `;` (the list
+/// separator in it-IT, de-DE, fr-FR, es-ES), tab, CR and LF.
+const CELL_BREAKS: [char; 5] = [',', ';', '\t', '\r', '\n'];
+
+/// Characters that make Excel read a cell as a formula.
+const FORMULA_TRIGGERS: [char; 4] = ['=', '+', '-', '@'];
+
+/// A text cell made safe for Excel, following OWASP's CSV-injection guidance: wherever a cell
+/// could begin — at the start, or right after a character at which Excel or a paste splits
+/// cells (`,` `;` tab CR LF), spaces skipped — a formula trigger (`=` `+` `-` `@`) gets a `'`
+/// before it, and a leading tab or CR gets one too. Applied to every text cell of every CSV
+/// the program writes; numbers the program computed are written as numbers (a negative score
+/// stays a number).
 pub fn neutralize(text: &str) -> String {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
-        _ => text.to_string(),
+    let mut out = String::with_capacity(text.len() + 1);
+    let mut cell_start = true;
+    for c in text.chars() {
+        if cell_start
+            && (FORMULA_TRIGGERS.contains(&c) || (out.is_empty() && matches!(c, '\t' | '\r')))
+        {
+            out.push('\'');
+            cell_start = CELL_BREAKS.contains(&c);
+        } else if CELL_BREAKS.contains(&c) {
+            cell_start = true;
+        } else if c != ' ' {
+            cell_start = false;
+        }
+        out.push(c);
     }
+    out
+}
+
+/// A cell of a CSV the program wrote, read back (a TA's decisions file): the `'` that
+/// [`neutralize`] put before a formula trigger is taken off, so `'-5` is the ID `-5` again.
+pub fn unneutralize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut cell_start = true;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if cell_start
+            && c == '\''
+            && chars.peek().is_some_and(|n| {
+                FORMULA_TRIGGERS.contains(n) || (out.is_empty() && matches!(n, '\t' | '\r'))
+            })
+        {
+            continue;
+        }
+        if CELL_BREAKS.contains(&c) {
+            cell_start = true;
+        } else if c != ' ' {
+            cell_start = false;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Whether a cell, split as Excel in any locale or a paste would split it, has a piece that
+/// Excel would run as a formula. The check the output-audit tests apply to every cell.
+pub fn has_formula_piece(cell: &str) -> bool {
+    cell.split(CELL_BREAKS)
+        .any(|piece| piece.trim_start_matches(' ').starts_with(FORMULA_TRIGGERS))
+        || cell.starts_with(['\t', '\r'])
 }
 
 #[cfg(test)]
@@ -51,5 +106,19 @@ mod tests {
         assert_eq!(neutralize("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(neutralize("\tx"), "'\tx");
         assert_eq!(neutralize("Anna"), "Anna");
+        assert_eq!(neutralize("Anne-Marie"), "Anne-Marie");
+        // A cell break inside the cell starts a new cell in Excel (it-IT splits at `;`).
+        assert_eq!(
+            neutralize("Rossi;=cmd|' /C calc'!A0;"),
+            "Rossi;'=cmd|' /C calc'!A0;"
+        );
+        assert_eq!(neutralize("a,  @x"), "a,  '@x");
+        assert_eq!(neutralize("a\n-1\r\n+2"), "a\n'-1\r\n'+2");
+        assert_eq!(neutralize("=\t=1"), "'=\t'=1");
+        for hostile in ["Rossi;=cmd", "a\t+1", "x\r\n@SUM(A1)", "-5", "\tx", " =1"] {
+            assert!(has_formula_piece(hostile));
+            assert!(!has_formula_piece(&neutralize(hostile)), "{hostile}");
+            assert_eq!(unneutralize(&neutralize(hostile)), hostile);
+        }
     }
 }

@@ -23,14 +23,28 @@ pub fn esc(text: &str) -> String {
     out
 }
 
-/// Markdown-escape inline text.
+/// Markdown-escape text so that it is only ever inline text, wherever it lands (a heading, a
+/// list item, a `> ` quote). The characters that open inline structure — code, emphasis,
+/// links, images, HTML, entities, tables, strikethrough — are backslash-escaped everywhere
+/// (CommonMark §2.4); every line ending (`\n`, a bare `\r`, which CommonMark also ends a line
+/// at, U+2028/U+2029) and every other control character becomes a space, so student text never
+/// starts a line of its own; and at its start, where a block could open, a heading `#`, quote
+/// `>`, list marker `-` `+` `*` or `1.` `1)`, or setext `=` is escaped too.
 fn md(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if "\\`*_[]<>|".contains(c) {
+    let text = text.trim_start();
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    for (i, c) in text.char_indices() {
+        let opens_block = (i == 0 && matches!(c, '-' | '+' | '=' | '#' | '>'))
+            || (i == digits && digits > 0 && matches!(c, '.' | ')'));
+        if opens_block || "\\`*_[]<>|!&~#".contains(c) {
             out.push('\\');
+            out.push(c);
+        } else if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+            out.push(' ');
+        } else {
+            out.push(c);
         }
-        out.push(if c == '\n' { ' ' } else { c });
     }
     out
 }
@@ -55,6 +69,7 @@ fn status_word(q: &QuestionResult) -> &'static str {
         Status::Graded => "",
         Status::NotAnswered => " (not answered)",
         Status::Ungraded => " (not graded by this version)",
+        Status::Error => " (grading failed: a TA will decide)",
     }
 }
 

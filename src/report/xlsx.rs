@@ -8,6 +8,24 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 
 pub struct Xlsx;
 
+/// Excel's limit on the characters of one cell.
+pub const MAX_CELL_CHARS: usize = 32_767;
+
+/// A text cell within Excel's limit: a longer one (a hostile name) is cut, and says so,
+/// rather than failing the whole run. Text is always written as a string cell, which Excel
+/// shows as text and never runs as a formula — so no `'` is added here (it would become part
+/// of the value).
+fn fit(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().count() <= MAX_CELL_CHARS {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    const NOTE: &str = " … [cut at Excel's 32,767-character limit]";
+    let keep = MAX_CELL_CHARS - NOTE.chars().count();
+    let mut cut: String = text.chars().take(keep).collect();
+    cut.push_str(NOTE);
+    std::borrow::Cow::Owned(cut)
+}
+
 impl Exporter for Xlsx {
     fn file_name(&self) -> &'static str {
         "grades.xlsx"
@@ -31,17 +49,17 @@ impl Exporter for Xlsx {
         }
         header.extend(["total".into(), "max".into(), "review".into()]);
         for (c, h) in header.iter().enumerate() {
-            sheet.write_string_with_format(0, c as u16, h, &bold)?;
+            sheet.write_string_with_format(0, c as u16, fit(h), &bold)?;
         }
         sheet.set_freeze_panes(1, 0)?;
         for (i, r) in run.respondents.iter().enumerate() {
             let row = i as u32 + 1;
-            sheet.write_string(row, 0, &r.respondent.id)?;
-            sheet.write_string(row, 1, &r.respondent.email)?;
-            sheet.write_string(row, 2, &r.respondent.name)?;
+            sheet.write_string(row, 0, fit(&r.respondent.id))?;
+            sheet.write_string(row, 1, fit(&r.respondent.email))?;
+            sheet.write_string(row, 2, fit(&r.respondent.name))?;
             let mut col = 3u16;
             for q in &r.questions {
-                if q.score.status != Status::Ungraded {
+                if !matches!(q.score.status, Status::Ungraded | Status::Error) {
                     sheet.write_number(row, col, q.score.points.rounded_f64())?;
                 }
                 col += 1;

@@ -3,9 +3,9 @@
 
 pub mod checkbox;
 mod choice;
+pub mod decisions;
 pub mod groups;
 mod number;
-pub mod overrides;
 pub mod run;
 pub mod summary;
 pub mod text;
@@ -25,6 +25,9 @@ pub enum Status {
     NotAnswered,
     /// The rubric keeps this question without grading it yet.
     Ungraded,
+    /// Grading this answer failed unexpectedly: no points until a human decides (a review
+    /// item says so), and the run ends with exit code 1.
+    Error,
 }
 
 /// One fact that explains the points.
@@ -390,6 +393,43 @@ pub fn score(question: &Question, cell: &str, sep: Separator) -> Score {
             }],
             review: Vec::new(),
         },
+    }
+}
+
+/// Grade one answer, isolated: should scoring it fail unexpectedly (a bug, never a student's
+/// fault), the answer gets status `error`, no points and a review item naming the failure, and
+/// the rest of the class is graded as usual. This is a second line of defence; the scorers
+/// themselves are written and fuzzed not to fail.
+pub fn score_isolated(
+    scorer: &(dyn Fn(&Question, &str, Separator) -> Score + Sync),
+    question: &Question,
+    cell: &str,
+    sep: Separator,
+) -> Score {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scorer(question, cell, sep))) {
+        Ok(score) => score,
+        Err(payload) => {
+            let why = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown failure".into());
+            Score {
+                points: Points::ZERO,
+                max: question.points,
+                status: Status::Error,
+                findings: Vec::new(),
+                review: vec![Review {
+                    reason: Reason::Error,
+                    detail: format!(
+                        "{}: grading this answer failed unexpectedly ({}); it has no points until \
+                         a TA decides — please report this answer to examgrade's developers",
+                        question.id,
+                        crate::text::excerpt(&why, 120)
+                    ),
+                }],
+            }
+        }
     }
 }
 

@@ -81,6 +81,31 @@ pub struct Respondent {
     pub id: String,
     pub email: String,
     pub name: String,
+    /// Stable across runs and exports: the e-mail in lower case, or — anonymous — the export
+    /// file's name and the Forms ID (`responses.xlsx#7`). TA decisions and `diff` use it.
+    pub key: String,
+}
+
+/// The name of a file without its folders: a respondent key must not change when the TA moves
+/// the export.
+pub fn file_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+/// The stable key of a submission read from the export file `file`.
+pub fn respondent_key(s: &Submission, file: &str) -> String {
+    match ingest::identity(s) {
+        Some(email) => email,
+        None => format!("{}#{}", file_name(file), s.id),
+    }
+}
+
+/// A short hash of an answer cell as exported (SHA-256, first 16 hex digits): a decision
+/// remembers the answer it was made on.
+pub fn answer_hash(answer: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(answer.as_bytes());
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// One question's result for one respondent.
@@ -178,13 +203,16 @@ pub struct GradeRun {
     pub answer_groups: Vec<super::groups::AnswerGroup>,
     /// The rubric's grade bands, highest first.
     pub bands: Vec<crate::rubric::Band>,
+    /// The TA decisions read for this run and what became of each.
+    pub decisions: Vec<super::decisions::DecisionRecord>,
 }
 
-fn respondent(s: &Submission) -> Respondent {
+fn respondent(s: &Submission, file: &str) -> Respondent {
     Respondent {
         id: s.id.clone(),
         email: s.email.clone(),
         name: s.name.clone(),
+        key: respondent_key(s, file),
     }
 }
 
@@ -231,6 +259,17 @@ pub fn grade(
     jobs: usize,
     tick: &(dyn Fn() + Sync),
 ) -> Result<GradeRun, Box<MappingError>> {
+    grade_with(rubric, exports, jobs, tick, &score)
+}
+
+/// [`grade`] with the function that scores one answer given (tests give one that fails).
+pub fn grade_with(
+    rubric: &Rubric,
+    exports: &[Export],
+    jobs: usize,
+    tick: &(dyn Fn() + Sync),
+    scorer: &(dyn Fn(&crate::rubric::Question, &str, Separator) -> Score + Sync),
+) -> Result<GradeRun, Box<MappingError>> {
     let maps: Vec<Vec<usize>> = exports
         .iter()
         .map(|e| map_columns(rubric, e))
@@ -266,7 +305,7 @@ pub fn grade(
             .iter()
             .zip(&maps[s.source])
             .map(|(q, &col)| {
-                let score = score(q, s.cell(col), sep);
+                let score = super::score_isolated(scorer, q, s.cell(col), sep);
                 QuestionResult {
                     answer: s.cell(col).to_string(),
                     id: q.id.clone(),
@@ -283,7 +322,7 @@ pub fn grade(
             });
         tick();
         RespondentResult {
-            respondent: respondent(s),
+            respondent: respondent(s, &export.file),
             file: export.file.clone(),
             line: s.line,
             questions,
@@ -307,7 +346,7 @@ pub fn grade(
         .map(|sup| {
             let s = &submissions[sup.index];
             SupersededRow {
-                respondent: respondent(s),
+                respondent: respondent(s, &exports[s.source].file),
                 file: exports[s.source].file.clone(),
                 line: s.line,
                 completed: s.completed_text.clone(),
@@ -343,6 +382,7 @@ pub fn grade(
     }
     Ok(GradeRun {
         bands: rubric.exam.bands.clone(),
+        decisions: Vec::new(),
         answer_groups,
         exam: rubric.exam.title.clone(),
         rubric: rubric.file.clone(),

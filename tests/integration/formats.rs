@@ -22,13 +22,14 @@ const VARIANTS: [(&str, &str); 4] = [
 ];
 
 /// grades.json without what necessarily differs between files of one export: the file name,
-/// its format, line numbers (a CSV record spans several lines when a cell has line breaks) and
-/// the superseded reasons that quote them.
+/// its format, line numbers (a CSV record spans several lines when a cell has line breaks),
+/// the superseded reasons that quote them, and the keys of anonymous respondents (which name
+/// the export file).
 fn comparable(json: &str) -> serde_json::Value {
     fn strip(v: &mut serde_json::Value) {
         match v {
             serde_json::Value::Object(map) => {
-                for key in ["file", "format", "line", "reason"] {
+                for key in ["file", "format", "line", "reason", "key"] {
                     map.remove(key);
                 }
                 map.values_mut().for_each(strip);

@@ -5,7 +5,10 @@ use super::*;
 fn decisions(dir: &Path, from: &Path) -> PathBuf {
     // The TA's worksheet: review.csv with `override` and `comment` filled in on one row.
     let mut rows = csv_rows(&from.join("review.csv"));
-    assert_eq!(rows[0][9..], ["override", "comment"]);
+    assert_eq!(
+        rows[0][9..],
+        ["override", "comment", "respondent", "answer"]
+    );
     rows[1][9] = "1".into();
     rows[1][10] = "Edited option text: accepted".into();
     let path = dir.join("decisions.csv");
@@ -30,8 +33,21 @@ fn overrides_round_trip_and_survive_a_rubric_change() {
     let rows = csv_rows(&second.join("grades.csv"));
     let r15 = rows.iter().find(|r| r[0] == "15").unwrap();
     assert_eq!((r15[3].as_str(), r15[12].as_str()), ("1", "12"));
-    // Decided: no longer in the review queue, and the report says who decided.
-    assert_eq!(csv_rows(&second.join("review.csv")).len(), 1);
+    // Decided: no longer to review, but listed as decided (so a copy of this review.csv is
+    // still the whole decisions file), and the report says who decided.
+    let review = csv_rows(&second.join("review.csv"));
+    assert_eq!(review.len(), 2);
+    assert_eq!(
+        review[1][5..11],
+        [
+            "q1-gradients",
+            "1",
+            "decided",
+            "decided by a TA; the machine gave 0.5",
+            "1",
+            "Edited option text: accepted"
+        ]
+    );
     let report = read(&second.join("reports/014-jurgen-ricci15.md"));
     assert!(
         report.contains(
@@ -90,7 +106,7 @@ fn an_override_for_a_missing_respondent_or_question_is_an_error() {
     for (body, message) in [
         (
             "id,question,override,comment\n999,q1-rnn,1,x\n",
-            "decisions.csv:2: no graded respondent has the ID `999`",
+            "decisions.csv:2: no graded respondent is ID `999`",
         ),
         (
             "id,question,override,comment\n15,q1-rnm,1,x\n",

@@ -1,0 +1,192 @@
+//! Writing `grade --out DIR` so that the folder always holds exactly one run, and so that only
+//! files examgrade wrote are ever replaced or removed.
+//!
+//! The whole output is written into a fresh folder next to `DIR` (`.DIR.examgrade-new-PID`),
+//! with a manifest (`.examgrade-manifest`) listing every file of the run; only then does it
+//! take `DIR`'s place. Files in `DIR` that the previous run's manifest does not list — a TA's
+//! `reports/2024-exam-notes.md` — are moved over into the new folder untouched, and a file of
+//! ours that would overwrite one of them is refused before anything is written. Nothing is
+//! followed through a symbolic link: links found in `DIR` are moved as links, and `DIR` itself
+//! must not be one.
+
+use super::Fatal;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// The manifest's file name inside the output folder.
+pub const MANIFEST: &str = ".examgrade-manifest";
+const MANIFEST_HEADER: &str =
+    "# files written by examgrade grade; only these are replaced on the next run";
+
+/// Files of one run: path relative to the output folder (with `/`), and bytes.
+pub type Files = Vec<(String, Vec<u8>)>;
+
+fn io(path: &Path, what: &str, e: std::io::Error) -> Fatal {
+    Fatal(format!("{}: {what}: {e}", path.display()))
+}
+
+/// Put `files` in place as the content of `out`.
+pub fn commit(out: &Path, files: &Files) -> Result<(), Fatal> {
+    let ours: BTreeSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+    let existing = match std::fs::symlink_metadata(out) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(Fatal(format!(
+                "{}: the output folder is a symbolic link; give the folder it points to",
+                out.display()
+            )));
+        }
+        Ok(meta) if !meta.is_dir() => {
+            return Err(Fatal(format!(
+                "{}: exists and is not a folder; give a folder for --out",
+                out.display()
+            )));
+        }
+        Ok(_) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => return Err(io(out, "cannot read the output folder", e)),
+    };
+    let foreign = if existing {
+        foreign_entries(out, &ours)?
+    } else {
+        Vec::new()
+    };
+
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .ok_or_else(|| Fatal(format!("{}: not a folder name", out.display())))?;
+    std::fs::create_dir_all(&parent).map_err(|e| io(&parent, "cannot create", e))?;
+    let pid = std::process::id();
+    let staging = parent.join(format!(".{name}.examgrade-new-{pid}"));
+    remove_leftover(&staging)?;
+    std::fs::create_dir(&staging).map_err(|e| io(&staging, "cannot create", e))?;
+    let written = write_all(&staging, files);
+    if let Err(e) = written {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    if !existing {
+        return std::fs::rename(&staging, out)
+            .map_err(|e| io(out, "cannot move the output into place", e));
+    }
+    let old = parent.join(format!(".{name}.examgrade-old-{pid}"));
+    remove_leftover(&old)?;
+    std::fs::rename(out, &old).map_err(|e| io(out, "cannot move the previous output aside", e))?;
+    if let Err(e) = std::fs::rename(&staging, out) {
+        let _ = std::fs::rename(&old, out);
+        return Err(io(out, "cannot move the output into place", e));
+    }
+    for rel in &foreign {
+        let (from, to) = (old.join(rel), out.join(rel));
+        if let Some(dir) = to.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| io(dir, "cannot create", e))?;
+        }
+        std::fs::rename(&from, &to).map_err(|e| {
+            Fatal(format!(
+                "{}: cannot keep this file of yours (it is still in {}): {e}",
+                to.display(),
+                old.display()
+            ))
+        })?;
+    }
+    // What is left of the previous run is examgrade's own files (and their folders).
+    std::fs::remove_dir_all(&old).map_err(|e| io(&old, "cannot remove the previous output", e))
+}
+
+/// A staging folder of an earlier, interrupted run of this process id: ours by its name.
+fn remove_leftover(path: &Path) -> Result<(), Fatal> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => {
+            std::fs::remove_dir_all(path).map_err(|e| io(path, "cannot remove a leftover", e))
+        }
+        Ok(_) => std::fs::remove_file(path).map_err(|e| io(path, "cannot remove a leftover", e)),
+        Err(_) => Ok(()),
+    }
+}
+
+fn write_all(dir: &Path, files: &Files) -> Result<(), Fatal> {
+    let mut manifest = String::from(MANIFEST_HEADER);
+    manifest.push('\n');
+    for (rel, bytes) in files {
+        let path = dir.join(rel);
+        if let Some(d) = path.parent() {
+            std::fs::create_dir_all(d).map_err(|e| io(d, "cannot create", e))?;
+        }
+        std::fs::write(&path, bytes).map_err(|e| io(&path, "cannot write", e))?;
+        manifest.push_str(rel);
+        manifest.push('\n');
+    }
+    let path = dir.join(MANIFEST);
+    std::fs::write(&path, manifest).map_err(|e| io(&path, "cannot write", e))
+}
+
+/// Entries of `out` that the previous run's manifest does not list (relative paths), after
+/// refusing any that a file of this run would overwrite.
+fn foreign_entries(out: &Path, ours: &BTreeSet<&str>) -> Result<Vec<String>, Fatal> {
+    let listed: BTreeSet<String> = match std::fs::symlink_metadata(out.join(MANIFEST)) {
+        Ok(m) if m.is_file() => std::fs::read_to_string(out.join(MANIFEST))
+            .map_err(|e| io(&out.join(MANIFEST), "cannot read", e))?
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .map(str::to_string)
+            .collect(),
+        _ => BTreeSet::new(),
+    };
+    // Folders this run writes into: walked, not moved.
+    let our_dirs: BTreeSet<String> = ours
+        .iter()
+        .filter_map(|p| p.rsplit_once('/').map(|(d, _)| d.to_string()))
+        .collect();
+    let mut foreign = Vec::new();
+    let mut stack = vec![String::new()];
+    while let Some(rel_dir) = stack.pop() {
+        let dir = if rel_dir.is_empty() {
+            out.to_path_buf()
+        } else {
+            out.join(&rel_dir)
+        };
+        let mut entries: Vec<_> = std::fs::read_dir(&dir)
+            .map_err(|e| io(&dir, "cannot read", e))?
+            .filter_map(Result::ok)
+            .collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let name = entry.file_name().to_string_lossy().to_string();
+            let rel = if rel_dir.is_empty() {
+                name
+            } else {
+                format!("{rel_dir}/{name}")
+            };
+            let kind = entry
+                .file_type()
+                .map_err(|e| io(&entry.path(), "cannot read", e))?;
+            if rel == MANIFEST {
+                continue;
+            }
+            if kind.is_dir() && our_dirs.contains(&rel) {
+                stack.push(rel);
+                continue;
+            }
+            if kind.is_file() && listed.contains(&rel) {
+                continue;
+            }
+            let clash = ours.contains(rel.as_str())
+                || ours.iter().any(|p| p.starts_with(&format!("{rel}/")));
+            if clash {
+                return Err(Fatal(format!(
+                    "{}: examgrade did not write this {} (it is not in {}), and this run would \
+                     replace it; move it away or choose another --out",
+                    out.join(&rel).display(),
+                    if kind.is_dir() { "folder" } else { "file" },
+                    MANIFEST
+                )));
+            }
+            foreign.push(rel);
+        }
+    }
+    Ok(foreign)
+}
