@@ -78,6 +78,9 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     super::output::commit(&args.out, &files)?;
 
     let mut problems = false;
+    for note in &run.notes {
+        eprintln!("warning: {note}");
+    }
     for r in &run.respondents {
         for q in &r.questions {
             if q.score.status == crate::score::Status::Error {

@@ -203,6 +203,8 @@ pub struct GradeRun {
     pub answer_groups: Vec<super::groups::AnswerGroup>,
     /// The rubric's grade bands, highest first.
     pub bands: Vec<crate::rubric::Band>,
+    /// What the run could not do in full (printed on stderr too).
+    pub notes: Vec<String>,
     /// The TA decisions read for this run and what became of each.
     pub decisions: Vec<super::decisions::DecisionRecord>,
 }
@@ -366,6 +368,7 @@ pub fn grade_with(
         })
         .collect();
     let mut answer_groups = Vec::new();
+    let mut notes = Vec::new();
     for (qi, q) in rubric.questions.iter().enumerate() {
         if !matches!(q.kind, crate::rubric::Kind::Text(_)) {
             continue;
@@ -378,11 +381,20 @@ pub fn grade_with(
                 (s.id.clone(), s.cell(maps[s.source][qi]).to_string())
             })
             .collect();
-        answer_groups.extend(super::groups::groups(&q.id, &answers));
+        let grouping = super::groups::groups(&q.id, &answers);
+        if grouping.skipped_checks > 0 {
+            notes.push(format!(
+                "{}: answer groups are incomplete: {} similarity check(s) inside very large \
+                 groups of alike answers were skipped",
+                q.id, grouping.skipped_checks
+            ));
+        }
+        answer_groups.extend(grouping.groups);
     }
     Ok(GradeRun {
         bands: rubric.exam.bands.clone(),
         decisions: Vec::new(),
+        notes,
         answer_groups,
         exam: rubric.exam.title.clone(),
         rubric: rubric.file.clone(),
