@@ -55,7 +55,7 @@ fn key_answer(q: &Question) -> Option<String> {
                 .collect(),
         ),
         Kind::Choice(c) => Some(c.options.texts[c.key].clone()),
-        Kind::Number(n) => Some(n.key.display()),
+        Kind::Number(n) => Some(n.key.decimal()),
         Kind::Summary(s) => Some(s.reference.filled.clone()),
         Kind::Text(_) | Kind::Ungraded(_) => None,
     }
@@ -77,7 +77,7 @@ fn wrong_answer(q: &Question) -> Option<String> {
         Kind::Number(n) => n
             .key
             .checked_add(Points::int(1_000_000))
-            .map(|v| v.display()),
+            .map(|v| v.decimal()),
         Kind::Summary(s) => {
             // The perfect answer with the first non-zero count off by one.
             let r = &s.reference;
@@ -152,7 +152,7 @@ fn two_sizes(text: &str) -> Option<(u64, u64)> {
 fn key_text(q: &Question) -> Option<String> {
     match &q.kind {
         Kind::Choice(c) => Some(c.options.texts[c.key].trim().to_string()),
-        Kind::Number(n) => Some(n.key.exact()),
+        Kind::Number(n) => Some(n.key.decimal()),
         _ => None,
     }
 }

@@ -443,3 +443,48 @@ pub fn review_items(r: &RespondentResult) -> Vec<(String, Review)> {
     }));
     items
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_whose_scoring_fails_is_an_error_item_and_the_class_is_graded() {
+        let rubric = crate::rubric::parse(
+            "rubric.toml",
+            include_str!("../../fixtures/safety/rubric.toml"),
+        )
+        .expect("rubric");
+        let export = ingest::read_export(
+            "sitting-a.csv",
+            include_bytes!("../../fixtures/safety/sitting-a.csv"),
+        )
+        .expect("export");
+        // A scorer with a bug that one answer triggers.
+        let buggy = |q: &crate::rubric::Question, cell: &str, sep: Separator| {
+            if cell == "2;4;" {
+                panic!("index out of bounds: the len is 0 but the index is 0");
+            }
+            score(q, cell, sep)
+        };
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let run = grade_with(&rubric, &[export], 2, &|| {}, &buggy);
+        std::panic::set_hook(hook);
+        let run = run.expect("graded");
+        assert_eq!(run.respondents.len(), 2);
+        let failed = &run.respondents[1].questions[0];
+        assert_eq!(failed.score.status, Status::Error);
+        assert_eq!(failed.score.points, Points::ZERO);
+        assert_eq!(failed.score.review[0].reason, Reason::Error);
+        assert_eq!(
+            failed.score.review[0].detail,
+            "pick: grading this answer failed unexpectedly (index out of bounds: the len is 0 but \
+             the index is 0); it has no points until a TA decides — please report this answer to \
+             examgrade's developers"
+        );
+        // Everything else is graded as usual.
+        assert_eq!(run.respondents[1].questions[1].score.status, Status::Graded);
+        assert_eq!(run.respondents[0].total, Points::int(3));
+    }
+}

@@ -8,6 +8,7 @@ mod fuzz;
 mod grade;
 mod init;
 mod reports;
+mod safety;
 mod summary;
 mod text;
 
@@ -57,4 +58,15 @@ pub fn csv_rows(path: &Path) -> Vec<Vec<String>> {
         .records()
         .map(|r| r.expect("record").iter().map(str::to_string).collect())
         .collect()
+}
+
+/// One entry of a zip file (a workbook part).
+pub fn read_zip_entry(path: &Path, name: &str) -> Vec<u8> {
+    // calamine re-exports nothing for raw entries; the sheet XML is small enough to find by hand.
+    let bytes = std::fs::read(path).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut entry = archive.by_name(name).unwrap();
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut entry, &mut out).unwrap();
+    out
 }

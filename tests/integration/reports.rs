@@ -148,13 +148,3 @@ fn grades_xlsx_has_numbers_as_numbers_and_a_frozen_header() {
     .unwrap();
     assert!(sheet.contains("state=\"frozen\""), "{sheet}");
 }
-
-fn read_zip_entry(path: &Path, name: &str) -> Vec<u8> {
-    // calamine re-exports nothing for raw entries; the sheet XML is small enough to find by hand.
-    let bytes = std::fs::read(path).unwrap();
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let mut entry = archive.by_name(name).unwrap();
-    let mut out = Vec::new();
-    std::io::Read::read_to_end(&mut entry, &mut out).unwrap();
-    out
-}
