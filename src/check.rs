@@ -10,6 +10,7 @@ use crate::answers::summary::parse_shape;
 use crate::engine::{self, Keras};
 use crate::ingest::{self, Export};
 use crate::points::Points;
+use crate::report::neutralize;
 use crate::rubric::{Kind, Question, Rubric, Verified};
 use crate::score::{Finding, Status, score};
 use serde::Serialize;
@@ -349,13 +350,13 @@ pub fn against(rubric: &Rubric, export: &Export) -> Vec<Check> {
                     Some(q),
                     format!("column found in {}", export.file),
                     true,
-                    crate::text::excerpt(&export.columns[c].header, 80),
+                    neutralize(&crate::text::excerpt(&export.columns[c].header, 80)),
                 ));
             }
             Err(e) => {
                 let list = |h: &[String]| {
                     h.iter()
-                        .map(|h| format!("`{}`", crate::text::excerpt(h, 60)))
+                        .map(|h| format!("`{}`", neutralize(&crate::text::excerpt(h, 60))))
                         .collect::<Vec<_>>()
                         .join(", ")
                 };
@@ -402,7 +403,9 @@ pub fn against(rubric: &Rubric, export: &Export) -> Vec<Check> {
         } else {
             unknown
                 .iter()
-                .map(|(t, n)| format!("`{t}` ({n}×)"))
+                // Text from the export: bounded, and never a formula if the output is pasted
+                // into a spreadsheet.
+                .map(|(t, n)| format!("`{}` ({n}×)", neutralize(&crate::text::excerpt(t, 80))))
                 .collect::<Vec<_>>()
                 .join(", ")
         };

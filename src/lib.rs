@@ -9,6 +9,8 @@ pub mod answers;
 pub mod check;
 pub mod cli;
 pub mod engine;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ingest;
 pub mod points;
 pub mod report;

@@ -1,6 +1,7 @@
 //! No input makes examgrade panic: arbitrary bytes as an export, arbitrary text as a rubric or a
 //! Keras snippet (proptest; raise PROPTEST_CASES for a longer run).
 
+use super::{SEED_XLSX, root};
 use examgrade::engine::{self, Keras};
 use examgrade::{ingest, rubric};
 use proptest::prelude::*;
@@ -57,5 +58,159 @@ proptest! {
     #[test]
     fn any_text_as_keras_code(text in "\\PC{0,300}") {
         let _ = engine::analyze(&text, Keras::V2);
+    }
+}
+
+/// Characters whose lower (or upper) case has another UTF-8 length, and others that change
+/// under NFKC: offsets found in a transformed copy are wrong on the original.
+const CASE_CHANGING: [&str; 12] = [
+    "İ", "K", "Ω", "Å", "ẞ", "ﬁ", "ß", "ı", "Ǆ", "ᾈ", "\u{0301}", "\0",
+];
+
+/// Pieces of a filled-in summary template, with markers and Keras' own cuts.
+const SUMMARY_PIECES: [&str; 18] = [
+    "conv1 (Conv2D)",
+    " (None, 128, 256, 16) ",
+    "[ADD PARAMS]",
+    "[add sizes]",
+    "5 x 5 x 3 x 16 + 16 = 1216",
+    "Total params: ",
+    "52,163",
+    "\n",
+    "\r\n",
+    "batchNorm (BatchNormalizat",
+    "ion)",
+    "│",
+    "=",
+    "(",
+    ")",
+    "Model: \"model\"",
+    "```",
+    "   ",
+];
+
+/// Pieces of free text: rubric words, negations, markup, clause breaks.
+const TEXT_PIECES: [&str; 14] = [
+    "vanishing gradient ",
+    "not ",
+    "forget gate ",
+    "back-propagation ",
+    "<br>",
+    "&nbsp;",
+    "<script>",
+    "but ",
+    ". ",
+    "generator discriminator ",
+    "attention ",
+    "# ",
+    "\r",
+    "2;3;",
+];
+
+/// Text made of `pieces`, letters whose case mapping changes length, and anything printable,
+/// often several of one kind in a row (`İİ[ADD PARAMS]`).
+fn mixed(pieces: &'static [&'static str]) -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        prop_oneof![
+            3 => (0..pieces.len()).prop_map(move |i| pieces[i].to_string()),
+            3 => (0..CASE_CHANGING.len(), 1..4usize).prop_map(|(i, n)| CASE_CHANGING[i].repeat(n)),
+            1 => "\\PC{0,3}",
+        ],
+        0..24,
+    )
+    .prop_map(|v| v.concat())
+}
+
+/// A summary row as a student fills it: a layer of the seed model, a shape, then values and
+/// markers with case-changing letters between them.
+fn summary_rows() -> impl Strategy<Value = String> {
+    const LAYERS: [&str; 4] = [
+        "conv1 (Conv2D)",
+        "input (InputLayer)",
+        "batchNorm (BatchNormalization)",
+        "dense",
+    ];
+    proptest::collection::vec(
+        (
+            0..LAYERS.len(),
+            mixed(&SUMMARY_PIECES),
+            0..PARAM_MARKERS.len(),
+            "\\PC{0,2}",
+        ),
+        1..12,
+    )
+    .prop_map(|rows| {
+        rows.into_iter()
+            .map(|(l, mid, m, tail)| {
+                format!(
+                    "{} (None, 128, 256, 16) {mid}{}{tail}",
+                    LAYERS[l], PARAM_MARKERS[m]
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+const PARAM_MARKERS: [&str; 5] = [
+    "[ADD PARAMS]",
+    "[ADD PARAMS FORMULA]",
+    "[add param]",
+    "[ADD SIZES]",
+    "",
+];
+
+proptest! {
+    #[test]
+    fn summary_rows_with_case_changing_letters(text in summary_rows()) {
+        examgrade::fuzzing::answer(&text);
+    }
+
+    /// Twin of fuzz target `answer`: every question of the seed exam, any answer.
+    #[test]
+    fn summary_like_answers_with_case_changing_letters(text in mixed(&SUMMARY_PIECES)) {
+        examgrade::fuzzing::answer(&text);
+    }
+
+    #[test]
+    fn free_text_like_answers_with_case_changing_letters(text in mixed(&TEXT_PIECES)) {
+        examgrade::fuzzing::answer(&text);
+    }
+
+    /// Twin of fuzz target `export_xlsx`: the seed workbook with bytes changed.
+    #[test]
+    fn mutated_workbooks(edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..12)) {
+        let mut bytes = std::fs::read(root().join(SEED_XLSX)).unwrap();
+        for (at, b) in edits {
+            let n = bytes.len();
+            bytes[at % n] = b;
+        }
+        examgrade::fuzzing::export(&bytes);
+    }
+
+    /// Twin of fuzz target `keras`: deep nesting of every recursive construct.
+    #[test]
+    fn deeply_nested_keras(kind in 0usize..8, depth in 0usize..100_000) {
+        let (open, close) = [
+            ("-", ""), ("1**", "1"), ("f(", ")"), ("(", ")"), ("[", "]"), ("a[", "]"), ("+", ""),
+            ("not ", ""),
+        ][kind];
+        let code = format!("x = {}1{}\n", open.repeat(depth), close.repeat(depth));
+        examgrade::fuzzing::keras(&code);
+    }
+
+    /// Twin of fuzz target `export_csv` on export-shaped text with case-changing letters.
+    #[test]
+    fn export_rows_with_case_changing_letters(cells in proptest::collection::vec(mixed(&TEXT_PIECES), 1..8)) {
+        let header = "ID,Completion time,Email,Name,In Recurrent Neural Networks (RNN), what is the Vanishing Gradient due to?\r\n";
+        let row: Vec<String> = cells.iter().map(|c| format!("\"{}\"", c.replace('"', "\"\""))).collect();
+        let text = format!("{header}1,2/9/22 10:00:00,a@b.c,{}\r\n", row.join(","));
+        examgrade::fuzzing::export(text.as_bytes());
+    }
+
+    /// Twin of fuzz target `rubric`.
+    #[test]
+    fn rubric_like_text(text in mixed(&["[[questions]]\n", "id = \"q\"\n", "kind = \"text\"\n", "points = 1\n", "column = \"Q\"\n", "[[questions.criteria]]\n", "any = [\"x\"]\n", "{", "[", "\n"])) {
+        examgrade::fuzzing::rubric(&text);
     }
 }

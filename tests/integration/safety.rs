@@ -666,3 +666,36 @@ fn closest_header_search_is_bounded_on_a_huge_header_cell() {
         "{out}"
     );
 }
+
+#[test]
+fn an_answer_whose_grading_fails_is_an_error_row_in_review_csv_and_the_class_is_graded() {
+    use examgrade::report::Exporter;
+    let rubric = examgrade::rubric::parse("rubric.toml", &read(&root().join(QUIZ))).unwrap();
+    let export = examgrade::ingest::read_export(
+        "sitting-a.csv",
+        &std::fs::read(root().join(SITTING_A)).unwrap(),
+    )
+    .unwrap();
+    let buggy = |q: &examgrade::rubric::Question, cell: &str, sep| {
+        assert!(cell != "0.002", "a bug in a scorer");
+        examgrade::score::score(q, cell, sep)
+    };
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let run = examgrade::score::run::grade_with(&rubric, &[export], 1, &|| {}, &buggy);
+    std::panic::set_hook(hook);
+    let run = run.unwrap();
+    let review =
+        String::from_utf8(examgrade::report::csv::ReviewQueue.render(&run).unwrap()).unwrap();
+    assert_eq!(
+        review.lines().nth(1).unwrap(),
+        "2,anonymous,,sitting-a.csv,3,epsilon,0,error,\"epsilon: grading this answer failed \
+         unexpectedly (a bug in a scorer); it has no points until a TA decides — please report \
+         this answer to examgrade's developers\",,,sitting-a.csv#2,8d938122d3904436"
+    );
+    let grades = String::from_utf8(examgrade::report::csv::Grades.render(&run).unwrap()).unwrap();
+    assert_eq!(
+        grades,
+        "id,email,name,pick,epsilon,total,max,review\n1,anonymous,,2,1,3,3,0\n2,anonymous,,0,,0,3,1\n"
+    );
+}
