@@ -356,7 +356,7 @@ pub fn against(rubric: &Rubric, export: &Export) -> Vec<Check> {
             Err(e) => {
                 let list = |h: &[String]| {
                     h.iter()
-                        .map(|h| format!("`{}`", neutralize(&crate::text::excerpt(h, 60))))
+                        .map(|h| neutralize(&format!("`{}`", crate::text::excerpt(h, 60))))
                         .collect::<Vec<_>>()
                         .join(", ")
                 };
@@ -405,7 +405,7 @@ pub fn against(rubric: &Rubric, export: &Export) -> Vec<Check> {
                 .iter()
                 // Text from the export: bounded, and never a formula if the output is pasted
                 // into a spreadsheet.
-                .map(|(t, n)| format!("`{}` ({n}×)", neutralize(&crate::text::excerpt(t, 80))))
+                .map(|(t, n)| neutralize(&format!("`{}` ({n}×)", crate::text::excerpt(t, 80))))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
