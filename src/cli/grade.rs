@@ -22,7 +22,9 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     let rows: usize = exports.iter().map(|e| e.submissions.len()).sum();
     let bar = if !args.quiet && std::io::stderr().is_terminal() {
         let bar = ProgressBar::with_draw_target(Some(rows as u64), ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template("grading {bar:40} {pos}/{len}") {
+        if let Ok(style) = ProgressStyle::with_template(
+            "grading {bar:40} {human_pos}/{human_len} rows, {per_sec}, ETA {eta}",
+        ) {
             bar.set_style(style);
         }
         bar
@@ -42,40 +44,75 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
         None => (0, 0),
     };
 
-    // Everything is rendered in memory first: a failure here leaves DIR as it was.
-    let mut files: super::output::Files = Vec::new();
-    for exporter in exporters() {
-        let bytes = exporter
-            .render(&run)
-            .map_err(|e| Fatal(format!("{}: {e}", exporter.file_name())))?;
-        files.push((exporter.file_name().to_string(), bytes));
+    // Everything goes into a fresh folder beside DIR, streamed as it is rendered; a failure
+    // on the way leaves DIR as it was.
+    let mut staging = super::output::Staging::create(&args.out)?;
+    let mut written: Vec<String> = Vec::new();
+    for exporter in exporters(args.pretty) {
+        staging.write_path(exporter.file_name(), |path, scratch| {
+            exporter.write_file(&run, path, scratch)
+        })?;
+        written.push(args.out.join(exporter.file_name()).display().to_string());
     }
     let stats = crate::report::stats::compute(&run, &rubric.exam.bands);
-    let mut stats_json = serde_json::to_vec_pretty(&stats).map_err(|e| Fatal(e.to_string()))?;
-    stats_json.push(b'\n');
-    files.push(("index.html".into(), crate::report::students::index(&run)));
-    files.push(("stats.json".into(), stats_json));
-    files.push((
-        "stats.md".into(),
-        crate::report::pages::stats_markdown(&run, &stats).into_bytes(),
-    ));
-    files.push((
-        "stats.html".into(),
-        crate::report::pages::stats_html(&run, &stats).into_bytes(),
-    ));
-    let mut written: Vec<String> = files
-        .iter()
-        .map(|(name, _)| args.out.join(name).display().to_string())
-        .collect();
-    for (name, bytes) in crate::report::students::reports(&run) {
-        files.push((format!("reports/{name}"), bytes));
+    let kinds = report_kinds(&args.reports)?;
+    let pages: [(&str, Vec<u8>); 4] = [
+        (
+            "index.html",
+            crate::report::students::index(&run, kinds.html),
+        ),
+        ("stats.json", {
+            let mut json = serde_json::to_vec_pretty(&stats).map_err(|e| Fatal(e.to_string()))?;
+            json.push(b'\n');
+            json
+        }),
+        (
+            "stats.md",
+            crate::report::pages::stats_markdown(&run, &stats).into_bytes(),
+        ),
+        (
+            "stats.html",
+            crate::report::pages::stats_html(&run, &stats).into_bytes(),
+        ),
+    ];
+    for (name, bytes) in pages {
+        staging.write(name, &bytes)?;
+        written.push(args.out.join(name).display().to_string());
     }
-    written.push(format!(
-        "{} ({} reports, Markdown and HTML)",
-        args.out.join("reports").display(),
-        run.respondents.len()
-    ));
-    super::output::commit(&args.out, &files)?;
+    // Reports are rendered in parallel, a chunk at a time, and written as they come: a class of
+    // 100,000 is never whole in memory.
+    if kinds.md || kinds.html {
+        let render =
+            |n: usize| crate::report::students::report_files(&run, n, kinds.md, kinds.html);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .build()
+            .ok();
+        for start in (0..run.respondents.len()).step_by(REPORT_CHUNK) {
+            let end = (start + REPORT_CHUNK).min(run.respondents.len());
+            let chunk: Vec<Vec<(String, Vec<u8>)>> = match &pool {
+                Some(pool) => {
+                    use rayon::prelude::*;
+                    pool.install(|| (start..end).into_par_iter().map(render).collect())
+                }
+                None => (start..end).map(render).collect(),
+            };
+            for (name, bytes) in chunk.into_iter().flatten() {
+                staging.write(&format!("reports/{name}"), &bytes)?;
+            }
+        }
+        written.push(format!(
+            "{} ({} reports, {})",
+            args.out.join("reports").display(),
+            run.respondents.len(),
+            match (kinds.md, kinds.html) {
+                (true, true) => "Markdown and HTML",
+                (true, false) => "Markdown",
+                _ => "HTML",
+            }
+        ));
+    }
+    staging.commit()?;
 
     let mut problems = false;
     for note in &run.notes {
@@ -177,6 +214,37 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     } else {
         super::Done::Clean
     })
+}
+
+/// Respondents whose reports are rendered together (in parallel) before they are written.
+const REPORT_CHUNK: usize = 512;
+
+/// Which per-student reports `--reports` asks for.
+struct ReportKinds {
+    md: bool,
+    html: bool,
+}
+
+/// `--reports md,html` (the default), `md`, `html` or `none`.
+fn report_kinds(list: &str) -> Result<ReportKinds, Fatal> {
+    let mut kinds = ReportKinds {
+        md: false,
+        html: false,
+    };
+    for word in list.split(',').map(str::trim) {
+        match word {
+            "md" | "markdown" => kinds.md = true,
+            "html" => kinds.html = true,
+            "none" if list.trim() == "none" => {}
+            other => {
+                return Err(Fatal(format!(
+                    "--reports {list}: `{other}` is not a report kind (expected md, html, both \
+                     as md,html, or none)"
+                )));
+            }
+        }
+    }
+    Ok(kinds)
 }
 
 /// The decisions file of this run: `--decisions` (or `--overrides`), else

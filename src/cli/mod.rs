@@ -115,6 +115,13 @@ pub struct GradeArgs {
     /// The same as --decisions (its earlier name).
     #[arg(long)]
     pub overrides: Option<PathBuf>,
+    /// Per-student reports: `md,html` (both), `md`, `html`, or `none` (for very large classes:
+    /// grades, review queue and statistics only).
+    #[arg(long, default_value = "md,html")]
+    pub reports: String,
+    /// Indent grades.json for reading (it is compact by default).
+    #[arg(long)]
+    pub pretty: bool,
 }
 
 #[derive(clap::Args, Debug)]

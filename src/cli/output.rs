@@ -18,39 +18,38 @@ pub const MANIFEST: &str = ".examgrade-manifest";
 const MANIFEST_HEADER: &str =
     "# files written by examgrade grade; only these are replaced on the next run";
 
-/// Files of one run: path relative to the output folder (with `/`), and bytes.
-pub type Files = Vec<(String, Vec<u8>)>;
+/// An output folder being written: files go straight into a fresh folder beside `DIR` as they
+/// are rendered (nothing is held in memory), and [`Staging::commit`] puts it in `DIR`'s place.
+/// Dropped without a commit (an error half-way), it removes itself and `DIR` is untouched.
+pub struct Staging {
+    out: PathBuf,
+    dir: PathBuf,
+    written: Vec<String>,
+    committed: bool,
+}
 
 fn io(path: &Path, what: &str, e: std::io::Error) -> Fatal {
     Fatal(format!("{}: {what}: {e}", path.display()))
 }
 
-/// Put `files` in place as the content of `out`.
-pub fn commit(out: &Path, files: &Files) -> Result<(), Fatal> {
-    let ours: BTreeSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
-    let existing = match std::fs::symlink_metadata(out) {
-        Ok(meta) if meta.file_type().is_symlink() => {
-            return Err(Fatal(format!(
-                "{}: the output folder is a symbolic link; give the folder it points to",
-                out.display()
-            )));
-        }
-        Ok(meta) if !meta.is_dir() => {
-            return Err(Fatal(format!(
-                "{}: exists and is not a folder; give a folder for --out",
-                out.display()
-            )));
-        }
-        Ok(_) => true,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-        Err(e) => return Err(io(out, "cannot read the output folder", e)),
-    };
-    let foreign = if existing {
-        foreign_entries(out, &ours)?
-    } else {
-        Vec::new()
-    };
+/// `out` must be a folder or not exist; it must not be a symbolic link.
+fn existing(out: &Path) -> Result<bool, Fatal> {
+    match std::fs::symlink_metadata(out) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(Fatal(format!(
+            "{}: the output folder is a symbolic link; give the folder it points to",
+            out.display()
+        ))),
+        Ok(meta) if !meta.is_dir() => Err(Fatal(format!(
+            "{}: exists and is not a folder; give a folder for --out",
+            out.display()
+        ))),
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(io(out, "cannot read the output folder", e)),
+    }
+}
 
+fn parent_and_name(out: &Path) -> Result<(PathBuf, String), Fatal> {
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -59,42 +58,126 @@ pub fn commit(out: &Path, files: &Files) -> Result<(), Fatal> {
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .ok_or_else(|| Fatal(format!("{}: not a folder name", out.display())))?;
-    std::fs::create_dir_all(&parent).map_err(|e| io(&parent, "cannot create", e))?;
-    let pid = std::process::id();
-    let staging = parent.join(format!(".{name}.examgrade-new-{pid}"));
-    remove_leftover(&staging)?;
-    std::fs::create_dir(&staging).map_err(|e| io(&staging, "cannot create", e))?;
-    let written = write_all(&staging, files);
-    if let Err(e) = written {
-        let _ = std::fs::remove_dir_all(&staging);
-        return Err(e);
+    Ok((parent, name))
+}
+
+impl Staging {
+    /// Start writing the run that will become `out`.
+    pub fn create(out: &Path) -> Result<Staging, Fatal> {
+        existing(out)?;
+        let (parent, name) = parent_and_name(out)?;
+        std::fs::create_dir_all(&parent).map_err(|e| io(&parent, "cannot create", e))?;
+        let dir = parent.join(format!(".{name}.examgrade-new-{}", std::process::id()));
+        remove_leftover(&dir)?;
+        std::fs::create_dir(&dir).map_err(|e| io(&dir, "cannot create", e))?;
+        Ok(Staging {
+            out: out.to_path_buf(),
+            dir,
+            written: Vec::new(),
+            committed: false,
+        })
     }
-    if !existing {
-        return std::fs::rename(&staging, out)
-            .map_err(|e| io(out, "cannot move the output into place", e));
-    }
-    let old = parent.join(format!(".{name}.examgrade-old-{pid}"));
-    remove_leftover(&old)?;
-    std::fs::rename(out, &old).map_err(|e| io(out, "cannot move the previous output aside", e))?;
-    if let Err(e) = std::fs::rename(&staging, out) {
-        let _ = std::fs::rename(&old, out);
-        return Err(io(out, "cannot move the output into place", e));
-    }
-    for rel in &foreign {
-        let (from, to) = (old.join(rel), out.join(rel));
-        if let Some(dir) = to.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| io(dir, "cannot create", e))?;
+
+    /// Write the file `rel` (relative, `/`-separated, a name examgrade made) with `fill`.
+    pub fn write_with(
+        &mut self,
+        rel: &str,
+        fill: impl FnOnce(&mut dyn std::io::Write) -> anyhow::Result<()>,
+    ) -> Result<(), Fatal> {
+        let path = self.dir.join(rel);
+        if let Some(d) = path.parent() {
+            std::fs::create_dir_all(d).map_err(|e| io(d, "cannot create", e))?;
         }
-        std::fs::rename(&from, &to).map_err(|e| {
-            Fatal(format!(
-                "{}: cannot keep this file of yours (it is still in {}): {e}",
-                to.display(),
-                old.display()
-            ))
-        })?;
+        let file = std::fs::File::create(&path).map_err(|e| io(&path, "cannot write", e))?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
+        let shown = self.out.join(rel);
+        fill(&mut w).map_err(|e| Fatal(format!("{}: {e}", shown.display())))?;
+        std::io::Write::flush(&mut w).map_err(|e| io(&shown, "cannot write", e))?;
+        self.written.push(rel.to_string());
+        Ok(())
     }
-    // What is left of the previous run is examgrade's own files (and their folders).
-    std::fs::remove_dir_all(&old).map_err(|e| io(&old, "cannot remove the previous output", e))
+
+    /// Let `fill` create the file `rel` itself, at the path it is given, with a folder for
+    /// temporary files inside the staging folder (removed afterwards: nothing is written
+    /// outside the output).
+    pub fn write_path(
+        &mut self,
+        rel: &str,
+        fill: impl FnOnce(&Path, &Path) -> anyhow::Result<()>,
+    ) -> Result<(), Fatal> {
+        let path = self.dir.join(rel);
+        let scratch = self.dir.join(".examgrade-scratch");
+        std::fs::create_dir_all(&scratch).map_err(|e| io(&scratch, "cannot create", e))?;
+        let result = fill(&path, &scratch);
+        let _ = std::fs::remove_dir_all(&scratch);
+        result.map_err(|e| Fatal(format!("{}: {e}", self.out.join(rel).display())))?;
+        self.written.push(rel.to_string());
+        Ok(())
+    }
+
+    /// Write the file `rel` with these bytes.
+    pub fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<(), Fatal> {
+        self.write_with(rel, |w| Ok(w.write_all(bytes)?))
+    }
+
+    /// Put the run in `out`'s place: refuse if a file of ours would replace one examgrade did
+    /// not write, keep those files, remove the previous run's own.
+    pub fn commit(mut self) -> Result<(), Fatal> {
+        let mut manifest = String::from(MANIFEST_HEADER);
+        manifest.push('\n');
+        self.written.sort();
+        for rel in &self.written {
+            manifest.push_str(rel);
+            manifest.push('\n');
+        }
+        let path = self.dir.join(MANIFEST);
+        std::fs::write(&path, manifest).map_err(|e| io(&path, "cannot write", e))?;
+        let ours: BTreeSet<&str> = self.written.iter().map(String::as_str).collect();
+        let out = self.out.clone();
+        let was_there = existing(&out)?;
+        let foreign = if was_there {
+            foreign_entries(&out, &ours)?
+        } else {
+            Vec::new()
+        };
+        self.committed = true;
+        if !was_there {
+            return std::fs::rename(&self.dir, &out)
+                .map_err(|e| io(&out, "cannot move the output into place", e));
+        }
+        let (parent, name) = parent_and_name(&out)?;
+        let old = parent.join(format!(".{name}.examgrade-old-{}", std::process::id()));
+        remove_leftover(&old)?;
+        std::fs::rename(&out, &old)
+            .map_err(|e| io(&out, "cannot move the previous output aside", e))?;
+        if let Err(e) = std::fs::rename(&self.dir, &out) {
+            let _ = std::fs::rename(&old, &out);
+            return Err(io(&out, "cannot move the output into place", e));
+        }
+        for rel in &foreign {
+            let (from, to) = (old.join(rel), out.join(rel));
+            if let Some(dir) = to.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| io(dir, "cannot create", e))?;
+            }
+            std::fs::rename(&from, &to).map_err(|e| {
+                Fatal(format!(
+                    "{}: cannot keep this file of yours (it is still in {}): {e}",
+                    to.display(),
+                    old.display()
+                ))
+            })?;
+        }
+        // What is left of the previous run is examgrade's own files (and their folders).
+        std::fs::remove_dir_all(&old).map_err(|e| io(&old, "cannot remove the previous output", e))
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
 }
 
 /// A staging folder of an earlier, interrupted run of this process id: ours by its name.
@@ -106,22 +189,6 @@ fn remove_leftover(path: &Path) -> Result<(), Fatal> {
         Ok(_) => std::fs::remove_file(path).map_err(|e| io(path, "cannot remove a leftover", e)),
         Err(_) => Ok(()),
     }
-}
-
-fn write_all(dir: &Path, files: &Files) -> Result<(), Fatal> {
-    let mut manifest = String::from(MANIFEST_HEADER);
-    manifest.push('\n');
-    for (rel, bytes) in files {
-        let path = dir.join(rel);
-        if let Some(d) = path.parent() {
-            std::fs::create_dir_all(d).map_err(|e| io(d, "cannot create", e))?;
-        }
-        std::fs::write(&path, bytes).map_err(|e| io(&path, "cannot write", e))?;
-        manifest.push_str(rel);
-        manifest.push('\n');
-    }
-    let path = dir.join(MANIFEST);
-    std::fs::write(&path, manifest).map_err(|e| io(&path, "cannot write", e))
 }
 
 /// Entries of `out` that the previous run's manifest does not list (relative paths), after

@@ -6,7 +6,23 @@
 use super::Exporter;
 use crate::score::run::GradeRun;
 
-pub struct Json;
+/// `pretty`: indented for reading (`grade --pretty`); otherwise compact, one line — a tenth
+/// of the size for a large class.
+pub struct Json {
+    pub pretty: bool,
+}
+
+impl Json {
+    fn write(&self, run: &GradeRun, w: &mut dyn std::io::Write) -> anyhow::Result<()> {
+        if self.pretty {
+            serde_json::to_writer_pretty(&mut *w, run)?;
+        } else {
+            serde_json::to_writer(&mut *w, run)?;
+        }
+        w.write_all(b"\n")?;
+        Ok(())
+    }
+}
 
 impl Exporter for Json {
     fn file_name(&self) -> &'static str {
@@ -14,8 +30,21 @@ impl Exporter for Json {
     }
 
     fn render(&self, run: &GradeRun) -> anyhow::Result<Vec<u8>> {
-        let mut bytes = serde_json::to_vec_pretty(run)?;
-        bytes.push(b'\n');
+        let mut bytes = Vec::new();
+        self.write(run, &mut bytes)?;
         Ok(bytes)
+    }
+
+    /// Streamed into the file: the JSON of a large class is never whole in memory.
+    fn write_file(
+        &self,
+        run: &GradeRun,
+        path: &std::path::Path,
+        _scratch: &std::path::Path,
+    ) -> anyhow::Result<()> {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(path)?);
+        self.write(run, &mut w)?;
+        std::io::Write::flush(&mut w)?;
+        Ok(())
     }
 }

@@ -15,15 +15,29 @@ use crate::score::run::GradeRun;
 pub trait Exporter {
     /// File name inside the output directory.
     fn file_name(&self) -> &'static str;
+    /// The whole file in memory (for tests, and for the small files).
     fn render(&self, run: &GradeRun) -> anyhow::Result<Vec<u8>>;
+    /// Write the file at `path` (a new file); `scratch` is a folder for temporary files inside
+    /// the run's output. Large outputs stream instead of rendering in memory.
+    fn write_file(
+        &self,
+        run: &GradeRun,
+        path: &std::path::Path,
+        _scratch: &std::path::Path,
+    ) -> anyhow::Result<()> {
+        std::fs::write(path, self.render(run)?)?;
+        Ok(())
+    }
 }
 
 /// Every file `grade` writes, in the order it writes them.
-pub fn exporters() -> Vec<Box<dyn Exporter>> {
+pub fn exporters(pretty_json: bool) -> Vec<Box<dyn Exporter>> {
     vec![
         Box::new(csv::Grades),
         Box::new(xlsx::Xlsx),
-        Box::new(json::Json),
+        Box::new(json::Json {
+            pretty: pretty_json,
+        }),
         Box::new(csv::ReviewQueue),
         Box::new(csv::SupersededList),
     ]

@@ -331,18 +331,21 @@ fn band_of(run: &GradeRun, r: &RespondentResult) -> Option<String> {
 }
 
 /// The class list: every report linked, sortable by any column (a few lines of inline script).
-pub fn index_html(run: &GradeRun, names: &[String]) -> String {
+pub fn index_html(run: &GradeRun, names: &[Option<String>]) -> String {
     let mut rows = String::new();
     for (r, name) in run.respondents.iter().zip(names) {
+        let link = match name {
+            Some(name) => format!("<a href=\"reports/{}\">report</a>", esc(name)),
+            None => String::new(),
+        };
         let _ = writeln!(
             rows,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td data-v=\"{}\">{}</td><td><a href=\"reports/{}\">report</a></td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td data-v=\"{}\">{}</td><td>{link}</td></tr>",
             esc(&r.respondent.id),
             esc(&r.respondent.name),
             esc(&r.respondent.email),
             r.total.to_f64(),
-            r.total,
-            esc(name)
+            r.total
         );
     }
     let body = format!(

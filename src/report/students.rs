@@ -43,15 +43,19 @@ pub fn file_stem(n: usize, r: &RespondentResult) -> String {
     format!("{:03}-{}", n + 1, slug(&who))
 }
 
-/// Every respondent's reports as (file name, contents): `NNN-slug.md` and `NNN-slug.html`.
-pub fn reports(run: &GradeRun) -> Vec<(String, Vec<u8>)> {
+/// The n-th respondent's reports as (file name, contents): `NNN-slug.md` and/or
+/// `NNN-slug.html`.
+pub fn report_files(run: &GradeRun, n: usize, md: bool, html: bool) -> Vec<(String, Vec<u8>)> {
+    let r = &run.respondents[n];
+    let stem = file_stem(n, r);
     let mut out = Vec::new();
-    for (n, r) in run.respondents.iter().enumerate() {
-        let stem = file_stem(n, r);
+    if md {
         out.push((
             format!("{stem}.md"),
             super::pages::student_markdown(run, r).into_bytes(),
         ));
+    }
+    if html {
         out.push((
             format!("{stem}.html"),
             super::pages::student_html(run, r).into_bytes(),
@@ -60,13 +64,13 @@ pub fn reports(run: &GradeRun) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-/// The class index (`index.html`), linking every HTML report.
-pub fn index(run: &GradeRun) -> Vec<u8> {
-    let names: Vec<String> = run
+/// The class index (`index.html`), linking every HTML report when there are HTML reports.
+pub fn index(run: &GradeRun, linked: bool) -> Vec<u8> {
+    let names: Vec<Option<String>> = run
         .respondents
         .iter()
         .enumerate()
-        .map(|(n, r)| format!("{}.html", file_stem(n, r)))
+        .map(|(n, r)| linked.then(|| format!("{}.html", file_stem(n, r))))
         .collect();
     super::pages::index_html(run, &names).into_bytes()
 }

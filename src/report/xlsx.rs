@@ -8,6 +8,9 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 
 pub struct Xlsx;
 
+/// Excel's limit on rows of one sheet.
+const MAX_ROWS: usize = 1_048_576;
+
 /// Excel's limit on the characters of one cell.
 pub const MAX_CELL_CHARS: usize = 32_767;
 
@@ -33,11 +36,45 @@ impl Exporter for Xlsx {
 
     fn render(&self, run: &GradeRun) -> anyhow::Result<Vec<u8>> {
         let mut book = Workbook::new();
+        fill(&mut book, run, false)?;
+        Ok(book.save_to_buffer()?)
+    }
+
+    /// rust_xlsxwriter's constant-memory mode: each row goes to a temporary file (inside the
+    /// run's own folder) as it is written, so a large class is never whole in memory.
+    fn write_file(
+        &self,
+        run: &GradeRun,
+        path: &std::path::Path,
+        scratch: &std::path::Path,
+    ) -> anyhow::Result<()> {
+        let mut book = Workbook::new();
+        book.set_tempdir(scratch)?;
+        fill(&mut book, run, true)?;
+        book.save(path)?;
+        Ok(())
+    }
+}
+
+fn fill(book: &mut Workbook, run: &GradeRun, constant_memory: bool) -> anyhow::Result<()> {
+    {
         // A fixed creation time keeps the file byte-identical from run to run.
         let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
         book.set_properties(&DocProperties::new().set_creation_datetime(&created));
         let bold = Format::new().set_bold();
-        let sheet = book.add_worksheet();
+        if run.respondents.len() >= MAX_ROWS {
+            anyhow::bail!(
+                "{} respondents do not fit in one sheet (Excel's limit is {} rows); grades.csv \
+                 and grades.json hold them all",
+                run.respondents.len(),
+                MAX_ROWS - 1
+            );
+        }
+        let sheet = if constant_memory {
+            book.add_worksheet_with_constant_memory()
+        } else {
+            book.add_worksheet()
+        };
         sheet.set_name("grades")?;
         let mut header = vec!["id".to_string(), "email".into(), "name".into()];
         for q in &run.questions {
@@ -68,6 +105,6 @@ impl Exporter for Xlsx {
             sheet.write_number(row, col + 1, r.max.rounded_f64())?;
             sheet.write_number(row, col + 2, r.review_count() as f64)?;
         }
-        Ok(book.save_to_buffer()?)
     }
+    Ok(())
 }

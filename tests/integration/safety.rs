@@ -70,12 +70,15 @@ fn audit(out: &Path) {
                 let sheet =
                     String::from_utf8(read_zip_entry(&path, "xl/worksheets/sheet1.xml")).unwrap();
                 assert!(!sheet.contains("<f>") && !sheet.contains("<f "), "{name}");
-                // Text reaches the sheet only as shared strings (t="s"), which Excel shows as
-                // text: a cell is a number or a string, nothing else.
+                // Text reaches the sheet only as string cells (inline, t="inlineStr", in
+                // constant-memory mode; shared, t="s", otherwise), which Excel shows as text: a
+                // cell is a number or a string, nothing else.
                 for cell in sheet.split("<c ").skip(1) {
                     let head = &cell[..cell.find('>').unwrap()];
                     assert!(
-                        head.contains("t=\"s\"") || !head.contains("t="),
+                        head.contains("t=\"inlineStr\"")
+                            || head.contains("t=\"s\"")
+                            || !head.contains("t="),
                         "{name}: cell {head}"
                     );
                 }
