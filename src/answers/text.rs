@@ -112,15 +112,39 @@ pub fn stemmers() -> &'static (Stemmer, Stemmer) {
     })
 }
 
-/// Normalise one word as rubric terms are: NFKC, lower case, straight quotes.
+/// Normalise one word as rubric terms are: NFKC, lower case, straight quotes. A word of ASCII
+/// letters and digits (most words of most answers) is its own NFKC form: it is only lower-cased.
 pub fn normalize_word(word: &str) -> String {
+    if word.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return word.to_ascii_lowercase();
+    }
     crate::text::normalize(word)
 }
 
+/// Distinct words whose stems a thread remembers: a class writes with a few thousand words,
+/// so each is stemmed once, not once per answer.
+const STEM_CACHE: usize = 1 << 16;
+
 /// The word's stems in both languages.
 pub fn stems(norm: &str) -> (String, String) {
-    let (en, it) = stemmers();
-    (en.stem(norm).into_owned(), it.stem(norm).into_owned())
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static CACHE: RefCell<HashMap<String, (String, String)>> = RefCell::new(HashMap::new());
+    }
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(hit) = cache.get(norm) {
+            return hit.clone();
+        }
+        let (en, it) = stemmers();
+        let stems = (en.stem(norm).into_owned(), it.stem(norm).into_owned());
+        if cache.len() >= STEM_CACHE {
+            cache.clear();
+        }
+        cache.insert(norm.to_string(), stems.clone());
+        stems
+    })
 }
 
 fn is_word_char(c: char) -> bool {

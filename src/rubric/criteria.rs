@@ -29,6 +29,8 @@ pub struct WordPattern {
     pub negator: bool,
     /// The word's character set (`answers::text::letters`).
     pub letters: u64,
+    /// Longer than 3 characters: only such words match by stem.
+    pub stemmable: bool,
 }
 
 /// A phrase: one of several word sequences (synonyms).
@@ -127,6 +129,7 @@ fn word_pattern(raw: &str) -> Option<WordPattern> {
         },
         negator: crate::answers::text::is_negator(&plain),
         letters: crate::answers::text::letters(&plain),
+        stemmable: plain.chars().count() > 3,
         norm: plain,
         stem_en,
         stem_it,

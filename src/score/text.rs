@@ -50,10 +50,7 @@ fn match_word(p: &WordPattern, t: &Token, rules: Rules) -> Option<Rule> {
     if let Some(glob) = &p.glob {
         return (rules.wildcard && glob_match(glob, &t.norm)).then_some(Rule::Wildcard);
     }
-    if rules.stem
-        && p.norm.chars().count() > 3
-        && (t.stem_en == p.stem_en || t.stem_it == p.stem_it)
-    {
+    if rules.stem && p.stemmable && (t.stem_en == p.stem_en || t.stem_it == p.stem_it) {
         return Some(Rule::Stem);
     }
     if rules.typo
