@@ -79,6 +79,13 @@ pub fn contains_ascii_ci(text: &str, needle: &str) -> bool {
     find_ascii_ci(text, needle).is_some()
 }
 
+/// FNV-1a, 64 bits: a quick, fixed hash for comparing words (equal hashes, then equal text).
+pub fn hash64(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 /// Make a one-line, bounded excerpt of a cell for a message.
 pub fn excerpt(text: &str, max_chars: usize) -> String {
     let one_line: String = text

@@ -23,6 +23,9 @@ pub struct Token {
     pub negator: bool,
     /// Which characters the word has (see [`letters`]): a quick filter before typo matching.
     pub letters: u64,
+    /// [`crate::text::hash64`] of `norm`, `stem_en`, `stem_it`: words are compared by hash
+    /// first, by text only when the hashes agree.
+    pub hashes: [u64; 3],
 }
 
 /// A 64-bit set of the word's characters. Words within `k` edits differ in at most `2k` of
@@ -242,6 +245,11 @@ pub fn tokenize(text: &str) -> TextAnswer {
             }
             let (stem_en, stem_it) = stems(&norm);
             answer.tokens.push(Token {
+                hashes: [
+                    crate::text::hash64(&norm),
+                    crate::text::hash64(&stem_en),
+                    crate::text::hash64(&stem_it),
+                ],
                 letters: letters(&norm),
                 norm,
                 stem_en,

@@ -31,6 +31,8 @@ pub struct WordPattern {
     pub letters: u64,
     /// Longer than 3 characters: only such words match by stem.
     pub stemmable: bool,
+    /// Hashes of `norm`, `stem_en`, `stem_it`, as a token's.
+    pub hashes: [u64; 3],
 }
 
 /// A phrase: one of several word sequences (synonyms).
@@ -130,6 +132,11 @@ fn word_pattern(raw: &str) -> Option<WordPattern> {
         negator: crate::answers::text::is_negator(&plain),
         letters: crate::answers::text::letters(&plain),
         stemmable: plain.chars().count() > 3,
+        hashes: [
+            crate::text::hash64(&plain),
+            crate::text::hash64(&stem_en),
+            crate::text::hash64(&stem_it),
+        ],
         norm: plain,
         stem_en,
         stem_it,

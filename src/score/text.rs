@@ -40,7 +40,7 @@ pub struct Evidence {
 const LONG_ANSWER_WORDS: usize = 20;
 
 fn match_word(p: &WordPattern, t: &Token, rules: Rules) -> Option<Rule> {
-    if p.glob.is_none() && t.norm == p.norm {
+    if p.glob.is_none() && t.hashes[0] == p.hashes[0] && t.norm == p.norm {
         return Some(Rule::Exact);
     }
     // Negations are one word as far as a rubric is concerned: `not` matches `no`, `doesn't`.
@@ -50,7 +50,11 @@ fn match_word(p: &WordPattern, t: &Token, rules: Rules) -> Option<Rule> {
     if let Some(glob) = &p.glob {
         return (rules.wildcard && glob_match(glob, &t.norm)).then_some(Rule::Wildcard);
     }
-    if rules.stem && p.stemmable && (t.stem_en == p.stem_en || t.stem_it == p.stem_it) {
+    if rules.stem
+        && p.stemmable
+        && ((t.hashes[1] == p.hashes[1] && t.stem_en == p.stem_en)
+            || (t.hashes[2] == p.hashes[2] && t.stem_it == p.stem_it))
+    {
         return Some(Rule::Stem);
     }
     if rules.typo
