@@ -187,12 +187,24 @@ impl Points {
 
     /// Whether [`Points::display`] shows the value exactly.
     pub fn displays_exactly(&self) -> bool {
-        (self.0 * Ratio::from_integer(100)).is_integer()
+        self.0
+            .checked_mul(&Ratio::from_integer(100))
+            .is_some_and(|r| r.is_integer())
     }
 
     fn rounded_hundredths(&self) -> i128 {
-        let scaled = self.0 * Ratio::from_integer(100);
-        scaled.round().to_integer()
+        match self.0.checked_mul(&Ratio::from_integer(100)) {
+            Some(scaled) => scaled.round().to_integer(),
+            // Beyond exact arithmetic (no rubric or decision value gets here): via f64.
+            None => (self.to_f64() * 100.0).round() as i128,
+        }
+    }
+
+    /// Whether the value is a plain number of points: at most 4 decimals or a fraction whose
+    /// denominator is at most 10,000 (`2/3`). What a TA may write as a decision; anything else
+    /// could overflow exact sums.
+    pub fn is_plain(&self) -> bool {
+        *self.0.denom() <= 10_000 && self.0.numer().unsigned_abs() <= 1 << 60
     }
 
     /// The value rounded to 2 decimals, for JSON.

@@ -62,12 +62,26 @@ fn load(dir: &std::path::Path) -> Result<(Exam, Grades), Fatal> {
                 )
             })
             .collect();
+        if out.contains_key(&key) {
+            return Err(Fatal(format!(
+                "{}: two respondents share the key `{}` (a run of an older examgrade?); \
+                 regrade it to compare",
+                path.display(),
+                crate::text::excerpt(&key, 80)
+            )));
+        }
         out.insert(
             key,
             (id, name, r["total"].as_f64().unwrap_or(0.0), questions),
         );
     }
     Ok((exam, out))
+}
+
+/// Student text on a terminal: one bounded line, no control characters (no escape sequence
+/// reaches the TA's terminal), never a formula if pasted into a sheet.
+fn shown(text: &str) -> String {
+    neutralize(&crate::text::excerpt(text, 80))
 }
 
 fn num(x: Option<f64>) -> String {
@@ -100,7 +114,7 @@ pub fn run(args: DiffArgs) -> Result<(), Fatal> {
     let mut out = String::new();
     let mut changed = 0;
     for (key, (id, name, total, questions)) in &new {
-        let (id, name) = (neutralize(id), neutralize(name));
+        let (id, name) = (shown(id), shown(name));
         let Some((_, _, old_total, old_questions)) = old.get(key) else {
             out.push_str(&format!(
                 "{id} {name}: new respondent, total {}\n",
@@ -135,7 +149,7 @@ pub fn run(args: DiffArgs) -> Result<(), Fatal> {
         }
     }
     for (key, (id, name, total, _)) in &old {
-        let (id, name) = (neutralize(id), neutralize(name));
+        let (id, name) = (shown(id), shown(name));
         if !new.contains_key(key) {
             out.push_str(&format!(
                 "{id} {name}: no longer graded (was {})\n",

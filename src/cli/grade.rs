@@ -125,7 +125,11 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
                 eprintln!(
                     "warning: {} line {}: respondent {} ({}), question {}: grading failed \
                      unexpectedly; the answer has no points and is in review.csv",
-                    r.file, r.line, r.respondent.id, r.respondent.key, q.id
+                    r.file,
+                    r.line,
+                    crate::text::excerpt(&r.respondent.id, 40),
+                    crate::text::excerpt(&r.respondent.key, 80),
+                    q.id
                 );
             }
         }
@@ -140,7 +144,7 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
             d.line,
-            d.respondent,
+            crate::text::excerpt(&d.respondent, 80),
             d.question
         );
     }
@@ -331,13 +335,28 @@ fn read_decisions(path: &std::path::Path) -> Result<Vec<crate::score::decisions:
         let value = if p.is_empty() {
             None
         } else {
-            Some(crate::points::Points::parse(&p).ok_or_else(|| {
-                Fatal(format!(
-                    "{file}:{line}: `{}` is not a number of points",
-                    crate::text::excerpt(&p, 40)
-                ))
-            })?)
+            Some(
+                crate::points::Points::parse(&p)
+                    .filter(crate::points::Points::is_plain)
+                    .ok_or_else(|| {
+                        Fatal(format!(
+                            "{file}:{line}: `{}` is not a number of points (a number with at \
+                             most 4 decimals, or a fraction like 2/3)",
+                            crate::text::excerpt(&p, 40)
+                        ))
+                    })?,
+            )
         };
+        let answer = get(answer);
+        let is_hash = answer.len() == 16 && answer.bytes().all(|b| b.is_ascii_hexdigit());
+        if !answer.is_empty() && !is_hash {
+            return Err(Fatal(format!(
+                "{file}:{line}: `{}` in the `answer` column is not an answer hash (16 hex \
+                 digits, as review.csv writes them); leave it empty to decide on the current \
+                 answer",
+                crate::text::excerpt(&answer, 40)
+            )));
+        }
         out.push(crate::score::decisions::Decision {
             line: *line,
             key: get(key),
@@ -345,7 +364,7 @@ fn read_decisions(path: &std::path::Path) -> Result<Vec<crate::score::decisions:
             id: get(id),
             file: get(export),
             question: get(Some(question)),
-            answer: get(answer),
+            answer: answer.to_ascii_lowercase(),
             points: value,
             comment: c,
         });

@@ -41,8 +41,10 @@ pub struct Resolution {
 }
 
 /// The respondent key of a submission: its e-mail in lower case, or `None` (its own respondent).
+/// ASCII letters only are folded: Unicode lower-casing would make the Kelvin sign `K` and `k`
+/// one letter, and two students one respondent.
 pub fn identity(s: &Submission) -> Option<String> {
-    let email = s.email.trim().to_lowercase();
+    let email = s.email.trim().to_ascii_lowercase();
     (!email.is_empty() && email != "anonymous").then_some(email)
 }
 

@@ -221,7 +221,7 @@ impl Exporter for ReviewQueue {
                     Cell::Plain(row.decided),
                     Cell::Text(&row.comment),
                     Cell::Text(&r.respondent.key),
-                    Cell::Plain(row.answer),
+                    Cell::Text(&row.answer),
                 ]);
             }
         }

@@ -59,13 +59,11 @@ const FORMULA_TRIGGERS: [char; 4] = ['=', '+', '-', '@'];
 pub fn neutralize(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 1);
     let mut cell_start = true;
-    for c in text.chars() {
-        if cell_start
-            && (FORMULA_TRIGGERS.contains(&c) || (out.is_empty() && matches!(c, '\t' | '\r')))
-        {
+    for (i, c) in text.char_indices() {
+        if cell_start && c != ' ' && needs_quote(&text[i..], i == 0) {
             out.push('\'');
-            cell_start = CELL_BREAKS.contains(&c);
-        } else if CELL_BREAKS.contains(&c) {
+        }
+        if CELL_BREAKS.contains(&c) {
             cell_start = true;
         } else if c != ' ' {
             cell_start = false;
@@ -75,19 +73,24 @@ pub fn neutralize(text: &str) -> String {
     out
 }
 
+/// Whether a cell that begins with `rest` gets a `'`: it starts with a formula trigger (or, at
+/// the very start, a tab or CR) — after any `'`s already there, so that `'=x` and `=x` stay
+/// two different texts once neutralised (`''=x` and `'=x`) and [`unneutralize`] is exact.
+fn needs_quote(rest: &str, at_start: bool) -> bool {
+    rest.trim_start_matches('\'')
+        .chars()
+        .next()
+        .is_some_and(|c| FORMULA_TRIGGERS.contains(&c) || (at_start && matches!(c, '\t' | '\r')))
+}
+
 /// A cell of a CSV the program wrote, read back (a TA's decisions file): the `'` that
 /// [`neutralize`] put before a formula trigger is taken off, so `'-5` is the ID `-5` again.
 pub fn unneutralize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut cell_start = true;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if cell_start
-            && c == '\''
-            && chars.peek().is_some_and(|n| {
-                FORMULA_TRIGGERS.contains(n) || (out.is_empty() && matches!(n, '\t' | '\r'))
-            })
-        {
+    for (i, c) in text.char_indices() {
+        if cell_start && c == '\'' && needs_quote(&text[i + 1..], i == 0) {
+            cell_start = false;
             continue;
         }
         if CELL_BREAKS.contains(&c) {
@@ -133,6 +136,17 @@ mod tests {
             assert!(has_formula_piece(hostile));
             assert!(!has_formula_piece(&neutralize(hostile)), "{hostile}");
             assert_eq!(unneutralize(&neutralize(hostile)), hostile);
+        }
+        // Text that already looks neutralised stays distinct from the text it would come from.
+        assert_eq!(neutralize("'=a@x.org"), "''=a@x.org");
+        assert_ne!(neutralize("'=a@x.org"), neutralize("=a@x.org"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn neutralising_is_undone_exactly(text in "[' =+@;,\t\r\na-]{0,12}") {
+            proptest::prop_assert_eq!(unneutralize(&neutralize(&text)), text.clone());
+            proptest::prop_assert!(!has_formula_piece(&neutralize(&text)));
         }
     }
 }

@@ -31,20 +31,34 @@ pub fn esc(text: &str) -> String {
 /// starts a line of its own; and at its start, where a block could open, a heading `#`, quote
 /// `>`, list marker `-` `+` `*` or `1.` `1)`, or setext `=` is escaped too.
 fn md(text: &str) -> String {
-    let text = text.trim_start();
+    // Control characters and line separators become spaces first, so that none can hide a
+    // block opener from the start-of-text check below (`\x01- item`).
+    let flat: String = text
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let text = flat.trim_start();
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let mut prev = ['\0'; 3];
     for (i, c) in text.char_indices() {
         let opens_block = (i == 0 && matches!(c, '-' | '+' | '=' | '#' | '>'))
             || (i == digits && digits > 0 && matches!(c, '.' | ')'));
-        if opens_block || "\\`*_[]<>|!&~#".contains(c) {
+        // The `:` of `://` and the `.` of `www.` are escaped too, so that no renderer autolinks
+        // a student's URL.
+        let www = c == '.' && prev.iter().collect::<String>().eq_ignore_ascii_case("www");
+        let scheme = c == ':' && text[i + 1..].starts_with("//");
+        if opens_block || www || scheme || "\\`*_[]<>|!&~#".contains(c) {
             out.push('\\');
-            out.push(c);
-        } else if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
-            out.push(' ');
-        } else {
-            out.push(c);
         }
+        out.push(c);
+        prev = [prev[1], prev[2], c];
     }
     out
 }

@@ -124,9 +124,16 @@ pub fn apply(
             });
         };
         let ri = find_respondent(run, file, d)?;
+        // A decision without an answer hash is about the current answer.
+        let current = answer_hash(&run.respondents[ri].questions[qi].answer);
+        let about = if d.answer.is_empty() {
+            current.clone()
+        } else {
+            d.answer.clone()
+        };
         if let Some((_, _, _, first)) = seen
             .iter()
-            .find(|(r, q, a, _)| *r == ri && *q == qi && *a == d.answer)
+            .find(|(r, q, a, _)| *r == ri && *q == qi && *a == about)
         {
             return Err(DecisionError::Twice {
                 file: file.into(),
@@ -136,7 +143,7 @@ pub fn apply(
                 first: *first,
             });
         }
-        seen.push((ri, qi, d.answer.clone(), d.line));
+        seen.push((ri, qi, about.clone(), d.line));
         let max = run.questions[qi].max;
         if let Some(p) = d.points
             && (p.is_negative() || p > max)
@@ -152,7 +159,7 @@ pub fn apply(
         let r = &mut run.respondents[ri];
         let q = &mut r.questions[qi];
         let machine = q.score.points;
-        let is_stale = !d.answer.is_empty() && d.answer != answer_hash(&q.answer);
+        let is_stale = about != current;
         run.decisions.push(DecisionRecord {
             line: d.line,
             respondent: r.respondent.key.clone(),
@@ -185,9 +192,8 @@ pub fn apply(
             .questions
             .iter()
             .filter(|q| !matches!(q.score.status, Status::Ungraded))
-            .fold(Points::ZERO, |acc, q| {
-                acc.checked_add(q.score.points).unwrap_or(acc)
-            });
+            .try_fold(Points::ZERO, |acc, q| acc.checked_add(q.score.points))
+            .unwrap_or(r.total);
     }
     Ok((applied, stale))
 }
@@ -197,21 +203,25 @@ pub fn apply(
 fn find_respondent(run: &GradeRun, file: &str, d: &Decision) -> Result<usize, DecisionError> {
     let (who, found): (String, Vec<usize>) = if !d.key.is_empty() {
         (
-            format!("`{}`", d.key),
+            format!("`{}`", crate::text::excerpt(&d.key, 80)),
             matching(run, |r| r.respondent.key == d.key),
         )
     } else if !d.email.is_empty() {
         (
-            format!("e-mail `{}`", d.email),
+            format!("e-mail `{}`", crate::text::excerpt(&d.email, 80)),
             matching(run, |r| r.respondent.email.eq_ignore_ascii_case(&d.email)),
         )
     } else if !d.id.is_empty() {
         let base = crate::score::run::file_name(&d.file);
         (
             if d.file.is_empty() {
-                format!("ID `{}`", d.id)
+                format!("ID `{}`", crate::text::excerpt(&d.id, 40))
             } else {
-                format!("ID `{}` of `{}`", d.id, d.file)
+                format!(
+                    "ID `{}` of `{}`",
+                    crate::text::excerpt(&d.id, 40),
+                    crate::text::excerpt(&d.file, 80)
+                )
             },
             matching(run, |r| {
                 r.respondent.id == d.id

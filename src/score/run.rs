@@ -92,11 +92,58 @@ pub fn file_name(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
 }
 
-/// The stable key of a submission read from the export file `file`.
-pub fn respondent_key(s: &Submission, file: &str) -> String {
+/// The stable key of a submission read from the export that `key_file` names (see
+/// [`key_files`]).
+pub fn respondent_key(s: &Submission, key_file: &str) -> String {
     match ingest::identity(s) {
         Some(email) => email,
-        None => format!("{}#{}", file_name(file), s.id),
+        None => format!("{key_file}#{}", s.id),
+    }
+}
+
+/// How each export is named in respondent keys: its file name, or — when two exports graded
+/// together share a file name (two sittings both downloaded as `responses.csv`) — its path
+/// as given, so that no two anonymous respondents share a key.
+pub fn key_files(exports: &[Export]) -> Vec<String> {
+    exports
+        .iter()
+        .map(|e| {
+            let base = file_name(&e.file);
+            let shared = exports
+                .iter()
+                .filter(|o| file_name(&o.file) == base)
+                .count()
+                > 1;
+            if shared {
+                e.file.clone()
+            } else {
+                base.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Keys still shared after that — one e-mail graded several times under `duplicates = "all"`
+/// — get the export and Forms ID appended (`anna@x.org responses.xlsx#7`), so a decision can
+/// always name exactly one respondent.
+fn make_keys_unique(
+    respondents: &mut [RespondentResult],
+    exports: &[Export],
+    key_files: &[String],
+) {
+    let mut count: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for r in respondents.iter() {
+        *count.entry(r.respondent.key.clone()).or_default() += 1;
+    }
+    for r in respondents.iter_mut() {
+        if count.get(&r.respondent.key).copied().unwrap_or(0) > 1 {
+            let file = exports
+                .iter()
+                .position(|e| e.file == r.file)
+                .map(|i| key_files[i].as_str())
+                .unwrap_or(&r.file);
+            r.respondent.key = format!("{} {file}#{}", r.respondent.key, r.respondent.id);
+        }
     }
 }
 
@@ -209,12 +256,12 @@ pub struct GradeRun {
     pub decisions: Vec<super::decisions::DecisionRecord>,
 }
 
-fn respondent(s: &Submission, file: &str) -> Respondent {
+fn respondent(s: &Submission, key_file: &str) -> Respondent {
     Respondent {
         id: s.id.clone(),
         email: s.email.clone(),
         name: s.name.clone(),
-        key: respondent_key(s, file),
+        key: respondent_key(s, key_file),
     }
 }
 
@@ -287,6 +334,7 @@ pub fn grade_with(
         })
         .collect();
     let resolution = ingest::resolve(&submissions, rubric.exam.duplicates);
+    let keys = key_files(exports);
     let max = rubric
         .questions
         .iter()
@@ -324,7 +372,7 @@ pub fn grade_with(
             });
         tick();
         RespondentResult {
-            respondent: respondent(s, &export.file),
+            respondent: respondent(s, &keys[s.source]),
             file: export.file.clone(),
             line: s.line,
             questions,
@@ -337,10 +385,12 @@ pub fn grade_with(
         .num_threads(jobs.max(1))
         .build()
         .ok();
-    let respondents: Vec<RespondentResult> = match pool {
+    let mut respondents: Vec<RespondentResult> = match pool {
         Some(pool) => pool.install(|| resolution.graded.par_iter().map(grade_one).collect()),
         None => resolution.graded.iter().map(grade_one).collect(),
     };
+
+    make_keys_unique(&mut respondents, exports, &keys);
 
     let superseded = resolution
         .superseded
@@ -348,7 +398,7 @@ pub fn grade_with(
         .map(|sup| {
             let s = &submissions[sup.index];
             SupersededRow {
-                respondent: respondent(s, &exports[s.source].file),
+                respondent: respondent(s, &keys[s.source]),
                 file: exports[s.source].file.clone(),
                 line: s.line,
                 completed: s.completed_text.clone(),

@@ -87,9 +87,23 @@ fn audit(out: &Path) {
                 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
                 let text = String::from_utf8(bytes).unwrap();
                 let mut inside: Vec<&'static str> = Vec::new();
+                let mut item_start = false;
                 for event in Parser::new(&text) {
                     match event {
                         Event::Start(Tag::Heading { .. }) => inside.push("heading"),
+                        Event::Start(Tag::BlockQuote(_)) => inside.push("quote"),
+                        Event::End(TagEnd::BlockQuote(_)) => {
+                            inside.pop();
+                        }
+                        // Reports quote answers in `> `: a list or code block inside the quote,
+                        // or an indented code block anywhere, is student text taking shape.
+                        Event::Start(Tag::List(_)) if inside.contains(&"quote") => {
+                            panic!("{name}: a list inside a quoted answer")
+                        }
+                        Event::Start(Tag::CodeBlock(pulldown_cmark::CodeBlockKind::Indented)) => {
+                            panic!("{name}: an indented code block")
+                        }
+                        Event::Start(Tag::Item) => item_start = true,
                         Event::Start(Tag::Link { dest_url, .. }) => {
                             panic!("{name}: a link to {dest_url}")
                         }
@@ -107,6 +121,16 @@ fn audit(out: &Path) {
                                 !(inside.contains(&"heading") && t.contains("PWNED")),
                                 "{name}: a heading made of student text: {t}"
                             );
+                            // Our list items start with our words (`ticked`, `criterion`, …).
+                            assert!(
+                                !(item_start && t.contains("PWNED") && !t.contains(' ')),
+                                "{name}: a list item made of student text: {t}"
+                            );
+                            assert!(
+                                !(item_start && t.starts_with("list PWNED")),
+                                "{name}: a list item made of student text: {t}"
+                            );
+                            item_start = false;
                         }
                         _ => {}
                     }
@@ -192,7 +216,7 @@ fn a_hostile_class_is_graded_whole_and_every_output_passes_the_audit() {
         .iter()
         .map(|r| r["respondent"]["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["-5", "+7", "8", "9", "10", "11"], "no row lost");
+    assert_eq!(ids, ["-5", "+7", "8", "9", "10", "11", "12"], "no row lost");
     // Item 1: `İ` in a summary answer is graded like any other text: 4.69 of 5, conv1's
     // formula unparsed and sent to review.
     let ipek = respondent(&grades, "8");
@@ -240,6 +264,18 @@ fn markdown_reports_quote_student_text_without_letting_it_start_a_block() {
     assert!(
         report.contains("Bianchi \\# Total: 20 / 20 PWNED —  — ID -5"),
         "{report}"
+    );
+    let ctrl = read(&out.join("reports/007-ctrl.md"));
+    assert!(
+        ctrl.contains("\\- list PWNED — ctrl@example.org — ID 12"),
+        "{ctrl}"
+    );
+    assert!(
+        ctrl.contains(
+            "> \\- PWNED list item 1. PWNED ordered + PWNED    PWNED indented \
+             https\\://evil.example/PWNED www\\.evil.example Neural"
+        ),
+        "{ctrl}"
     );
     let ntm = read(&out.join("reports/003-respondent.md"));
     assert!(
@@ -700,5 +736,119 @@ fn an_answer_whose_grading_fails_is_an_error_row_in_review_csv_and_the_class_is_
     assert_eq!(
         grades,
         "id,email,name,pick,epsilon,total,max,review\n1,anonymous,,2,1,3,3,0\n2,anonymous,,0,,0,3,1\n"
+    );
+}
+
+#[test]
+fn decisions_files_are_checked_cell_by_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let file = dir.path().join("decisions.csv");
+    let hash = examgrade::score::run::answer_hash("2;3;9;");
+    for (body, message) in [
+        (
+            "respondent,question,answer,override\nsitting-b.csv#2,pick,=HYPERLINK(\"http://evil\"),1\n"
+                .to_string(),
+            "decisions.csv:2: `=HYPERLINK(\"http://evil\")` in the `answer` column is not an answer \
+             hash (16 hex digits, as review.csv writes them); leave it empty to decide on the \
+             current answer",
+        ),
+        (
+            "respondent,question,override\nsitting-b.csv#2,pick,1/999999999999999989\n".to_string(),
+            "decisions.csv:2: `1/999999999999999989` is not a number of points (a number with at \
+             most 4 decimals, or a fraction like 2/3)",
+        ),
+        // The same answer decided twice, once by its hash and once without one.
+        (
+            format!("respondent,question,answer,override\nsitting-b.csv#2,pick,{hash},1\nsitting-b.csv#2,pick,,0\n"),
+            "decisions.csv:3: respondent `sitting-b.csv#2` and question `pick` are decided twice \
+             (first on line 2)",
+        ),
+    ] {
+        std::fs::write(&file, body).unwrap();
+        let a = run_grade(QUIZ, &[SITTING_A, SITTING_B], &out, &["-q", "--decisions", file.to_str().unwrap()])
+            .code(2);
+        assert!(stderr(&a).ends_with(&format!("{message}\n")), "{}", stderr(&a));
+    }
+}
+
+#[test]
+fn respondent_keys_never_collide() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    // `'=a@x.org` and `=a@x.org` are two students, in review.csv as in decisions.
+    run_grade(QUIZ, &["fixtures/safety/keyclash.csv"], &out, &["-q"]).code(0);
+    let rows = csv_rows(&out.join("grades.csv"));
+    assert_eq!(
+        (rows[1][1].as_str(), rows[2][1].as_str()),
+        ("''=a@x.org", "'=a@x.org")
+    );
+    let file = dir.path().join("decisions.csv");
+    std::fs::write(&file, "respondent,question,override\n''=a@x.org,pick,0\n").unwrap();
+    let decided = dir.path().join("decided");
+    run_grade(
+        QUIZ,
+        &["fixtures/safety/keyclash.csv"],
+        &decided,
+        &["-q", "--decisions", file.to_str().unwrap()],
+    )
+    .code(0);
+    let rows = csv_rows(&decided.join("grades.csv"));
+    assert_eq!(
+        (rows[1][3].as_str(), rows[2][3].as_str()),
+        ("0", "2"),
+        "Alice decided, not Bob"
+    );
+    // diff shows the change, and no escape sequence of Bob's name reaches the terminal.
+    let a = examgrade()
+        .arg("diff")
+        .arg(&out)
+        .arg(&decided)
+        .assert()
+        .success();
+    let shown = String::from_utf8(a.get_output().stdout.clone()).unwrap();
+    assert_eq!(
+        shown,
+        "1 Alice: total 3 → 1 (-2); pick 2 → 0 (-2)\n1 of 2 respondent(s) changed\n"
+    );
+    std::fs::write(&file, "respondent,question,override\n=a@x.org,pick,0\n").unwrap();
+    run_grade(
+        QUIZ,
+        &["fixtures/safety/keyclash.csv"],
+        &decided,
+        &["-q", "--decisions", file.to_str().unwrap()],
+    )
+    .code(0);
+    let a = examgrade()
+        .arg("diff")
+        .arg(&out)
+        .arg(&decided)
+        .assert()
+        .success();
+    let shown = String::from_utf8(a.get_output().stdout.clone()).unwrap();
+    assert!(
+        !shown.contains('\u{1b}') && !shown.contains('\u{7}'),
+        "{shown:?}"
+    );
+    // Two anonymous sittings both saved as responses.csv: keys name their folders.
+    let two = [
+        "fixtures/safety/folder-1/responses.csv",
+        "fixtures/safety/folder-2/responses.csv",
+    ];
+    run_grade(QUIZ, &two, &out, &["-q"]).code(0);
+    let keys: Vec<String> = json(&out.join("grades.json"))["respondents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["respondent"]["key"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "fixtures/safety/folder-1/responses.csv#1",
+            "fixtures/safety/folder-1/responses.csv#2",
+            "fixtures/safety/folder-2/responses.csv#1",
+            "fixtures/safety/folder-2/responses.csv#2"
+        ]
     );
 }
