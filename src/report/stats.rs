@@ -19,7 +19,7 @@
 
 use crate::rubric::Band;
 use crate::score::Finding;
-use crate::score::run::GradeRun;
+use crate::score::run::{GradeRun, RespondentResult};
 use serde::Serialize;
 
 pub fn mean(v: &[f64]) -> f64 {
@@ -162,189 +162,235 @@ pub struct Stats {
 
 /// Statistics of a graded run (ungraded questions left out).
 pub fn compute(run: &GradeRun, bands: &[Band]) -> Stats {
-    let graded: Vec<usize> = run
-        .questions
-        .iter()
-        .enumerate()
-        .filter(|(_, q)| q.graded)
-        .map(|(i, _)| i)
-        .collect();
-    let n = run.respondents.len();
-    let columns: Vec<Vec<f64>> = graded
-        .iter()
-        .map(|&qi| {
-            run.respondents
+    let mut builder = StatsBuilder::new(run);
+    for r in &run.respondents {
+        builder.add(r);
+    }
+    builder.finish(bands)
+}
+
+/// What one graded question needs of each respondent for the item analysis: its points, and
+/// for a checkbox question which options were ticked (indices into `options`).
+struct ItemColumn {
+    qi: usize,
+    id: String,
+    kind: String,
+    max: f64,
+    points: Vec<f64>,
+    /// Options in first-seen order, with their key flag.
+    options: Vec<(String, bool)>,
+    /// Per respondent, the options ticked.
+    ticked: Vec<Vec<u32>>,
+    /// (criterion, penalty, respondents who met it), in first-seen order.
+    criteria: Vec<(String, bool, usize)>,
+}
+
+/// Statistics built one respondent at a time, in export order, from a few numbers per
+/// respondent and question — never from all findings held at once — so a class of any size
+/// is summarised in bounded memory.
+pub struct StatsBuilder {
+    items: Vec<ItemColumn>,
+    totals: Vec<f64>,
+    max: f64,
+    below_70: Vec<String>,
+}
+
+impl StatsBuilder {
+    /// For the run's questions and maximum (its respondents are not read).
+    pub fn new(run: &GradeRun) -> StatsBuilder {
+        StatsBuilder {
+            items: run
+                .questions
                 .iter()
-                .map(|r| r.questions[qi].score.points.to_f64())
-                .collect()
-        })
-        .collect();
-    let totals: Vec<f64> = run.respondents.iter().map(|r| r.total.to_f64()).collect();
-    let max = run.max.to_f64();
-    // Thirds by total, for the distractor analysis.
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| totals[b].total_cmp(&totals[a]).then(a.cmp(&b)));
-    let third = n / 3;
-    let (top, bottom): (Vec<usize>, Vec<usize>) =
-        (order[..third].to_vec(), order[n - third..].to_vec());
-    let questions = graded
-        .iter()
-        .zip(&columns)
-        .map(|(&qi, col)| {
-            let info = &run.questions[qi];
-            let rest: Vec<f64> = totals.iter().zip(col).map(|(t, x)| t - x).collect();
-            let qmax = info.max.to_f64();
-            let facility = if qmax > 0.0 {
-                100.0 * mean(col) / qmax
-            } else {
-                0.0
-            };
-            let discrimination = discrimination(col, &rest);
-            let efficiency = efficiency(col, &rest);
-            let dubious =
-                efficiency.is_some_and(|e| e < 15.0) || discrimination.is_some_and(|d| d < 0.0);
-            let ticked = |group: &[usize], option: &str| -> f64 {
-                if group.is_empty() {
-                    return 0.0;
-                }
-                let hits =
-                    group
-                        .iter()
-                        .filter(|&&r| {
-                            run.respondents[r].questions[qi].score.findings.iter().any(
-                                |f| matches!(f, Finding::Ticked { option: o, .. } if o == option),
-                            )
-                        })
-                        .count();
-                hits as f64 / group.len() as f64
-            };
-            let options = option_list(run, qi)
-                .into_iter()
-                .map(|(option, correct)| OptionStats {
-                    top: ticked(&top, &option),
-                    bottom: ticked(&bottom, &option),
-                    option,
-                    correct,
+                .enumerate()
+                .filter(|(_, q)| q.graded)
+                .map(|(qi, q)| ItemColumn {
+                    qi,
+                    id: q.id.clone(),
+                    kind: q.kind.clone(),
+                    max: q.max.to_f64(),
+                    points: Vec::new(),
+                    options: Vec::new(),
+                    ticked: Vec::new(),
+                    criteria: Vec::new(),
                 })
-                .collect();
-            QuestionStats {
-                id: info.id.clone(),
-                kind: info.kind.clone(),
-                max: qmax,
-                mean: mean(col),
-                sd: sd(col),
-                facility,
-                discrimination,
-                efficiency,
-                dubious,
-                hard: facility < 60.0,
-                options,
-                criteria: criterion_rates(run, qi),
-            }
-        })
-        .collect();
-    let alpha = cronbach_alpha(&columns);
-    let sd_total = sd(&totals);
-    let histogram = (0..10)
-        .map(|b| {
-            let (from, to) = (max * b as f64 / 10.0, max * (b + 1) as f64 / 10.0);
-            let count = totals
-                .iter()
-                .filter(|&&t| t >= from && (t < to || (b == 9 && t <= to)))
-                .count();
-            (from, to, count)
-        })
-        .collect();
-    let band_counts = bands
-        .iter()
-        .enumerate()
-        .map(|(i, b)| {
-            let upper = if i == 0 {
-                f64::INFINITY
-            } else {
-                bands[i - 1].min.to_f64()
-            };
-            BandCount {
-                grade: b.grade.clone(),
-                min: b.min.to_f64(),
-                count: totals
-                    .iter()
-                    .filter(|&&t| t >= b.min.to_f64() && t < upper)
-                    .count(),
-            }
-        })
-        .collect();
-    Stats {
-        respondents: n,
-        max,
-        mean: mean(&totals),
-        median: median(&totals),
-        sd: sd_total,
-        sem: alpha.map(|a| sd_total * (1.0 - a).max(0.0).sqrt()),
-        alpha,
-        histogram,
-        bands: band_counts,
-        questions,
-        below_70: run
-            .respondents
-            .iter()
-            .filter(|r| max > 0.0 && r.total.to_f64() < 0.7 * max)
-            .map(|r| r.respondent.id.clone())
-            .collect(),
-    }
-}
-
-/// A checkbox question's options (from any respondent's findings, with the key flag), in first
-/// seen order.
-fn option_list(run: &GradeRun, qi: usize) -> Vec<(String, bool)> {
-    let mut seen: Vec<(String, bool)> = Vec::new();
-    for r in &run.respondents {
-        for f in &r.questions[qi].score.findings {
-            let (option, correct) = match f {
-                Finding::Ticked {
-                    option, correct, ..
-                } => (option, *correct),
-                Finding::Missed { option } => (option, true),
-                _ => continue,
-            };
-            if !seen.iter().any(|(o, _)| o == option) {
-                seen.push((option.clone(), correct));
-            }
+                .collect(),
+            totals: Vec::new(),
+            max: run.max.to_f64(),
+            below_70: Vec::new(),
         }
     }
-    seen
-}
 
-fn criterion_rates(run: &GradeRun, qi: usize) -> Vec<CriterionStats> {
-    let mut out: Vec<(String, bool, usize)> = Vec::new();
-    for r in &run.respondents {
-        let q = &r.questions[qi];
-        for f in &q.score.findings {
-            if let Finding::Criterion {
-                criterion,
-                penalty,
-                met,
-                ..
-            } = f
-            {
-                match out
-                    .iter_mut()
-                    .find(|(c, p, _)| c == criterion && p == penalty)
-                {
-                    Some(entry) => entry.2 += usize::from(*met),
-                    None => out.push((criterion.clone(), *penalty, usize::from(*met))),
+    pub fn add(&mut self, r: &RespondentResult) {
+        let total = r.total.to_f64();
+        self.totals.push(total);
+        if self.max > 0.0 && total < 0.7 * self.max {
+            self.below_70.push(r.respondent.id.clone());
+        }
+        for item in &mut self.items {
+            let q = &r.questions[item.qi];
+            item.points.push(q.score.points.to_f64());
+            let mut ticked = Vec::new();
+            for f in &q.score.findings {
+                let (option, correct, tick) = match f {
+                    Finding::Ticked {
+                        option, correct, ..
+                    } => (option, *correct, true),
+                    Finding::Missed { option } => (option, true, false),
+                    Finding::Criterion {
+                        criterion,
+                        penalty,
+                        met,
+                        ..
+                    } => {
+                        match item
+                            .criteria
+                            .iter_mut()
+                            .find(|(c, p, _)| c == criterion && p == penalty)
+                        {
+                            Some(entry) => entry.2 += usize::from(*met),
+                            None => {
+                                item.criteria
+                                    .push((criterion.clone(), *penalty, usize::from(*met)))
+                            }
+                        }
+                        continue;
+                    }
+                    _ => continue,
+                };
+                let index = match item.options.iter().position(|(o, _)| o == option) {
+                    Some(i) => i,
+                    None => {
+                        item.options.push((option.clone(), correct));
+                        item.options.len() - 1
+                    }
+                };
+                if tick {
+                    ticked.push(index as u32);
                 }
             }
+            item.ticked.push(ticked);
         }
     }
-    let n = run.respondents.len().max(1);
-    out.into_iter()
-        .map(|(criterion, penalty, met)| CriterionStats {
-            criterion,
-            penalty,
-            met: met as f64 / n as f64,
-        })
-        .collect()
+
+    pub fn finish(self, bands: &[Band]) -> Stats {
+        let n = self.totals.len();
+        let totals = self.totals;
+        let max = self.max;
+        // Thirds by total, for the distractor analysis.
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| totals[b].total_cmp(&totals[a]).then(a.cmp(&b)));
+        let third = n / 3;
+        let (top, bottom): (Vec<usize>, Vec<usize>) =
+            (order[..third].to_vec(), order[n - third..].to_vec());
+        let columns: Vec<Vec<f64>> = self.items.iter().map(|i| i.points.clone()).collect();
+        let alpha = cronbach_alpha(&columns);
+        let questions = self
+            .items
+            .iter()
+            .map(|item| {
+                let col = &item.points;
+                let rest: Vec<f64> = totals.iter().zip(col).map(|(t, x)| t - x).collect();
+                let qmax = item.max;
+                let facility = if qmax > 0.0 {
+                    100.0 * mean(col) / qmax
+                } else {
+                    0.0
+                };
+                let discrimination = discrimination(col, &rest);
+                let efficiency = efficiency(col, &rest);
+                let dubious =
+                    efficiency.is_some_and(|e| e < 15.0) || discrimination.is_some_and(|d| d < 0.0);
+                let ticked = |group: &[usize], option: usize| -> f64 {
+                    if group.is_empty() {
+                        return 0.0;
+                    }
+                    let hits = group
+                        .iter()
+                        .filter(|&&r| item.ticked[r].contains(&(option as u32)))
+                        .count();
+                    hits as f64 / group.len() as f64
+                };
+                let options = item
+                    .options
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (option, correct))| OptionStats {
+                        top: ticked(&top, i),
+                        bottom: ticked(&bottom, i),
+                        option: option.clone(),
+                        correct: *correct,
+                    })
+                    .collect();
+                let respondents = n.max(1);
+                QuestionStats {
+                    id: item.id.clone(),
+                    kind: item.kind.clone(),
+                    max: qmax,
+                    mean: mean(col),
+                    sd: sd(col),
+                    facility,
+                    discrimination,
+                    efficiency,
+                    dubious,
+                    hard: facility < 60.0,
+                    options,
+                    criteria: item
+                        .criteria
+                        .iter()
+                        .map(|(criterion, penalty, met)| CriterionStats {
+                            criterion: criterion.clone(),
+                            penalty: *penalty,
+                            met: *met as f64 / respondents as f64,
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        let sd_total = sd(&totals);
+        let histogram = (0..10)
+            .map(|b| {
+                let (from, to) = (max * b as f64 / 10.0, max * (b + 1) as f64 / 10.0);
+                let count = totals
+                    .iter()
+                    .filter(|&&t| t >= from && (t < to || (b == 9 && t <= to)))
+                    .count();
+                (from, to, count)
+            })
+            .collect();
+        let band_counts = bands
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let upper = if i == 0 {
+                    f64::INFINITY
+                } else {
+                    bands[i - 1].min.to_f64()
+                };
+                BandCount {
+                    grade: b.grade.clone(),
+                    min: b.min.to_f64(),
+                    count: totals
+                        .iter()
+                        .filter(|&&t| t >= b.min.to_f64() && t < upper)
+                        .count(),
+                }
+            })
+            .collect();
+        Stats {
+            respondents: n,
+            max,
+            mean: mean(&totals),
+            median: median(&totals),
+            sd: sd_total,
+            sem: alpha.map(|a| sd_total * (1.0 - a).max(0.0).sqrt()),
+            alpha,
+            histogram,
+            bands: band_counts,
+            questions,
+            below_70: self.below_70,
+        }
+    }
 }
 
 #[cfg(test)]
