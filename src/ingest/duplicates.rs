@@ -48,7 +48,13 @@ pub fn identity(s: &Submission) -> Option<String> {
     (!email.is_empty() && email != "anonymous").then_some(email)
 }
 
-pub fn resolve(submissions: &[Submission], policy: DuplicatePolicy) -> Resolution {
+/// Which submissions count, by the duplicate policy. `submissions` are every export's, in
+/// order (so position alone orders exports too).
+pub fn resolve<S: std::borrow::Borrow<Submission>>(
+    submissions: &[S],
+    policy: DuplicatePolicy,
+) -> Resolution {
+    let submissions: Vec<&Submission> = submissions.iter().map(|s| s.borrow()).collect();
     if policy == DuplicatePolicy::All {
         return Resolution {
             graded: (0..submissions.len()).collect(),
@@ -71,7 +77,7 @@ pub fn resolve(submissions: &[Submission], policy: DuplicatePolicy) -> Resolutio
             } else {
                 None
             };
-            (t, submissions[i].source, i)
+            (t, i)
         };
         let winner = match policy {
             DuplicatePolicy::Latest => members.iter().max_by_key(|i| order(i)),

@@ -125,26 +125,26 @@ pub fn key_files(exports: &[Export]) -> Vec<String> {
 
 /// Keys still shared after that — one e-mail graded several times under `duplicates = "all"`
 /// — get the export and Forms ID appended (`anna@x.org responses.xlsx#7`), so a decision can
-/// always name exactly one respondent.
-fn make_keys_unique(
-    respondents: &mut [RespondentResult],
-    exports: &[Export],
-    key_files: &[String],
-) {
-    let mut count: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for r in respondents.iter() {
-        *count.entry(r.respondent.key.clone()).or_default() += 1;
+/// always name exactly one respondent. Input: (key, key file, Forms ID) per graded respondent.
+fn unique_keys(keys: Vec<(String, String, String)>) -> Vec<String> {
+    let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (k, _, _) in &keys {
+        *count.entry(k.as_str()).or_default() += 1;
     }
-    for r in respondents.iter_mut() {
-        if count.get(&r.respondent.key).copied().unwrap_or(0) > 1 {
-            let file = exports
-                .iter()
-                .position(|e| e.file == r.file)
-                .map(|i| key_files[i].as_str())
-                .unwrap_or(&r.file);
-            r.respondent.key = format!("{} {file}#{}", r.respondent.key, r.respondent.id);
-        }
-    }
+    let shared: Vec<bool> = keys
+        .iter()
+        .map(|(k, _, _)| count.get(k.as_str()).copied().unwrap_or(0) > 1)
+        .collect();
+    keys.into_iter()
+        .zip(shared)
+        .map(|((k, file, id), shared)| {
+            if shared {
+                format!("{k} {file}#{id}")
+            } else {
+                k
+            }
+        })
+        .collect()
 }
 
 /// A short hash of an answer cell as exported (SHA-256, first 16 hex digits): a decision
@@ -256,12 +256,12 @@ pub struct GradeRun {
     pub decisions: Vec<super::decisions::DecisionRecord>,
 }
 
-fn respondent(s: &Submission, key_file: &str) -> Respondent {
+fn respondent(s: &Submission, key: String) -> Respondent {
     Respondent {
         id: s.id.clone(),
         email: s.email.clone(),
         name: s.name.clone(),
-        key: respondent_key(s, key_file),
+        key,
     }
 }
 
@@ -319,160 +319,241 @@ pub fn grade_with(
     tick: &(dyn Fn() + Sync),
     scorer: &(dyn Fn(&crate::rubric::Question, &str, Separator) -> Score + Sync),
 ) -> Result<GradeRun, Box<MappingError>> {
-    let maps: Vec<Vec<usize>> = exports
-        .iter()
-        .map(|e| map_columns(rubric, e))
-        .collect::<Result<_, _>>()?;
-    let submissions: Vec<Submission> = exports
-        .iter()
-        .enumerate()
-        .flat_map(|(i, e)| {
-            e.submissions.iter().cloned().map(move |mut s| {
-                s.source = i;
-                s
-            })
-        })
-        .collect();
-    let resolution = ingest::resolve(&submissions, rubric.exam.duplicates);
-    let keys = key_files(exports);
-    let max = rubric
-        .questions
-        .iter()
-        .filter(|q| q.is_graded())
-        .fold(Points::ZERO, |acc, q| {
-            acc.checked_add(q.points).unwrap_or(acc)
-        });
-
-    let grade_one = |&index: &usize| -> RespondentResult {
-        let s = &submissions[index];
-        let export = &exports[s.source];
-        let sep = match export.flavor {
-            Flavor::MicrosoftForms => Separator::Semicolon,
-            Flavor::GoogleForms => Separator::CommaSpace,
-        };
-        let questions: Vec<QuestionResult> = rubric
-            .questions
-            .iter()
-            .zip(&maps[s.source])
-            .map(|(q, &col)| {
-                let score = super::score_isolated(scorer, q, s.cell(col), sep);
-                QuestionResult {
-                    answer: s.cell(col).to_string(),
-                    id: q.id.clone(),
-                    points_exact: (!score.points.displays_exactly()).then(|| score.points.exact()),
-                    score,
-                }
-            })
-            .collect();
-        let total = questions
-            .iter()
-            .filter(|q| q.score.status != Status::Ungraded)
-            .fold(Points::ZERO, |acc, q| {
-                acc.checked_add(q.score.points).unwrap_or(acc)
-            });
-        tick();
-        RespondentResult {
-            respondent: respondent(s, &keys[s.source]),
-            file: export.file.clone(),
-            line: s.line,
-            questions,
-            total,
-            max,
-            problems: s.problems.clone(),
-        }
-    };
+    let grading = Grading::new(rubric, exports)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.max(1))
         .build()
         .ok();
-    let mut respondents: Vec<RespondentResult> = match pool {
-        Some(pool) => pool.install(|| resolution.graded.par_iter().map(grade_one).collect()),
-        None => resolution.graded.iter().map(grade_one).collect(),
-    };
+    let mut run = grading.head.clone();
+    run.respondents = grading.grade(0..grading.len(), scorer, tick, pool.as_ref());
+    Ok(run)
+}
 
-    make_keys_unique(&mut respondents, exports, &keys);
+/// A class prepared for grading: columns mapped, duplicates resolved, respondent keys made,
+/// answer groups found, everything but the scores known (`head`, a [`GradeRun`] without
+/// respondents). Respondents are then graded a range at a time ([`Grading::grade`]) so that a
+/// caller can write each range out and let it go: the scores of a large class are never all
+/// held at once.
+pub struct Grading<'a> {
+    rubric: &'a Rubric,
+    exports: &'a [Export],
+    maps: Vec<Vec<usize>>,
+    /// Every submission of every export, in order, with the index of its export.
+    submissions: Vec<(usize, &'a Submission)>,
+    /// Indices into `submissions` of the graded ones, in export order.
+    graded: Vec<usize>,
+    /// The stable key of each graded submission.
+    keys: Vec<String>,
+    pub head: GradeRun,
+}
 
-    let superseded = resolution
-        .superseded
-        .iter()
-        .map(|sup| {
-            let s = &submissions[sup.index];
-            SupersededRow {
-                respondent: respondent(s, &keys[s.source]),
-                file: exports[s.source].file.clone(),
-                line: s.line,
-                completed: s.completed_text.clone(),
-                reason: sup.reason.clone(),
-            }
-        })
-        .collect();
-    let problems = submissions
-        .iter()
-        .flat_map(|s| {
-            s.problems.iter().map(move |p| Problem {
-                file: exports[s.source].file.clone(),
-                line: s.line,
-                id: s.id.clone(),
-                problem: p.clone(),
-            })
-        })
-        .collect();
-    let mut answer_groups = Vec::new();
-    let mut notes = Vec::new();
-    for (qi, q) in rubric.questions.iter().enumerate() {
-        if !matches!(q.kind, crate::rubric::Kind::Text(_)) {
-            continue;
-        }
-        let answers: Vec<(String, String)> = resolution
-            .graded
+impl<'a> Grading<'a> {
+    pub fn new(rubric: &'a Rubric, exports: &'a [Export]) -> Result<Self, Box<MappingError>> {
+        let maps: Vec<Vec<usize>> = exports
             .iter()
-            .map(|&i| {
-                let s = &submissions[i];
-                (s.id.clone(), s.cell(maps[s.source][qi]).to_string())
-            })
+            .map(|e| map_columns(rubric, e))
+            .collect::<Result<_, _>>()?;
+        let submissions: Vec<(usize, &Submission)> = exports
+            .iter()
+            .enumerate()
+            .flat_map(|(i, e)| e.submissions.iter().map(move |s| (i, s)))
             .collect();
-        let grouping = super::groups::groups(&q.id, &answers);
-        if grouping.skipped_checks > 0 {
-            notes.push(format!(
-                "{}: answer groups are incomplete: {} similarity check(s) inside very large \
-                 groups of alike answers were skipped",
-                q.id, grouping.skipped_checks
-            ));
-        }
-        answer_groups.extend(grouping.groups);
-    }
-    Ok(GradeRun {
-        bands: rubric.exam.bands.clone(),
-        decisions: Vec::new(),
-        notes,
-        answer_groups,
-        exam: rubric.exam.title.clone(),
-        rubric: rubric.file.clone(),
-        duplicates: rubric.exam.duplicates,
-        sources: exports
-            .iter()
-            .map(|e| Source {
-                file: e.file.clone(),
-                format: e.format.to_string(),
-                rows: e.submissions.len(),
-                notes: e.notes.clone(),
-            })
-            .collect(),
-        questions: rubric
+        let plain: Vec<&Submission> = submissions.iter().map(|(_, s)| *s).collect();
+        let resolution = ingest::resolve(&plain, rubric.exam.duplicates);
+        let key_files = key_files(exports);
+        let keys = unique_keys(
+            resolution
+                .graded
+                .iter()
+                .map(|&i| {
+                    let (e, s) = submissions[i];
+                    (
+                        respondent_key(s, &key_files[e]),
+                        key_files[e].clone(),
+                        s.id.clone(),
+                    )
+                })
+                .collect(),
+        );
+        let max = rubric
             .questions
             .iter()
-            .map(|q| QuestionInfo {
-                id: q.id.clone(),
-                kind: q.kind_name().to_string(),
-                max: q.points,
-                graded: q.is_graded(),
+            .filter(|q| q.is_graded())
+            .fold(Points::ZERO, |acc, q| {
+                acc.checked_add(q.points).unwrap_or(acc)
+            });
+        let superseded = resolution
+            .superseded
+            .iter()
+            .map(|sup| {
+                let (e, s) = submissions[sup.index];
+                SupersededRow {
+                    respondent: respondent(s, respondent_key(s, &key_files[e])),
+                    file: exports[e].file.clone(),
+                    line: s.line,
+                    completed: s.completed_text.clone(),
+                    reason: sup.reason.clone(),
+                }
             })
-            .collect(),
-        max,
-        respondents,
-        superseded,
-        problems,
-    })
+            .collect();
+        let problems = submissions
+            .iter()
+            .flat_map(|&(e, s)| {
+                s.problems.iter().map(move |p| Problem {
+                    file: exports[e].file.clone(),
+                    line: s.line,
+                    id: s.id.clone(),
+                    problem: p.clone(),
+                })
+            })
+            .collect();
+        let mut answer_groups = Vec::new();
+        let mut notes = Vec::new();
+        for (qi, q) in rubric.questions.iter().enumerate() {
+            if !matches!(q.kind, crate::rubric::Kind::Text(_)) {
+                continue;
+            }
+            let answers: Vec<(String, String)> = resolution
+                .graded
+                .iter()
+                .map(|&i| {
+                    let (e, s) = submissions[i];
+                    (s.id.clone(), s.cell(maps[e][qi]).to_string())
+                })
+                .collect();
+            let grouping = super::groups::groups(&q.id, &answers);
+            if grouping.skipped_checks > 0 {
+                notes.push(format!(
+                    "{}: answer groups are incomplete: {} similarity check(s) inside very large \
+                     groups of alike answers were skipped",
+                    q.id, grouping.skipped_checks
+                ));
+            }
+            answer_groups.extend(grouping.groups);
+        }
+        let head = GradeRun {
+            bands: rubric.exam.bands.clone(),
+            decisions: Vec::new(),
+            notes,
+            answer_groups,
+            exam: rubric.exam.title.clone(),
+            rubric: rubric.file.clone(),
+            duplicates: rubric.exam.duplicates,
+            sources: exports
+                .iter()
+                .map(|e| Source {
+                    file: e.file.clone(),
+                    format: e.format.to_string(),
+                    rows: e.submissions.len(),
+                    notes: e.notes.clone(),
+                })
+                .collect(),
+            questions: rubric
+                .questions
+                .iter()
+                .map(|q| QuestionInfo {
+                    id: q.id.clone(),
+                    kind: q.kind_name().to_string(),
+                    max: q.points,
+                    graded: q.is_graded(),
+                })
+                .collect(),
+            max,
+            respondents: Vec::new(),
+            superseded,
+            problems,
+        };
+        Ok(Grading {
+            rubric,
+            exports,
+            maps,
+            submissions,
+            graded: resolution.graded,
+            keys,
+            head,
+        })
+    }
+
+    /// Graded respondents in all.
+    pub fn len(&self) -> usize {
+        self.graded.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.graded.is_empty()
+    }
+
+    /// The graded respondent `n`'s stable key and its answer to question `qi` (for decisions,
+    /// which are checked before any grading).
+    pub fn key(&self, n: usize) -> &str {
+        &self.keys[n]
+    }
+
+    /// Respondent `n`: export file, line, Forms ID, e-mail.
+    pub fn who(&self, n: usize) -> (&str, usize, &str, &str) {
+        let (e, s) = self.submissions[self.graded[n]];
+        (&self.exports[e].file, s.line, &s.id, &s.email)
+    }
+
+    pub fn answer(&self, n: usize, qi: usize) -> &str {
+        let (e, s) = self.submissions[self.graded[n]];
+        s.cell(self.maps[e][qi])
+    }
+
+    /// Grade the graded respondents in `range`, on `pool` when there is one; in export order
+    /// whatever the thread count. `tick` is called once per respondent.
+    pub fn grade(
+        &self,
+        range: std::ops::Range<usize>,
+        scorer: &(dyn Fn(&crate::rubric::Question, &str, Separator) -> Score + Sync),
+        tick: &(dyn Fn() + Sync),
+        pool: Option<&rayon::ThreadPool>,
+    ) -> Vec<RespondentResult> {
+        let grade_one = |n: usize| -> RespondentResult {
+            let (e, s) = self.submissions[self.graded[n]];
+            let export = &self.exports[e];
+            let sep = match export.flavor {
+                Flavor::MicrosoftForms => Separator::Semicolon,
+                Flavor::GoogleForms => Separator::CommaSpace,
+            };
+            let questions: Vec<QuestionResult> = self
+                .rubric
+                .questions
+                .iter()
+                .zip(&self.maps[e])
+                .map(|(q, &col)| {
+                    let score = super::score_isolated(scorer, q, s.cell(col), sep);
+                    QuestionResult {
+                        answer: s.cell(col).to_string(),
+                        id: q.id.clone(),
+                        points_exact: (!score.points.displays_exactly())
+                            .then(|| score.points.exact()),
+                        score,
+                    }
+                })
+                .collect();
+            let total = questions
+                .iter()
+                .filter(|q| q.score.status != Status::Ungraded)
+                .fold(Points::ZERO, |acc, q| {
+                    acc.checked_add(q.score.points).unwrap_or(acc)
+                });
+            tick();
+            RespondentResult {
+                respondent: respondent(s, self.keys[n].clone()),
+                file: export.file.clone(),
+                line: s.line,
+                questions,
+                total,
+                max: self.head.max,
+                problems: s.problems.clone(),
+            }
+        };
+        match pool {
+            Some(pool) => pool.install(|| range.into_par_iter().map(grade_one).collect()),
+            None => range.map(grade_one).collect(),
+        }
+    }
 }
 
 /// Review items of a respondent as (question id or "" for the row, item).
