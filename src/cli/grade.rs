@@ -2,8 +2,8 @@
 
 use super::{Fatal, GradeArgs, read_file};
 use crate::ingest::{self, Export};
-use crate::report::exporters;
-use crate::score::run::grade;
+use crate::report::Exporter;
+use crate::score::run::Grading;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 
@@ -32,79 +32,183 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
         ProgressBar::hidden()
     };
     let jobs = jobs(args.jobs);
+    let kinds = report_kinds(&args.reports)?;
     let decisions_path = decisions_file(&args)?;
-    let mut run = grade(&rubric, &exports, jobs, &|| bar.inc(1))?;
-    bar.finish_and_clear();
-    let (applied, stale) = match &decisions_path {
+    let grading = Grading::new(&rubric, &exports)?;
+    // Decisions are checked against the class before anything is graded.
+    let planned = match &decisions_path {
         Some(path) => {
             let file = path.display().to_string();
-            let decisions = read_decisions(path)?;
-            crate::score::decisions::apply(&mut run, &file, &decisions)?
+            crate::score::decisions::plan(&grading, &file, &read_decisions(path)?)?
         }
-        None => (0, 0),
+        None => Vec::new(),
     };
-
-    // Everything goes into a fresh folder beside DIR, streamed as it is rendered; a failure
-    // on the way leaves DIR as it was.
-    let mut staging = super::output::Staging::create(&args.out)?;
-    let mut written: Vec<String> = Vec::new();
-    for exporter in exporters(args.pretty) {
-        staging.write_path(exporter.file_name(), |path, scratch| {
-            exporter.write_file(&run, path, scratch)
-        })?;
-        written.push(args.out.join(exporter.file_name()).display().to_string());
+    let mut planned_for: Vec<Vec<&crate::score::decisions::Planned>> =
+        vec![Vec::new(); grading.len()];
+    for p in &planned {
+        planned_for[p.respondent].push(p);
     }
-    let stats = crate::report::stats::compute(&run, &rubric.exam.bands);
-    let kinds = report_kinds(&args.reports)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .ok();
+
+    // Everything goes into a fresh folder beside DIR, written as the class is graded, a chunk
+    // of respondents at a time; a failure on the way leaves DIR as it was.
+    let mut staging = super::output::Staging::create(&args.out)?;
+    let mut head = grading.head.clone();
+    let mut grades_csv = crate::report::csv::Grades::begin(&head);
+    let mut review_csv = crate::report::csv::ReviewQueue::begin();
+    let mut json_file = staging.file("grades.json")?;
+    let json = crate::report::json::JsonStream::begin(args.pretty, &head, &mut json_file)
+        .map_err(|e| Fatal(format!("grades.json: {e}")))?;
+    let mut json = Some(json);
+    let scratch = staging.scratch()?;
+    let mut xlsx = crate::report::xlsx::XlsxStream::begin(&head, Some(&scratch))
+        .map_err(|e| Fatal(format!("grades.xlsx: {e}")))?;
+    let mut grades_file = staging.file("grades.csv")?;
+    let mut review_file = staging.file("review.csv")?;
+    let mut stats = crate::report::stats::StatsBuilder::new(&head);
+    let mut index = Vec::with_capacity(grading.len());
+    let mut records = Vec::with_capacity(planned.len());
+    let (mut reviews, mut problems) = (0usize, false);
+    let io = |what: &str, e: std::io::Error| {
+        Fatal(format!(
+            "{}: cannot write: {e}",
+            args.out.join(what).display()
+        ))
+    };
+    for start in (0..grading.len()).step_by(CHUNK) {
+        let end = (start + CHUNK).min(grading.len());
+        let mut chunk = grading.grade(
+            start..end,
+            &crate::score::score,
+            &|| bar.inc(1),
+            pool.as_ref(),
+        );
+        for (k, r) in chunk.iter_mut().enumerate() {
+            let mine = crate::score::decisions::apply(r, &planned_for[start + k]);
+            crate::report::csv::Grades::add(&mut grades_csv, r);
+            crate::report::csv::ReviewQueue::add(&mut review_csv, r, &mine);
+            records.extend(mine);
+        }
+        for (k, r) in chunk.iter().enumerate() {
+            let n = start + k;
+            if let Some(stream) = json.as_mut() {
+                stream
+                    .respondent(r, &mut json_file)
+                    .map_err(|e| Fatal(format!("grades.json: {e}")))?;
+            }
+            xlsx.add(r)
+                .map_err(|e| Fatal(format!("grades.xlsx: {e}")))?;
+            stats.add(r);
+            index.push(crate::report::pages::IndexRow::of(
+                r,
+                kinds.html.then(|| crate::report::students::html_name(n, r)),
+            ));
+            reviews += r.review_count();
+            for q in &r.questions {
+                if q.score.status == crate::score::Status::Error {
+                    problems = true;
+                    eprintln!(
+                        "warning: {} line {}: respondent {} ({}), question {}: grading failed \
+                         unexpectedly; the answer has no points and is in review.csv",
+                        r.file,
+                        r.line,
+                        crate::text::excerpt(&r.respondent.id, 40),
+                        crate::text::excerpt(&r.respondent.key, 80),
+                        q.id
+                    );
+                }
+            }
+        }
+        std::io::Write::write_all(&mut grades_file, &grades_csv.drain())
+            .map_err(|e| io("grades.csv", e))?;
+        std::io::Write::write_all(&mut review_file, &review_csv.drain())
+            .map_err(|e| io("review.csv", e))?;
+        // Reports are rendered in parallel and written as they come.
+        if kinds.md || kinds.html {
+            let render = |(k, r): (usize, &crate::score::run::RespondentResult)| {
+                crate::report::students::report_files(&head, start + k, r, kinds.md, kinds.html)
+            };
+            let files: Vec<Vec<(String, Vec<u8>)>> = match &pool {
+                Some(pool) => {
+                    use rayon::prelude::*;
+                    pool.install(|| chunk.par_iter().enumerate().map(render).collect())
+                }
+                None => chunk.iter().enumerate().map(render).collect(),
+            };
+            for (name, bytes) in files.into_iter().flatten() {
+                staging.write(&format!("reports/{name}"), &bytes)?;
+            }
+        }
+    }
+    bar.finish_and_clear();
+    head.decisions = records;
+    let (applied, stale) = head.decisions.iter().fold((0, 0), |(a, s), d| {
+        if d.status == "stale" {
+            (a, s + 1)
+        } else {
+            (a + 1, s)
+        }
+    });
+    if let Some(stream) = json.take() {
+        stream
+            .finish(&head, &mut json_file)
+            .map_err(|e| Fatal(format!("grades.json: {e}")))?;
+    }
+    std::io::Write::flush(&mut json_file).map_err(|e| io("grades.json", e))?;
+    std::io::Write::flush(&mut grades_file).map_err(|e| io("grades.csv", e))?;
+    std::io::Write::flush(&mut review_file).map_err(|e| io("review.csv", e))?;
+    drop((json_file, grades_file, review_file));
+    let xlsx_path = staging.path("grades.xlsx")?;
+    xlsx.finish(&xlsx_path)
+        .map_err(|e| Fatal(format!("grades.xlsx: {e}")))?;
+    staging.remove_scratch();
+    let superseded = crate::report::csv::SupersededList
+        .render(&head)
+        .map_err(|e| Fatal(format!("superseded.csv: {e}")))?;
+    staging.write("superseded.csv", &superseded)?;
+    let stats = stats.finish(&rubric.exam.bands);
+    let mut stats_json = serde_json::to_vec_pretty(&stats).map_err(|e| Fatal(e.to_string()))?;
+    stats_json.push(b'\n');
     let pages: [(&str, Vec<u8>); 4] = [
         (
             "index.html",
-            crate::report::students::index(&run, kinds.html),
+            crate::report::pages::index_html(&head, &index).into_bytes(),
         ),
-        ("stats.json", {
-            let mut json = serde_json::to_vec_pretty(&stats).map_err(|e| Fatal(e.to_string()))?;
-            json.push(b'\n');
-            json
-        }),
+        ("stats.json", stats_json),
         (
             "stats.md",
-            crate::report::pages::stats_markdown(&run, &stats).into_bytes(),
+            crate::report::pages::stats_markdown(&head, &stats).into_bytes(),
         ),
         (
             "stats.html",
-            crate::report::pages::stats_html(&run, &stats).into_bytes(),
+            crate::report::pages::stats_html(&head, &stats).into_bytes(),
         ),
     ];
     for (name, bytes) in pages {
         staging.write(name, &bytes)?;
-        written.push(args.out.join(name).display().to_string());
     }
-    // Reports are rendered in parallel, a chunk at a time, and written as they come: a class of
-    // 100,000 is never whole in memory.
+    let mut written: Vec<String> = [
+        "grades.csv",
+        "grades.xlsx",
+        "grades.json",
+        "review.csv",
+        "superseded.csv",
+        "index.html",
+        "stats.json",
+        "stats.md",
+        "stats.html",
+    ]
+    .iter()
+    .map(|name| args.out.join(name).display().to_string())
+    .collect();
     if kinds.md || kinds.html {
-        let render =
-            |n: usize| crate::report::students::report_files(&run, n, kinds.md, kinds.html);
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs)
-            .build()
-            .ok();
-        for start in (0..run.respondents.len()).step_by(REPORT_CHUNK) {
-            let end = (start + REPORT_CHUNK).min(run.respondents.len());
-            let chunk: Vec<Vec<(String, Vec<u8>)>> = match &pool {
-                Some(pool) => {
-                    use rayon::prelude::*;
-                    pool.install(|| (start..end).into_par_iter().map(render).collect())
-                }
-                None => (start..end).map(render).collect(),
-            };
-            for (name, bytes) in chunk.into_iter().flatten() {
-                staging.write(&format!("reports/{name}"), &bytes)?;
-            }
-        }
         written.push(format!(
             "{} ({} reports, {})",
             args.out.join("reports").display(),
-            run.respondents.len(),
+            grading.len(),
             match (kinds.md, kinds.html) {
                 (true, true) => "Markdown and HTML",
                 (true, false) => "Markdown",
@@ -113,26 +217,10 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
         ));
     }
     staging.commit()?;
+    let run = head;
 
-    let mut problems = false;
     for note in &run.notes {
         eprintln!("warning: {note}");
-    }
-    for r in &run.respondents {
-        for q in &r.questions {
-            if q.score.status == crate::score::Status::Error {
-                problems = true;
-                eprintln!(
-                    "warning: {} line {}: respondent {} ({}), question {}: grading failed \
-                     unexpectedly; the answer has no points and is in review.csv",
-                    r.file,
-                    r.line,
-                    crate::text::excerpt(&r.respondent.id, 40),
-                    crate::text::excerpt(&r.respondent.key, 80),
-                    q.id
-                );
-            }
-        }
     }
     for d in run.decisions.iter().filter(|d| d.status == "stale") {
         problems = true;
@@ -174,11 +262,10 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
             eprintln!("  note: {note}");
         }
     }
-    let reviews: usize = run.respondents.iter().map(|r| r.review_count()).sum();
     eprintln!(
         "graded {} respondent(s), out of {} points; {} superseded submission(s) (policy: {}); \
          {} row problem(s); {} item(s) to review",
-        run.respondents.len(),
+        grading.len(),
         run.max,
         run.superseded.len(),
         serde_json::to_value(run.duplicates)
@@ -220,8 +307,8 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     })
 }
 
-/// Respondents whose reports are rendered together (in parallel) before they are written.
-const REPORT_CHUNK: usize = 512;
+/// Respondents graded together (in parallel), then written out and let go.
+const CHUNK: usize = 1024;
 
 /// Which per-student reports `--reports` asks for.
 struct ReportKinds {

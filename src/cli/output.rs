@@ -97,22 +97,34 @@ impl Staging {
         Ok(())
     }
 
-    /// Let `fill` create the file `rel` itself, at the path it is given, with a folder for
-    /// temporary files inside the staging folder (removed afterwards: nothing is written
-    /// outside the output).
-    pub fn write_path(
-        &mut self,
-        rel: &str,
-        fill: impl FnOnce(&Path, &Path) -> anyhow::Result<()>,
-    ) -> Result<(), Fatal> {
+    /// A new file `rel`, buffered, to write into as the run goes.
+    pub fn file(&mut self, rel: &str) -> Result<std::io::BufWriter<std::fs::File>, Fatal> {
+        let path = self.path(rel)?;
+        let file = std::fs::File::create(&path).map_err(|e| io(&path, "cannot write", e))?;
+        Ok(std::io::BufWriter::with_capacity(1 << 16, file))
+    }
+
+    /// The path of the file `rel` in the staging folder (its folder created), recorded as a
+    /// file of this run: the caller writes it.
+    pub fn path(&mut self, rel: &str) -> Result<PathBuf, Fatal> {
         let path = self.dir.join(rel);
+        if let Some(d) = path.parent() {
+            std::fs::create_dir_all(d).map_err(|e| io(d, "cannot create", e))?;
+        }
+        self.written.push(rel.to_string());
+        Ok(path)
+    }
+
+    /// A folder for temporary files inside the staging folder (removed by
+    /// [`Staging::remove_scratch`], and with the staging folder in any case).
+    pub fn scratch(&mut self) -> Result<PathBuf, Fatal> {
         let scratch = self.dir.join(".examgrade-scratch");
         std::fs::create_dir_all(&scratch).map_err(|e| io(&scratch, "cannot create", e))?;
-        let result = fill(&path, &scratch);
-        let _ = std::fs::remove_dir_all(&scratch);
-        result.map_err(|e| Fatal(format!("{}: {e}", self.out.join(rel).display())))?;
-        self.written.push(rel.to_string());
-        Ok(())
+        Ok(scratch)
+    }
+
+    pub fn remove_scratch(&mut self) {
+        let _ = std::fs::remove_dir_all(self.dir.join(".examgrade-scratch"));
     }
 
     /// Write the file `rel` with these bytes.

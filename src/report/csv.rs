@@ -8,7 +8,8 @@
 
 use super::{Exporter, neutralize};
 use crate::score::Status;
-use crate::score::run::{GradeRun, answer_hash, review_items};
+use crate::score::decisions::DecisionRecord;
+use crate::score::run::{GradeRun, RespondentResult, answer_hash, review_items};
 
 pub struct Grades;
 pub struct ReviewQueue;
@@ -52,6 +53,11 @@ impl CsvOut {
     pub fn into_bytes(self) -> Vec<u8> {
         self.bytes
     }
+
+    /// The rows written since the last call, to pass on to a file (streaming).
+    pub fn drain(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.bytes)
+    }
 }
 
 fn write_field(out: &mut Vec<u8>, text: &str) {
@@ -64,12 +70,9 @@ fn write_field(out: &mut Vec<u8>, text: &str) {
     }
 }
 
-impl Exporter for Grades {
-    fn file_name(&self) -> &'static str {
-        "grades.csv"
-    }
-
-    fn render(&self, run: &GradeRun) -> anyhow::Result<Vec<u8>> {
+impl Grades {
+    /// A grades.csv with its header row.
+    pub fn begin(run: &GradeRun) -> CsvOut {
         let mut w = CsvOut::default();
         let mut header = vec!["id".to_string(), "email".into(), "name".into()];
         for q in &run.questions {
@@ -81,22 +84,38 @@ impl Exporter for Grades {
         }
         header.extend(["total".into(), "max".into(), "review".into()]);
         w.header(&header.iter().map(String::as_str).collect::<Vec<_>>());
+        w
+    }
+
+    /// One respondent's row.
+    pub fn add(w: &mut CsvOut, r: &RespondentResult) {
+        let mut row = vec![
+            Cell::Text(&r.respondent.id),
+            Cell::Text(&r.respondent.email),
+            Cell::Text(&r.respondent.name),
+        ];
+        for q in &r.questions {
+            row.push(Cell::Plain(match q.score.status {
+                Status::Ungraded | Status::Error => String::new(),
+                _ => q.score.points.to_string(),
+            }));
+        }
+        row.push(Cell::Plain(r.total.to_string()));
+        row.push(Cell::Plain(r.max.to_string()));
+        row.push(Cell::Plain(r.review_count().to_string()));
+        w.row(&row);
+    }
+}
+
+impl Exporter for Grades {
+    fn file_name(&self) -> &'static str {
+        "grades.csv"
+    }
+
+    fn render(&self, run: &GradeRun) -> anyhow::Result<Vec<u8>> {
+        let mut w = Grades::begin(run);
         for r in &run.respondents {
-            let mut row = vec![
-                Cell::Text(&r.respondent.id),
-                Cell::Text(&r.respondent.email),
-                Cell::Text(&r.respondent.name),
-            ];
-            for q in &r.questions {
-                row.push(Cell::Plain(match q.score.status {
-                    Status::Ungraded | Status::Error => String::new(),
-                    _ => q.score.points.to_string(),
-                }));
-            }
-            row.push(Cell::Plain(r.total.to_string()));
-            row.push(Cell::Plain(r.max.to_string()));
-            row.push(Cell::Plain(r.review_count().to_string()));
-            w.row(&row);
+            Grades::add(&mut w, r);
         }
         Ok(w.into_bytes())
     }
@@ -114,18 +133,9 @@ struct ReviewRow {
     answer: String,
 }
 
-impl Exporter for ReviewQueue {
-    fn file_name(&self) -> &'static str {
-        "review.csv"
-    }
-
-    /// The review queue is also the TA's worksheet: a copy of it, `override` and `comment`
-    /// filled in, is a decisions file. So it lists every decision read for the run too
-    /// (`decided`, or `stale-decision` when the answer changed since), with its points and
-    /// comment filled in: copying this file over the decisions file again loses nothing.
-    /// `respondent` and `answer` (the hash of the answer as exported) tie each row to the
-    /// respondent and the answer it is about.
-    fn render(&self, run: &GradeRun) -> anyhow::Result<Vec<u8>> {
+impl ReviewQueue {
+    /// A review.csv with its header row.
+    pub fn begin() -> CsvOut {
         let mut w = CsvOut::default();
         w.header(&[
             "id",
@@ -142,88 +152,113 @@ impl Exporter for ReviewQueue {
             "respondent",
             "answer",
         ]);
-        for r in &run.respondents {
-            let hash = |question: &str| {
-                r.questions
-                    .iter()
-                    .find(|q| q.id == question)
-                    .map(|q| answer_hash(&q.answer))
-                    .unwrap_or_default()
+        w
+    }
+
+    /// One respondent's review items, and the TA decisions read for it (`decisions`: this
+    /// respondent's).
+    pub fn add(w: &mut CsvOut, r: &RespondentResult, decisions: &[DecisionRecord]) {
+        let hash = |question: &str| {
+            r.questions
+                .iter()
+                .find(|q| q.id == question)
+                .map(|q| answer_hash(&q.answer))
+                .unwrap_or_default()
+        };
+        let mut rows: Vec<ReviewRow> = Vec::new();
+        for (question, item) in review_items(r) {
+            let points = r
+                .questions
+                .iter()
+                .find(|q| q.id == question)
+                .map(|q| q.score.points.to_string())
+                .unwrap_or_default();
+            rows.push(ReviewRow {
+                answer: hash(&question),
+                question,
+                points,
+                reason: item.reason.name(),
+                detail: item.detail,
+                decided: String::new(),
+                comment: String::new(),
+            });
+        }
+        for d in decisions {
+            let Some(q) = r.questions.iter().find(|q| q.id == d.question) else {
+                continue;
             };
-            let mut rows: Vec<ReviewRow> = Vec::new();
-            for (question, item) in review_items(r) {
-                let points = r
-                    .questions
-                    .iter()
-                    .find(|q| q.id == question)
-                    .map(|q| q.score.points.to_string())
-                    .unwrap_or_default();
-                rows.push(ReviewRow {
-                    answer: hash(&question),
-                    question,
-                    points,
-                    reason: item.reason.name(),
-                    detail: item.detail,
-                    decided: String::new(),
-                    comment: String::new(),
-                });
-            }
-            for d in run
+            let (reason, detail) = if d.status == "stale" {
+                (
+                    "stale-decision",
+                    format!(
+                        "NOT applied: the answer changed since this decision (made on answer \
+                         {}, now {}); look at it again, then put the new hash in `answer` to \
+                         apply the decision, or change it",
+                        d.answer,
+                        answer_hash(&q.answer)
+                    ),
+                )
+            } else {
+                (
+                    "decided",
+                    format!("decided by a TA; the machine gave {}", d.machine),
+                )
+            };
+            rows.push(ReviewRow {
+                question: d.question.clone(),
+                points: q.score.points.to_string(),
+                reason,
+                detail,
+                decided: d.points.map(|p| p.exact()).unwrap_or_default(),
+                comment: d.comment.clone(),
+                answer: if d.answer.is_empty() {
+                    answer_hash(&q.answer)
+                } else {
+                    d.answer.clone()
+                },
+            });
+        }
+        for row in rows {
+            w.row(&[
+                Cell::Text(&r.respondent.id),
+                Cell::Text(&r.respondent.email),
+                Cell::Text(&r.respondent.name),
+                Cell::Text(&r.file),
+                Cell::Plain(r.line.to_string()),
+                Cell::Text(&row.question),
+                Cell::Plain(row.points),
+                Cell::Plain(row.reason.to_string()),
+                Cell::Text(&row.detail),
+                Cell::Plain(row.decided),
+                Cell::Text(&row.comment),
+                Cell::Text(&r.respondent.key),
+                Cell::Text(&row.answer),
+            ]);
+        }
+    }
+}
+
+impl Exporter for ReviewQueue {
+    fn file_name(&self) -> &'static str {
+        "review.csv"
+    }
+
+    /// The review queue is also the TA's worksheet: a copy of it, `override` and `comment`
+    /// filled in, is a decisions file. So it lists every decision read for the run too
+    /// (`decided`, or `stale-decision` when the answer changed since), with its points and
+    /// comment filled in: copying this file over the decisions file again loses nothing.
+    /// `respondent` and `answer` (the hash of the answer as exported) tie each row to the
+    /// respondent and the answer it is about.
+    fn render(&self, run: &GradeRun) -> anyhow::Result<Vec<u8>> {
+        let mut w = ReviewQueue::begin();
+        for r in &run.respondents {
+            let mine: Vec<DecisionRecord> = run
                 .decisions
                 .iter()
                 .filter(|d| d.respondent == r.respondent.key)
-            {
-                let Some(q) = r.questions.iter().find(|q| q.id == d.question) else {
-                    continue;
-                };
-                let (reason, detail) = if d.status == "stale" {
-                    (
-                        "stale-decision",
-                        format!(
-                            "NOT applied: the answer changed since this decision (made on answer \
-                             {}, now {}); look at it again, then put the new hash in `answer` to \
-                             apply the decision, or change it",
-                            d.answer,
-                            answer_hash(&q.answer)
-                        ),
-                    )
-                } else {
-                    (
-                        "decided",
-                        format!("decided by a TA; the machine gave {}", d.machine),
-                    )
-                };
-                rows.push(ReviewRow {
-                    question: d.question.clone(),
-                    points: q.score.points.to_string(),
-                    reason,
-                    detail,
-                    decided: d.points.map(|p| p.exact()).unwrap_or_default(),
-                    comment: d.comment.clone(),
-                    answer: if d.answer.is_empty() {
-                        answer_hash(&q.answer)
-                    } else {
-                        d.answer.clone()
-                    },
-                });
-            }
-            for row in rows {
-                w.row(&[
-                    Cell::Text(&r.respondent.id),
-                    Cell::Text(&r.respondent.email),
-                    Cell::Text(&r.respondent.name),
-                    Cell::Text(&r.file),
-                    Cell::Plain(r.line.to_string()),
-                    Cell::Text(&row.question),
-                    Cell::Plain(row.points),
-                    Cell::Plain(row.reason.to_string()),
-                    Cell::Text(&row.detail),
-                    Cell::Plain(row.decided),
-                    Cell::Text(&row.comment),
-                    Cell::Text(&r.respondent.key),
-                    Cell::Text(&row.answer),
-                ]);
-            }
+                .cloned()
+                .collect();
+            ReviewQueue::add(&mut w, r, &mine);
         }
         Ok(w.into_bytes())
     }

@@ -4,7 +4,7 @@
 //! review}], total, max, problems}], superseded, problems}`.
 
 use super::Exporter;
-use crate::score::run::GradeRun;
+use crate::score::run::{GradeRun, RespondentResult};
 
 /// `pretty`: indented for reading (`grade --pretty`); otherwise compact, one line — a tenth
 /// of the size for a large class.
@@ -34,17 +34,130 @@ impl Exporter for Json {
         self.write(run, &mut bytes)?;
         Ok(bytes)
     }
+}
 
-    /// Streamed into the file: the JSON of a large class is never whole in memory.
-    fn write_file(
-        &self,
-        run: &GradeRun,
-        path: &std::path::Path,
-        _scratch: &std::path::Path,
+/// grades.json written as the class is graded: the run's fields before `respondents` first,
+/// each respondent as it comes, the fields after them at the end — byte for byte what
+/// serialising the whole run at once gives (compact or `--pretty`), without the whole run in
+/// memory.
+pub struct JsonStream {
+    pretty: bool,
+    first: bool,
+}
+
+/// The `respondents` key with an empty list, as serde_json writes it: the unescaped sequence
+/// can only be the key itself (a quote inside a string value is escaped).
+fn empty_list(pretty: bool) -> &'static str {
+    if pretty {
+        "\"respondents\": []"
+    } else {
+        "\"respondents\":[]"
+    }
+}
+
+impl JsonStream {
+    /// Write what comes before the respondents of `head` (a run without respondents).
+    pub fn begin(
+        pretty: bool,
+        head: &GradeRun,
+        w: &mut dyn std::io::Write,
+    ) -> anyhow::Result<JsonStream> {
+        let text = Self::head_text(pretty, head)?;
+        let at = text
+            .find(empty_list(pretty))
+            .ok_or_else(|| anyhow::anyhow!("no respondents field"))?;
+        w.write_all(&text.as_bytes()[..at + empty_list(pretty).len() - 1])?;
+        Ok(JsonStream {
+            pretty,
+            first: true,
+        })
+    }
+
+    fn head_text(pretty: bool, head: &GradeRun) -> anyhow::Result<String> {
+        anyhow::ensure!(head.respondents.is_empty(), "the head has respondents");
+        Ok(if pretty {
+            serde_json::to_string_pretty(head)?
+        } else {
+            serde_json::to_string(head)?
+        })
+    }
+
+    pub fn respondent(
+        &mut self,
+        r: &RespondentResult,
+        w: &mut dyn std::io::Write,
     ) -> anyhow::Result<()> {
-        let mut w = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(path)?);
-        self.write(run, &mut w)?;
-        std::io::Write::flush(&mut w)?;
+        if self.pretty {
+            w.write_all(if self.first { b"\n" } else { b",\n" })?;
+            let text = serde_json::to_string_pretty(r)?;
+            for (i, line) in text.split('\n').enumerate() {
+                if i > 0 {
+                    w.write_all(b"\n")?;
+                }
+                w.write_all(b"    ")?;
+                w.write_all(line.as_bytes())?;
+            }
+        } else {
+            if !self.first {
+                w.write_all(b",")?;
+            }
+            serde_json::to_writer(&mut *w, r)?;
+        }
+        self.first = false;
         Ok(())
+    }
+
+    /// Close the list and write the fields after it, from the finished `head`.
+    pub fn finish(self, head: &GradeRun, w: &mut dyn std::io::Write) -> anyhow::Result<()> {
+        let text = Self::head_text(self.pretty, head)?;
+        let at = text
+            .find(empty_list(self.pretty))
+            .ok_or_else(|| anyhow::anyhow!("no respondents field"))?;
+        if self.pretty && !self.first {
+            w.write_all(b"\n  ")?;
+        }
+        w.write_all(&text.as_bytes()[at + empty_list(self.pretty).len() - 1..])?;
+        w.write_all(b"\n")?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run() -> GradeRun {
+        let rubric = crate::fuzzing::seed_rubric();
+        let export = crate::ingest::read_export(
+            "responses.xlsx",
+            include_bytes!("../../fixtures/2022-02-09/responses.xlsx"),
+        )
+        .unwrap();
+        crate::score::run::grade(rubric, &[export], 1, &|| {}).unwrap()
+    }
+
+    #[test]
+    fn streamed_json_is_byte_for_byte_the_whole_run_serialised() {
+        let run = run();
+        for pretty in [false, true] {
+            let whole = Json { pretty }.render(&run).unwrap();
+            let mut head = run.clone();
+            head.respondents.clear();
+            let mut out = Vec::new();
+            let mut stream = JsonStream::begin(pretty, &head, &mut out).unwrap();
+            for r in &run.respondents {
+                stream.respondent(r, &mut out).unwrap();
+            }
+            stream.finish(&head, &mut out).unwrap();
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                String::from_utf8(whole).unwrap()
+            );
+            // And with no respondents at all.
+            let mut out = Vec::new();
+            let stream = JsonStream::begin(pretty, &head, &mut out).unwrap();
+            stream.finish(&head, &mut out).unwrap();
+            assert_eq!(out, Json { pretty }.render(&head).unwrap());
+        }
     }
 }

@@ -17,30 +17,6 @@ pub trait Exporter {
     fn file_name(&self) -> &'static str;
     /// The whole file in memory (for tests, and for the small files).
     fn render(&self, run: &GradeRun) -> anyhow::Result<Vec<u8>>;
-    /// Write the file at `path` (a new file); `scratch` is a folder for temporary files inside
-    /// the run's output. Large outputs stream instead of rendering in memory.
-    fn write_file(
-        &self,
-        run: &GradeRun,
-        path: &std::path::Path,
-        _scratch: &std::path::Path,
-    ) -> anyhow::Result<()> {
-        std::fs::write(path, self.render(run)?)?;
-        Ok(())
-    }
-}
-
-/// Every file `grade` writes, in the order it writes them.
-pub fn exporters(pretty_json: bool) -> Vec<Box<dyn Exporter>> {
-    vec![
-        Box::new(csv::Grades),
-        Box::new(xlsx::Xlsx),
-        Box::new(json::Json {
-            pretty: pretty_json,
-        }),
-        Box::new(csv::ReviewQueue),
-        Box::new(csv::SupersededList),
-    ]
 }
 
 /// Characters at which Excel (or a paste into it) starts a new cell: `,` and `;` (the list

@@ -344,20 +344,42 @@ fn band_of(run: &GradeRun, r: &RespondentResult) -> Option<String> {
         .map(|b| b.grade.clone())
 }
 
+/// One line of the class list: what it shows of a respondent, kept while the class is graded.
+pub struct IndexRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub total: crate::points::Points,
+    /// The HTML report's file name, when there are HTML reports.
+    pub report: Option<String>,
+}
+
+impl IndexRow {
+    pub fn of(r: &RespondentResult, report: Option<String>) -> IndexRow {
+        IndexRow {
+            id: r.respondent.id.clone(),
+            name: r.respondent.name.clone(),
+            email: r.respondent.email.clone(),
+            total: r.total,
+            report,
+        }
+    }
+}
+
 /// The class list: every report linked, sortable by any column (a few lines of inline script).
-pub fn index_html(run: &GradeRun, names: &[Option<String>]) -> String {
+pub fn index_html(run: &GradeRun, class: &[IndexRow]) -> String {
     let mut rows = String::new();
-    for (r, name) in run.respondents.iter().zip(names) {
-        let link = match name {
+    for r in class {
+        let link = match &r.report {
             Some(name) => format!("<a href=\"reports/{}\">report</a>", esc(name)),
             None => String::new(),
         };
         let _ = writeln!(
             rows,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td data-v=\"{}\">{}</td><td>{link}</td></tr>",
-            esc(&r.respondent.id),
-            esc(&r.respondent.name),
-            esc(&r.respondent.email),
+            esc(&r.id),
+            esc(&r.name),
+            esc(&r.email),
             r.total.to_f64(),
             r.total
         );
@@ -367,7 +389,7 @@ pub fn index_html(run: &GradeRun, names: &[Option<String>]) -> String {
          <table id=\"class\"><thead><tr><th>ID</th><th>name</th><th>e-mail</th><th>total</th><th></th></tr></thead>\n<tbody>\n{rows}</tbody></table>\n\
          <script>\ndocument.querySelectorAll('#class th').forEach(function (th, col) {{\n  th.addEventListener('click', function () {{\n    var body = document.querySelector('#class tbody');\n    var rows = Array.prototype.slice.call(body.rows);\n    var down = th.dataset.down !== '1';\n    th.dataset.down = down ? '1' : '0';\n    rows.sort(function (a, b) {{\n      var x = a.cells[col].dataset.v || a.cells[col].textContent, y = b.cells[col].dataset.v || b.cells[col].textContent;\n      var nx = parseFloat(x), ny = parseFloat(y);\n      var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);\n      return down ? -c : c;\n    }});\n    rows.forEach(function (r) {{ body.appendChild(r); }});\n  }});\n}});\n</script>\n",
         esc(&run.exam),
-        run.respondents.len(),
+        class.len(),
         run.max
     );
     page(&format!("{} — class", run.exam), &body)

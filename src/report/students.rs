@@ -45,8 +45,13 @@ pub fn file_stem(n: usize, r: &RespondentResult) -> String {
 
 /// The n-th respondent's reports as (file name, contents): `NNN-slug.md` and/or
 /// `NNN-slug.html`.
-pub fn report_files(run: &GradeRun, n: usize, md: bool, html: bool) -> Vec<(String, Vec<u8>)> {
-    let r = &run.respondents[n];
+pub fn report_files(
+    run: &GradeRun,
+    n: usize,
+    r: &RespondentResult,
+    md: bool,
+    html: bool,
+) -> Vec<(String, Vec<u8>)> {
     let stem = file_stem(n, r);
     let mut out = Vec::new();
     if md {
@@ -66,13 +71,18 @@ pub fn report_files(run: &GradeRun, n: usize, md: bool, html: bool) -> Vec<(Stri
 
 /// The class index (`index.html`), linking every HTML report when there are HTML reports.
 pub fn index(run: &GradeRun, linked: bool) -> Vec<u8> {
-    let names: Vec<Option<String>> = run
+    let rows: Vec<super::pages::IndexRow> = run
         .respondents
         .iter()
         .enumerate()
-        .map(|(n, r)| linked.then(|| format!("{}.html", file_stem(n, r))))
+        .map(|(n, r)| super::pages::IndexRow::of(r, linked.then(|| html_name(n, r))))
         .collect();
-    super::pages::index_html(run, &names).into_bytes()
+    super::pages::index_html(run, &rows).into_bytes()
+}
+
+/// The n-th respondent's HTML report file name.
+pub fn html_name(n: usize, r: &RespondentResult) -> String {
+    format!("{}.html", file_stem(n, r))
 }
 
 #[cfg(test)]

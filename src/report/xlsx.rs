@@ -3,7 +3,7 @@
 
 use super::Exporter;
 use crate::score::Status;
-use crate::score::run::GradeRun;
+use crate::score::run::{GradeRun, RespondentResult};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 
 pub struct Xlsx;
@@ -35,45 +35,35 @@ impl Exporter for Xlsx {
     }
 
     fn render(&self, run: &GradeRun) -> anyhow::Result<Vec<u8>> {
-        let mut book = Workbook::new();
-        fill(&mut book, run, false)?;
-        Ok(book.save_to_buffer()?)
-    }
-
-    /// rust_xlsxwriter's constant-memory mode: each row goes to a temporary file (inside the
-    /// run's own folder) as it is written, so a large class is never whole in memory.
-    fn write_file(
-        &self,
-        run: &GradeRun,
-        path: &std::path::Path,
-        scratch: &std::path::Path,
-    ) -> anyhow::Result<()> {
-        let mut book = Workbook::new();
-        book.set_tempdir(scratch)?;
-        fill(&mut book, run, true)?;
-        book.save(path)?;
-        Ok(())
+        let mut sheet = XlsxStream::begin(run, None)?;
+        for r in &run.respondents {
+            sheet.add(r)?;
+        }
+        Ok(sheet.book.save_to_buffer()?)
     }
 }
 
-fn fill(book: &mut Workbook, run: &GradeRun, constant_memory: bool) -> anyhow::Result<()> {
-    {
+/// grades.xlsx written a row at a time. With a scratch folder it uses rust_xlsxwriter's
+/// constant-memory mode: each row goes to a temporary file inside the run's own folder as it
+/// is written, so a large class is never whole in memory.
+pub struct XlsxStream {
+    book: Workbook,
+    row: u32,
+}
+
+impl XlsxStream {
+    pub fn begin(run: &GradeRun, scratch: Option<&std::path::Path>) -> anyhow::Result<Self> {
+        let mut book = Workbook::new();
         // A fixed creation time keeps the file byte-identical from run to run.
         let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
         book.set_properties(&DocProperties::new().set_creation_datetime(&created));
         let bold = Format::new().set_bold();
-        if run.respondents.len() >= MAX_ROWS {
-            anyhow::bail!(
-                "{} respondents do not fit in one sheet (Excel's limit is {} rows); grades.csv \
-                 and grades.json hold them all",
-                run.respondents.len(),
-                MAX_ROWS - 1
-            );
-        }
-        let sheet = if constant_memory {
-            book.add_worksheet_with_constant_memory()
-        } else {
-            book.add_worksheet()
+        let sheet = match scratch {
+            Some(dir) => {
+                book.set_tempdir(dir)?;
+                book.add_worksheet_with_constant_memory()
+            }
+            None => book.add_worksheet(),
         };
         sheet.set_name("grades")?;
         let mut header = vec!["id".to_string(), "email".into(), "name".into()];
@@ -89,22 +79,38 @@ fn fill(book: &mut Workbook, run: &GradeRun, constant_memory: bool) -> anyhow::R
             sheet.write_string_with_format(0, c as u16, fit(h), &bold)?;
         }
         sheet.set_freeze_panes(1, 0)?;
-        for (i, r) in run.respondents.iter().enumerate() {
-            let row = i as u32 + 1;
-            sheet.write_string(row, 0, fit(&r.respondent.id))?;
-            sheet.write_string(row, 1, fit(&r.respondent.email))?;
-            sheet.write_string(row, 2, fit(&r.respondent.name))?;
-            let mut col = 3u16;
-            for q in &r.questions {
-                if !matches!(q.score.status, Status::Ungraded | Status::Error) {
-                    sheet.write_number(row, col, q.score.points.rounded_f64())?;
-                }
-                col += 1;
-            }
-            sheet.write_number(row, col, r.total.rounded_f64())?;
-            sheet.write_number(row, col + 1, r.max.rounded_f64())?;
-            sheet.write_number(row, col + 2, r.review_count() as f64)?;
-        }
+        Ok(XlsxStream { book, row: 0 })
     }
-    Ok(())
+
+    pub fn add(&mut self, r: &RespondentResult) -> anyhow::Result<()> {
+        if self.row as usize + 1 >= MAX_ROWS {
+            anyhow::bail!(
+                "more respondents than fit in one sheet (Excel's limit is {} rows); grades.csv \
+                 and grades.json hold them all",
+                MAX_ROWS - 1
+            );
+        }
+        self.row += 1;
+        let row = self.row;
+        let sheet = self.book.worksheet_from_index(0)?;
+        sheet.write_string(row, 0, fit(&r.respondent.id))?;
+        sheet.write_string(row, 1, fit(&r.respondent.email))?;
+        sheet.write_string(row, 2, fit(&r.respondent.name))?;
+        let mut col = 3u16;
+        for q in &r.questions {
+            if !matches!(q.score.status, Status::Ungraded | Status::Error) {
+                sheet.write_number(row, col, q.score.points.rounded_f64())?;
+            }
+            col += 1;
+        }
+        sheet.write_number(row, col, r.total.rounded_f64())?;
+        sheet.write_number(row, col + 1, r.max.rounded_f64())?;
+        sheet.write_number(row, col + 2, r.review_count() as f64)?;
+        Ok(())
+    }
+
+    pub fn finish(mut self, path: &std::path::Path) -> anyhow::Result<()> {
+        self.book.save(path)?;
+        Ok(())
+    }
 }

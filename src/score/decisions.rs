@@ -6,10 +6,11 @@
 //! re-export changed is reported stale and not applied. A decision that matches no respondent,
 //! or several, is an error naming its line — never a guess.
 
-use super::run::{GradeRun, answer_hash};
+use super::run::{Grading, RespondentResult, answer_hash, file_name};
 use super::{Finding, Status};
 use crate::points::Points;
 use serde::Serialize;
+use std::collections::HashMap;
 use thiserror::Error;
 
 /// One TA decision, as read from the decisions file.
@@ -99,20 +100,40 @@ pub struct DecisionRecord {
     pub comment: String,
 }
 
-/// Apply the decisions of `file`; respondents' totals are recomputed. Stale decisions are
-/// recorded in `run.decisions` (and so reach review.csv) but change no points.
-pub fn apply(
-    run: &mut GradeRun,
+/// A decision checked against the class before grading: whose (graded respondent `n`), which
+/// question, and whether the answer changed since it was made.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Planned {
+    pub respondent: usize,
+    pub question: usize,
+    pub line: usize,
+    /// The answer hash as written in the file (empty: on the current answer).
+    pub answer: String,
+    pub stale: bool,
+    pub points: Option<Points>,
+    pub comment: String,
+}
+
+/// Check every decision of `file` against the prepared class — its respondent and question
+/// exist and are named exactly once, its points fit, no answer is decided twice — before any
+/// answer is graded, so that a bad decisions file costs nothing.
+pub fn plan(
+    grading: &Grading,
     file: &str,
     decisions: &[Decision],
-) -> Result<(usize, usize), DecisionError> {
-    let mut seen: Vec<(usize, usize, String, usize)> = Vec::new();
-    let (mut applied, mut stale) = (0, 0);
+) -> Result<Vec<Planned>, DecisionError> {
+    let questions = &grading.head.questions;
+    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+    for n in 0..grading.len() {
+        by_key.entry(grading.key(n)).or_default().push(n);
+    }
+    let mut seen: HashMap<(usize, usize, String), usize> = HashMap::new();
+    let mut out = Vec::with_capacity(decisions.len());
     for d in decisions {
-        let Some(qi) = run.questions.iter().position(|q| q.id == d.question) else {
+        let Some(qi) = questions.iter().position(|q| q.id == d.question) else {
             let hint = crate::rubric::error::did_you_mean(
                 &d.question,
-                run.questions.iter().map(|q| q.id.as_str()),
+                questions.iter().map(|q| q.id.as_str()),
             )
             .map(|s| format!(" (did you mean `{s}`?)"))
             .unwrap_or_default();
@@ -123,28 +144,25 @@ pub fn apply(
                 hint,
             });
         };
-        let ri = find_respondent(run, file, d)?;
+        let n = find_respondent(grading, &by_key, file, d)?;
         // A decision without an answer hash is about the current answer.
-        let current = answer_hash(&run.respondents[ri].questions[qi].answer);
+        let current = answer_hash(grading.answer(n, qi));
         let about = if d.answer.is_empty() {
             current.clone()
         } else {
             d.answer.clone()
         };
-        if let Some((_, _, _, first)) = seen
-            .iter()
-            .find(|(r, q, a, _)| *r == ri && *q == qi && *a == about)
-        {
+        if let Some(first) = seen.get(&(n, qi, about.clone())) {
             return Err(DecisionError::Twice {
                 file: file.into(),
                 line: d.line,
-                who: run.respondents[ri].respondent.key.clone(),
+                who: crate::text::excerpt(grading.key(n), 80),
                 question: d.question.clone(),
                 first: *first,
             });
         }
-        seen.push((ri, qi, about.clone(), d.line));
-        let max = run.questions[qi].max;
+        seen.insert((n, qi, about.clone()), d.line);
+        let max = questions[qi].max;
         if let Some(p) = d.points
             && (p.is_negative() || p > max)
         {
@@ -156,26 +174,40 @@ pub fn apply(
                 max: max.to_string(),
             });
         }
-        let r = &mut run.respondents[ri];
-        let q = &mut r.questions[qi];
+        out.push(Planned {
+            respondent: n,
+            question: qi,
+            line: d.line,
+            answer: d.answer.clone(),
+            stale: about != current,
+            points: d.points,
+            comment: d.comment.clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// Apply one respondent's planned decisions (in file order) to its graded result; the total
+/// is recomputed. Stale ones are recorded but change no points.
+pub fn apply(r: &mut RespondentResult, planned: &[&Planned]) -> Vec<DecisionRecord> {
+    let mut records = Vec::with_capacity(planned.len());
+    for d in planned {
+        let q = &mut r.questions[d.question];
         let machine = q.score.points;
-        let is_stale = about != current;
-        run.decisions.push(DecisionRecord {
+        records.push(DecisionRecord {
             line: d.line,
             respondent: r.respondent.key.clone(),
             id: r.respondent.id.clone(),
-            question: d.question.clone(),
+            question: q.id.clone(),
             answer: d.answer.clone(),
-            status: if is_stale { "stale" } else { "applied" },
+            status: if d.stale { "stale" } else { "applied" },
             points: d.points,
             machine,
             comment: d.comment.clone(),
         });
-        if is_stale {
-            stale += 1;
+        if d.stale {
             continue;
         }
-        applied += 1;
         if let Some(p) = d.points {
             q.score.points = p;
             q.score.status = Status::Graded;
@@ -188,6 +220,8 @@ pub fn apply(
             machine,
             comment: d.comment.clone(),
         });
+    }
+    if !planned.is_empty() {
         r.total = r
             .questions
             .iter()
@@ -195,24 +229,31 @@ pub fn apply(
             .try_fold(Points::ZERO, |acc, q| acc.checked_add(q.score.points))
             .unwrap_or(r.total);
     }
-    Ok((applied, stale))
+    records
 }
 
 /// The one graded respondent a decision names: by key, else by e-mail, else by Forms ID (in
 /// the named export file when given).
-fn find_respondent(run: &GradeRun, file: &str, d: &Decision) -> Result<usize, DecisionError> {
+fn find_respondent(
+    grading: &Grading,
+    by_key: &HashMap<&str, Vec<usize>>,
+    file: &str,
+    d: &Decision,
+) -> Result<usize, DecisionError> {
+    let all = 0..grading.len();
     let (who, found): (String, Vec<usize>) = if !d.key.is_empty() {
         (
             format!("`{}`", crate::text::excerpt(&d.key, 80)),
-            matching(run, |r| r.respondent.key == d.key),
+            by_key.get(d.key.as_str()).cloned().unwrap_or_default(),
         )
     } else if !d.email.is_empty() {
         (
             format!("e-mail `{}`", crate::text::excerpt(&d.email, 80)),
-            matching(run, |r| r.respondent.email.eq_ignore_ascii_case(&d.email)),
+            all.filter(|&n| grading.who(n).3.eq_ignore_ascii_case(&d.email))
+                .collect(),
         )
     } else if !d.id.is_empty() {
-        let base = crate::score::run::file_name(&d.file);
+        let base = file_name(&d.file);
         (
             if d.file.is_empty() {
                 format!("ID `{}`", crate::text::excerpt(&d.id, 40))
@@ -223,10 +264,11 @@ fn find_respondent(run: &GradeRun, file: &str, d: &Decision) -> Result<usize, De
                     crate::text::excerpt(&d.file, 80)
                 )
             },
-            matching(run, |r| {
-                r.respondent.id == d.id
-                    && (d.file.is_empty() || crate::score::run::file_name(&r.file) == base)
-            }),
+            all.filter(|&n| {
+                let (f, _, id, _) = grading.who(n);
+                id == d.id && (d.file.is_empty() || file_name(f) == base)
+            })
+            .collect(),
         )
     } else {
         return Err(DecisionError::Nobody {
@@ -249,24 +291,12 @@ fn find_respondent(run: &GradeRun, file: &str, d: &Decision) -> Result<usize, De
             which: several
                 .iter()
                 .take(4)
-                .map(|&i| {
-                    let r = &run.respondents[i];
-                    format!("{} line {}", r.file, r.line)
+                .map(|&n| {
+                    let (f, line, _, _) = grading.who(n);
+                    format!("{f} line {line}")
                 })
                 .collect::<Vec<_>>()
                 .join(", "),
         }),
     }
-}
-
-fn matching(
-    run: &GradeRun,
-    test: impl Fn(&crate::score::run::RespondentResult) -> bool,
-) -> Vec<usize> {
-    run.respondents
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| test(r))
-        .map(|(i, _)| i)
-        .collect()
 }
