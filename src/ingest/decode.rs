@@ -5,13 +5,14 @@
 
 use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
 
-/// Text decoded from a file, and the encoding it was read as.
-pub struct Decoded {
-    pub text: String,
+/// Text decoded from a file, and the encoding it was read as. UTF-8 (the common case) is
+/// borrowed from the file's bytes, not copied.
+pub struct Decoded<'a> {
+    pub text: std::borrow::Cow<'a, str>,
     pub encoding: &'static str,
 }
 
-pub fn decode(bytes: &[u8]) -> Decoded {
+pub fn decode(bytes: &[u8]) -> Decoded<'_> {
     if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
         let (text, _) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
         let name = if encoding == UTF_8 {
@@ -20,19 +21,19 @@ pub fn decode(bytes: &[u8]) -> Decoded {
             encoding.name()
         };
         return Decoded {
-            text: text.into_owned(),
+            text,
             encoding: name,
         };
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => Decoded {
-            text: text.to_string(),
+            text: std::borrow::Cow::Borrowed(text),
             encoding: "UTF-8",
         },
         Err(_) => {
             let (text, _) = WINDOWS_1252.decode_without_bom_handling(bytes);
             Decoded {
-                text: text.into_owned(),
+                text,
                 encoding: "windows-1252",
             }
         }

@@ -300,7 +300,7 @@ fn looks_binary(text: &str) -> bool {
 
 fn read_csv(file: &str, bytes: &[u8]) -> Result<RawTable, IngestError> {
     let decoded = decode(bytes);
-    let mut text = decoded.text.as_str();
+    let mut text: &str = &decoded.text;
     if looks_binary(text) {
         return Err(IngestError::NotAnExport {
             file: file.to_string(),

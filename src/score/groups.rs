@@ -34,12 +34,21 @@ pub struct AnswerGroup {
     pub excerpt: String,
 }
 
-fn words(text: &str) -> Vec<String> {
-    crate::text::normalize(text)
+/// The answer's words, normalised, joined by single spaces: one string per answer (no string
+/// per word), equal for answers that are identical after normalisation.
+fn key_of(text: &str) -> String {
+    let norm = crate::text::normalize(text);
+    let mut key = String::with_capacity(norm.len());
+    for w in norm
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect()
+    {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        key.push_str(w);
+    }
+    key
 }
 
 /// FNV-1a, 64 bits, continued over `bytes`: a hash fixed by its definition, so signatures
@@ -53,7 +62,8 @@ fn fnv1a(h: u64, bytes: &[u8]) -> u64 {
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
 /// The answer's word 3-shingles (its words, when fewer than 3), hashed, sorted, distinct.
-fn shingles(words: &[String]) -> Vec<u64> {
+fn shingles(key: &str) -> Vec<u64> {
+    let words: Vec<&str> = key.split(' ').collect();
     let mut out: Vec<u64> = if words.len() < 3 {
         words
             .iter()
@@ -139,17 +149,26 @@ pub struct Grouping {
 /// Groups among `answers` (respondent id, answer text) of one question. Linear in the number
 /// of answers: identical ones by their normalised text, near-identical ones by MinHash with
 /// locality-sensitive hashing over word 3-shingles, each candidate pair checked exactly.
-pub fn groups(question: &str, answers: &[(String, String)]) -> Grouping {
-    let tokens: Vec<Vec<String>> = answers.iter().map(|(_, a)| words(a)).collect();
+pub fn groups(question: &str, answers: &[(&str, &str)]) -> Grouping {
+    let keys: Vec<String> = answers.iter().map(|(_, a)| key_of(a)).collect();
+    let counts: Vec<usize> = keys
+        .iter()
+        .map(|k| {
+            if k.is_empty() {
+                0
+            } else {
+                k.matches(' ').count() + 1
+            }
+        })
+        .collect();
     let mut parent: Vec<usize> = (0..answers.len()).collect();
     // Identical after normalisation.
-    let mut first: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, t) in tokens.iter().enumerate() {
-        if t.is_empty() {
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    for (i, key) in keys.iter().enumerate() {
+        if key.is_empty() {
             continue;
         }
-        let key = t.join(" ");
-        match first.get(&key) {
+        match first.get(key.as_str()) {
             Some(&j) => {
                 let (a, b) = (find(&mut parent, i), find(&mut parent, j));
                 parent[a] = b;
@@ -163,10 +182,10 @@ pub fn groups(question: &str, answers: &[(String, String)]) -> Grouping {
     let mut distinct: Vec<usize> = first
         .values()
         .copied()
-        .filter(|&i| tokens[i].len() >= MIN_WORDS)
+        .filter(|&i| counts[i] >= MIN_WORDS)
         .collect();
     distinct.sort_unstable();
-    let sets: Vec<Vec<u64>> = distinct.iter().map(|&i| shingles(&tokens[i])).collect();
+    let sets: Vec<Vec<u64>> = distinct.iter().map(|&i| shingles(&keys[i])).collect();
     let signatures: Vec<[u64; BANDS * ROWS]> = sets.iter().map(|s| signature(s)).collect();
     let mut skipped_checks = 0usize;
     for band in 0..BANDS {
@@ -193,7 +212,7 @@ pub fn groups(question: &str, answers: &[(String, String)]) -> Grouping {
                     if x == y {
                         break;
                     }
-                    let (la, lb) = (tokens[distinct[a]].len(), tokens[distinct[b]].len());
+                    let (la, lb) = (counts[distinct[a]], counts[distinct[b]]);
                     if la.min(lb) * 10 < la.max(lb) * 8 {
                         continue;
                     }
@@ -206,8 +225,8 @@ pub fn groups(question: &str, answers: &[(String, String)]) -> Grouping {
         }
     }
     let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for (i, t) in tokens.iter().enumerate() {
-        if !t.is_empty() {
+    for (i, key) in keys.iter().enumerate() {
+        if !key.is_empty() {
             let r = find(&mut parent, i);
             members.entry(r).or_default().push(i);
         }
@@ -216,14 +235,14 @@ pub fn groups(question: &str, answers: &[(String, String)]) -> Grouping {
         .into_values()
         .filter(|m| m.len() > 1)
         .map(|m| {
-            let identical = m.iter().all(|&i| tokens[i] == tokens[m[0]]);
-            let long = m.iter().all(|&i| tokens[i].len() >= LONG_WORDS);
+            let identical = m.iter().all(|&i| keys[i] == keys[m[0]]);
+            let long = m.iter().all(|&i| counts[i] >= LONG_WORDS);
             AnswerGroup {
                 question: question.to_string(),
-                respondents: m.iter().map(|&i| answers[i].0.clone()).collect(),
+                respondents: m.iter().map(|&i| answers[i].0.to_string()).collect(),
                 identical,
                 possible_collusion: long,
-                excerpt: crate::text::excerpt(&answers[m[0]].1, 100),
+                excerpt: crate::text::excerpt(answers[m[0]].1, 100),
             }
         })
         .collect();
@@ -251,7 +270,7 @@ mod tests {
     #[test]
     fn identical_and_near_identical_answers_are_grouped() {
         let long = "The generator maps random noise to fake samples while the discriminator learns to tell real samples from generated ones, and both are trained together in a minimax game with alternating updates of their weights until equilibrium";
-        let answers = vec![
+        let answers = [
             a("1", "LSTM has gates."),
             a("2", "lstm  has GATES"),
             a("3", long),
@@ -265,7 +284,11 @@ mod tests {
             ),
             a("6", ""),
         ];
-        let g = groups("q", &answers).groups;
+        let refs: Vec<(&str, &str)> = answers
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let g = groups("q", &refs).groups;
         assert_eq!(g.len(), 2);
         assert_eq!(g[0].respondents, vec!["1", "2"]);
         assert!(g[0].identical && !g[0].possible_collusion);
@@ -297,7 +320,11 @@ mod tests {
     #[test]
     fn every_planted_copy_pair_is_found_among_100000_answers() {
         let answers = planted(100_000);
-        let g = groups("q", &answers);
+        let refs: Vec<(&str, &str)> = answers
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let g = groups("q", &refs);
         assert_eq!(g.skipped_checks, 0);
         assert_eq!(g.groups.len(), 50_000);
         let mut pairs: Vec<(usize, usize)> = g

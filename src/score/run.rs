@@ -413,12 +413,12 @@ impl<'a> Grading<'a> {
             if !matches!(q.kind, crate::rubric::Kind::Text(_)) {
                 continue;
             }
-            let answers: Vec<(String, String)> = resolution
+            let answers: Vec<(&str, &str)> = resolution
                 .graded
                 .iter()
                 .map(|&i| {
                     let (e, s) = submissions[i];
-                    (s.id.clone(), s.cell(maps[e][qi]).to_string())
+                    (s.id.as_str(), s.cell(maps[e][qi]))
                 })
                 .collect();
             let grouping = super::groups::groups(&q.id, &answers);
