@@ -33,10 +33,19 @@ fn guess(cells: &[&str], flavor: Flavor) -> Guess {
     }
     let terminated = answers.iter().filter(|c| c.ends_with(';')).count();
     if flavor == Flavor::MicrosoftForms && terminated * 2 >= answers.len() {
+        // Each distinct cell and option normalised once, not once per comparison.
         let mut seen = Vec::new();
+        let mut seen_keys = std::collections::HashSet::new();
+        let mut in_order: Vec<&str> = Vec::new();
+        let mut added = std::collections::HashSet::new();
         for a in &answers {
+            if added.insert(*a) {
+                in_order.push(a);
+            }
+        }
+        for a in in_order {
             for item in a.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-                if !seen.iter().any(|s: &String| squeeze(s) == squeeze(item)) {
+                if seen_keys.insert(squeeze(item)) {
                     seen.push(item.to_string());
                 }
             }
@@ -47,8 +56,11 @@ fn guess(cells: &[&str], flavor: Flavor) -> Guess {
         return Guess::Number;
     }
     let mut distinct: Vec<String> = Vec::new();
+    let mut keys = std::collections::HashSet::new();
+    let mut cells = std::collections::HashSet::new();
     for a in &answers {
-        if !distinct.iter().any(|d| normalize(d) == normalize(a)) {
+        // A cell seen before needs no normalising again.
+        if cells.insert(*a) && keys.insert(normalize(a)) {
             distinct.push(a.to_string());
         }
     }
