@@ -46,6 +46,10 @@ pub struct TextAnswer {
     pub joined: Vec<String>,
     /// The answer was longer than [`MAX_ANSWER`] bytes; only its beginning was read.
     pub truncated: bool,
+    /// How each token matches each word pattern of the key it is scored against, filled by
+    /// the scorer: `pattern_bits[token * patterns + pattern]`.
+    pub pattern_bits: Vec<u8>,
+    pub patterns: usize,
 }
 
 /// How many words before a term a negation reaches.

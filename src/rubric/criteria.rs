@@ -33,6 +33,8 @@ pub struct WordPattern {
     pub stemmable: bool,
     /// Hashes of `norm`, `stem_en`, `stem_it`, as a token's.
     pub hashes: [u64; 3],
+    /// Position in its key's [`TextKey::patterns`].
+    pub id: usize,
 }
 
 /// A phrase: one of several word sequences (synonyms).
@@ -100,6 +102,56 @@ pub struct TextKey {
     /// Point values near which a human should confirm the grade.
     pub boundaries: Vec<Points>,
     pub review_margin: Points,
+    /// Every word pattern of the key, numbered (`WordPattern::id`): how each distinct answer
+    /// word matches each of them is worked out once and remembered (`score::text`).
+    pub patterns: Vec<WordPattern>,
+    /// Tells this compiled key from every other in the process (for that memory).
+    pub uid: KeyId,
+}
+
+/// A process-wide unique number for a compiled key; all keys compare equal by it (it is no
+/// part of what a key says).
+#[derive(Clone, Copy, Debug, Eq)]
+pub struct KeyId(pub u64);
+
+impl PartialEq for KeyId {
+    fn eq(&self, _: &KeyId) -> bool {
+        true
+    }
+}
+
+impl TextKey {
+    /// Number the key's word patterns and list them; give the key its unique id.
+    pub fn seal(mut self) -> TextKey {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let mut patterns = Vec::new();
+        fn term(t: &mut Term, out: &mut Vec<WordPattern>) {
+            for phrase in &mut t.parts {
+                for words in &mut phrase.alternatives {
+                    for w in words {
+                        w.id = out.len();
+                        out.push(w.clone());
+                    }
+                }
+            }
+        }
+        fn expr(e: &mut Expr, out: &mut Vec<WordPattern>) {
+            match e {
+                Expr::Term(t) => term(t, out),
+                Expr::Any(es) | Expr::All(es) => es.iter_mut().for_each(|e| expr(e, out)),
+            }
+        }
+        for c in self.criteria.iter_mut().chain(self.penalties.iter_mut()) {
+            expr(&mut c.expr, &mut patterns);
+            for t in &mut c.contradicts {
+                term(t, &mut patterns);
+            }
+        }
+        self.patterns = patterns;
+        self.uid = KeyId(NEXT.fetch_add(1, Ordering::Relaxed));
+        self
+    }
 }
 
 /// Moodle pattern-match's typo gate: no typo under 4 letters, one for 4–7, two for 8+.
@@ -132,6 +184,7 @@ fn word_pattern(raw: &str) -> Option<WordPattern> {
         negator: crate::answers::text::is_negator(&plain),
         letters: crate::answers::text::letters(&plain),
         stemmable: plain.chars().count() > 3,
+        id: 0,
         hashes: [
             crate::text::hash64(&plain),
             crate::text::hash64(&stem_en),

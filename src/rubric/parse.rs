@@ -911,15 +911,20 @@ fn text_key(
         Some(m) => cx.points(m, "`review_margin`").unwrap_or(Points::ZERO),
         None => Points::ZERO,
     };
-    Some(TextKey {
-        criteria,
-        penalties,
-        language,
-        min_words,
-        max_words,
-        boundaries,
-        review_margin,
-    })
+    Some(
+        TextKey {
+            criteria,
+            penalties,
+            language,
+            min_words,
+            max_words,
+            boundaries,
+            review_margin,
+            patterns: Vec::new(),
+            uid: crate::rubric::criteria::KeyId(0),
+        }
+        .seal(),
+    )
 }
 
 /// What `verify = { ... }` may ask the engine.

@@ -39,32 +39,101 @@ pub struct Evidence {
 /// Answers at least this long that match nothing go to review.
 const LONG_ANSWER_WORDS: usize = 20;
 
-fn match_word(p: &WordPattern, t: &Token, rules: Rules) -> Option<Rule> {
+/// How a word of an answer relates to a word pattern, whatever rules a criterion allows: a
+/// function of the word alone, so it is worked out once per distinct word ([`pattern_bits`]).
+const EXACT: u8 = 1;
+const NEGATORS: u8 = 2;
+const GLOB: u8 = 4;
+const STEM: u8 = 8;
+const TYPO: u8 = 16;
+
+fn relation(p: &WordPattern, t: &Token) -> u8 {
+    let mut bits = 0;
     if p.glob.is_none() && t.hashes[0] == p.hashes[0] && t.norm == p.norm {
-        return Some(Rule::Exact);
+        bits |= EXACT;
     }
     // Negations are one word as far as a rubric is concerned: `not` matches `no`, `doesn't`.
     if p.negator && t.negator {
-        return Some(Rule::Exact);
+        bits |= NEGATORS;
     }
     if let Some(glob) = &p.glob {
-        return (rules.wildcard && glob_match(glob, &t.norm)).then_some(Rule::Wildcard);
+        if glob_match(glob, &t.norm) {
+            bits |= GLOB;
+        }
+        return bits;
     }
-    if rules.stem
-        && p.stemmable
+    if p.stemmable
         && ((t.hashes[1] == p.hashes[1] && t.stem_en == p.stem_en)
             || (t.hashes[2] == p.hashes[2] && t.stem_it == p.stem_it))
     {
-        return Some(Rule::Stem);
+        bits |= STEM;
     }
-    if rules.typo
-        && p.max_typos > 0
+    if p.max_typos > 0
         && (p.letters ^ t.letters).count_ones() as usize <= 2 * p.max_typos
         && within_edits(&p.norm, &t.norm, p.max_typos)
     {
+        bits |= TYPO;
+    }
+    bits
+}
+
+/// The rule by which a word meets a pattern under `rules`: exact, then a negation for a
+/// negation, then (for a wildcard pattern, only) the wildcard, then stem, then typo.
+fn match_word(p: &WordPattern, bits: u8, rules: Rules) -> Option<Rule> {
+    if bits & (EXACT | NEGATORS) != 0 {
+        return Some(Rule::Exact);
+    }
+    if p.glob.is_some() {
+        return (rules.wildcard && bits & GLOB != 0).then_some(Rule::Wildcard);
+    }
+    if rules.stem && bits & STEM != 0 {
+        return Some(Rule::Stem);
+    }
+    if rules.typo && bits & TYPO != 0 {
         return Some(Rule::Typo);
     }
     None
+}
+
+/// Distinct words whose relations to a key's patterns a thread remembers, over all keys.
+const RELATION_CACHE: usize = 1 << 17;
+
+/// Fill `answer.pattern_bits`: each token's relation to each of the key's patterns, looked up
+/// by the token's normalised word (exact text, never a hash: a word is only ever credited for
+/// what it is), computed on first sight. A class writes with a few thousand distinct words, so
+/// matching costs a lookup per word instead of a comparison per word and pattern.
+fn pattern_bits(key: &TextKey, answer: &mut TextAnswer) {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    /// Per key (by uid), per distinct word, its relation to each pattern.
+    type Relations = HashMap<u64, HashMap<String, Box<[u8]>>>;
+    thread_local! {
+        static CACHE: RefCell<(usize, Relations)> = RefCell::new((0, HashMap::new()));
+    }
+    let n = key.patterns.len();
+    let mut bits = vec![0u8; answer.tokens.len() * n];
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let (size, keys) = &mut *cache;
+        if *size >= RELATION_CACHE {
+            keys.clear();
+            *size = 0;
+        }
+        let words = keys.entry(key.uid.0).or_default();
+        for (i, t) in answer.tokens.iter().enumerate() {
+            let row = match words.get(t.norm.as_str()) {
+                Some(row) => row,
+                None => {
+                    let row: Box<[u8]> = key.patterns.iter().map(|p| relation(p, t)).collect();
+                    *size += 1;
+                    words.entry(t.norm.clone()).or_insert(row)
+                }
+            };
+            bits[i * n..(i + 1) * n].copy_from_slice(row);
+        }
+    });
+    answer.pattern_bits = bits;
+    answer.patterns = n;
 }
 
 /// Longest word compared for typos; longer ones only match exactly, by stem or wildcard.
@@ -133,13 +202,15 @@ fn occurrences(phrase: &Phrase, answer: &TextAnswer, rules: Rules) -> Vec<(usize
                 words
                     .iter()
                     .enumerate()
-                    .all(|(k, w)| match match_word(w, &tokens[i + k], rules) {
+                    .all(|(k, w)| {
+                        let bits = answer.pattern_bits[(i + k) * answer.patterns + w.id];
+                        match match_word(w, bits, rules) {
                         Some(r) => {
                             weakest = weakest.max(r);
                             true
                         }
                         None => false,
-                    });
+                    }});
             if all {
                 found.push((i, i + words.len(), weakest));
                 matched = true;
@@ -350,10 +421,11 @@ pub fn score(key: &TextKey, points: Points, cell: &str, question: &str) -> Score
     if cell.trim().is_empty() {
         return Score::not_answered(points);
     }
-    let answer = tokenize(cell);
+    let mut answer = tokenize(cell);
     if answer.tokens.is_empty() {
         return Score::not_answered(points);
     }
+    pattern_bits(key, &mut answer);
     let mut findings = Vec::new();
     let mut review = Vec::new();
     let mut earned = Points::ZERO;
