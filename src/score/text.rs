@@ -198,19 +198,16 @@ fn occurrences(phrase: &Phrase, answer: &TextAnswer, rules: Rules) -> Vec<(usize
                 continue;
             }
             let mut weakest = Rule::Exact;
-            let all =
-                words
-                    .iter()
-                    .enumerate()
-                    .all(|(k, w)| {
-                        let bits = answer.pattern_bits[(i + k) * answer.patterns + w.id];
-                        match match_word(w, bits, rules) {
-                        Some(r) => {
-                            weakest = weakest.max(r);
-                            true
-                        }
-                        None => false,
-                    }});
+            let all = words.iter().enumerate().all(|(k, w)| {
+                let bits = answer.pattern_bits[(i + k) * answer.patterns + w.id];
+                match match_word(w, bits, rules) {
+                    Some(r) => {
+                        weakest = weakest.max(r);
+                        true
+                    }
+                    None => false,
+                }
+            });
             if all {
                 found.push((i, i + words.len(), weakest));
                 matched = true;
