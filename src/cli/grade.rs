@@ -34,7 +34,14 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     let jobs = jobs(args.jobs);
     let kinds = report_kinds(&args.reports)?;
     let decisions_path = decisions_file(&args)?;
-    let grading = Grading::new(&rubric, &exports)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .ok();
+    let grading = match &pool {
+        Some(pool) => pool.install(|| Grading::new(&rubric, &exports))?,
+        None => Grading::new(&rubric, &exports)?,
+    };
     // Decisions are checked against the class before anything is graded.
     let planned = match &decisions_path {
         Some(path) => {
@@ -48,10 +55,6 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     for p in &planned {
         planned_for[p.respondent].push(p);
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .ok();
 
     // Everything goes into a fresh folder beside DIR, written as the class is graded, a chunk
     // of respondents at a time; a failure on the way leaves DIR as it was.
@@ -92,11 +95,23 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
             crate::report::csv::ReviewQueue::add(&mut review_csv, r, &mine);
             records.extend(mine);
         }
-        for (k, r) in chunk.iter().enumerate() {
+        // The JSON of a chunk is encoded in parallel (it is most of the output's bytes).
+        let encode = |r: &crate::score::run::RespondentResult| {
+            crate::report::json::JsonStream::encode(args.pretty, r)
+        };
+        let encoded: Vec<anyhow::Result<Vec<u8>>> = match &pool {
+            Some(pool) => {
+                use rayon::prelude::*;
+                pool.install(|| chunk.par_iter().map(encode).collect())
+            }
+            None => chunk.iter().map(encode).collect(),
+        };
+        for (k, (r, bytes)) in chunk.iter().zip(encoded).enumerate() {
             let n = start + k;
             if let Some(stream) = json.as_mut() {
+                let bytes = bytes.map_err(|e| Fatal(format!("grades.json: {e}")))?;
                 stream
-                    .respondent(r, &mut json_file)
+                    .write_encoded(&bytes, &mut json_file)
                     .map_err(|e| Fatal(format!("grades.json: {e}")))?;
             }
             xlsx.add(r)

@@ -87,22 +87,41 @@ impl JsonStream {
         r: &RespondentResult,
         w: &mut dyn std::io::Write,
     ) -> anyhow::Result<()> {
-        if self.pretty {
-            w.write_all(if self.first { b"\n" } else { b",\n" })?;
-            let text = serde_json::to_string_pretty(r)?;
-            for (i, line) in text.split('\n').enumerate() {
-                if i > 0 {
-                    w.write_all(b"\n")?;
-                }
-                w.write_all(b"    ")?;
-                w.write_all(line.as_bytes())?;
-            }
-        } else {
-            if !self.first {
-                w.write_all(b",")?;
-            }
-            serde_json::to_writer(&mut *w, r)?;
+        let encoded = Self::encode(self.pretty, r)?;
+        self.write_encoded(&encoded, w)
+    }
+
+    /// One respondent as it stands in the list (indented for `--pretty`): pure, so a chunk of
+    /// respondents is encoded in parallel and then written in order.
+    pub fn encode(pretty: bool, r: &RespondentResult) -> anyhow::Result<Vec<u8>> {
+        if !pretty {
+            return Ok(serde_json::to_vec(r)?);
         }
+        let text = serde_json::to_string_pretty(r)?;
+        let mut out = Vec::with_capacity(text.len() + text.len() / 8);
+        for (i, line) in text.split('\n').enumerate() {
+            if i > 0 {
+                out.push(b'\n');
+            }
+            out.extend_from_slice(b"    ");
+            out.extend_from_slice(line.as_bytes());
+        }
+        Ok(out)
+    }
+
+    /// Write one respondent [`JsonStream::encode`]d, after the separator.
+    pub fn write_encoded(
+        &mut self,
+        encoded: &[u8],
+        w: &mut dyn std::io::Write,
+    ) -> anyhow::Result<()> {
+        match (self.pretty, self.first) {
+            (true, true) => w.write_all(b"\n")?,
+            (true, false) => w.write_all(b",\n")?,
+            (false, false) => w.write_all(b",")?,
+            (false, true) => {}
+        }
+        w.write_all(encoded)?;
         self.first = false;
         Ok(())
     }

@@ -409,19 +409,30 @@ impl<'a> Grading<'a> {
             .collect();
         let mut answer_groups = Vec::new();
         let mut notes = Vec::new();
-        for (qi, q) in rubric.questions.iter().enumerate() {
-            if !matches!(q.kind, crate::rubric::Kind::Text(_)) {
-                continue;
-            }
-            let answers: Vec<(&str, &str)> = resolution
-                .graded
-                .iter()
-                .map(|&i| {
-                    let (e, s) = submissions[i];
-                    (s.id.as_str(), s.cell(maps[e][qi]))
-                })
-                .collect();
-            let grouping = super::groups::groups(&q.id, &answers);
+        // The text questions' groups are found in parallel (on the pool this is called in),
+        // and kept in question order.
+        let text_questions: Vec<usize> = (0..rubric.questions.len())
+            .filter(|&qi| matches!(rubric.questions[qi].kind, crate::rubric::Kind::Text(_)))
+            .collect();
+        let groupings: Vec<(usize, super::groups::Grouping)> = text_questions
+            .par_iter()
+            .map(|&qi| {
+                let answers: Vec<(&str, &str)> = resolution
+                    .graded
+                    .iter()
+                    .map(|&i| {
+                        let (e, s) = submissions[i];
+                        (s.id.as_str(), s.cell(maps[e][qi]))
+                    })
+                    .collect();
+                (
+                    qi,
+                    super::groups::groups(&rubric.questions[qi].id, &answers),
+                )
+            })
+            .collect();
+        for (qi, grouping) in groupings {
+            let q = &rubric.questions[qi];
             if grouping.skipped_checks > 0 {
                 notes.push(format!(
                     "{}: answer groups are incomplete: {} similarity check(s) inside very large \
