@@ -19,18 +19,6 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
         })
         .collect::<Result<_, _>>()?;
 
-    let rows: usize = exports.iter().map(|e| e.submissions.len()).sum();
-    let bar = if !args.quiet && std::io::stderr().is_terminal() {
-        let bar = ProgressBar::with_draw_target(Some(rows as u64), ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template(
-            "grading {bar:40} {human_pos}/{human_len} rows, {per_sec}, ETA {eta}",
-        ) {
-            bar.set_style(style);
-        }
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
     let jobs = jobs(args.jobs);
     let kinds = report_kinds(&args.reports)?;
     let decisions_path = decisions_file(&args)?;
@@ -41,6 +29,24 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     let grading = match &pool {
         Some(pool) => pool.install(|| Grading::new(&rubric, &exports))?,
         None => Grading::new(&rubric, &exports)?,
+    };
+    // Respondents graded (superseded submissions are not), counted as they are graded.
+    let rows = grading.len();
+    let bar = if !args.quiet && std::io::stderr().is_terminal() {
+        let bar = ProgressBar::with_draw_target(Some(rows as u64), ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template(
+            "grading {bar:40} {human_pos}/{human_len} respondents, {rate}/s, ETA {eta}",
+        ) {
+            bar.set_style(style.with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0}", state.per_sec());
+                },
+            ));
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
     };
     // Decisions are checked against the class before anything is graded.
     let planned = match &decisions_path {
