@@ -215,11 +215,21 @@ fn foreign_entries(out: &Path, ours: &BTreeSet<&str>) -> Result<Vec<String>, Fat
             .collect(),
         _ => BTreeSet::new(),
     };
-    // Folders this run writes into: walked, not moved.
-    let our_dirs: BTreeSet<String> = ours
+    // Folders this run or the previous one wrote into (every ancestor of their files): walked,
+    // not moved whole — the previous run's files in them are ours to remove (a run with
+    // `--reports none` after one with reports leaves no stale reports behind).
+    let mut our_dirs: BTreeSet<String> = BTreeSet::new();
+    for path in ours
         .iter()
-        .filter_map(|p| p.rsplit_once('/').map(|(d, _)| d.to_string()))
-        .collect();
+        .copied()
+        .chain(listed.iter().map(String::as_str))
+    {
+        let mut rest = path;
+        while let Some((dir, _)) = rest.rsplit_once('/') {
+            our_dirs.insert(dir.to_string());
+            rest = dir;
+        }
+    }
     let mut foreign = Vec::new();
     let mut stack = vec![String::new()];
     while let Some(rel_dir) = stack.pop() {

@@ -852,3 +852,18 @@ fn respondent_keys_never_collide() {
         ]
     );
 }
+
+#[test]
+fn a_run_without_reports_after_one_with_reports_leaves_none_and_the_next_run_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_grade(QUIZ, &[SITTING_A], &out, &["-q"]).code(0);
+    assert_eq!(files(&out.join("reports")).len(), 4);
+    run_grade(QUIZ, &[SITTING_A], &out, &["-q", "--reports", "none"]).code(0);
+    assert!(!out.join("reports").exists() || files(&out.join("reports")).is_empty());
+    run_grade(QUIZ, &[SITTING_A], &out, &["-q", "--reports", "md"]).code(0);
+    assert_eq!(
+        files(&out.join("reports")),
+        [PathBuf::from("001-id-1.md"), PathBuf::from("002-id-2.md")]
+    );
+}
