@@ -19,7 +19,11 @@ size=$(stat -c %s "$export")
 measure() {
     local times=() peak=0
     for _ in 1 2 3; do
-        /usr/bin/time -f "%e %M" -o "$dir/time.txt" "$@" > /dev/null 2> "$dir/stderr.txt" || true
+        if ! /usr/bin/time -f "%e %M" -o "$dir/time.txt" "$@" > /dev/null 2> "$dir/stderr.txt"; then
+            echo "failed: $*" >&2
+            cat "$dir/stderr.txt" >&2
+            exit 1
+        fi
         read -r t m < "$dir/time.txt"
         times+=("$t")
         [ "$m" -gt "$peak" ] && peak=$m
