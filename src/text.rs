@@ -18,43 +18,28 @@ fn is_invisible(c: char) -> bool {
 /// NFKC, invisible characters removed, curly quotes made straight, every run of whitespace
 /// (NBSP and line breaks included) one space, trimmed, lower-case.
 pub fn normalize(text: &str) -> String {
+    // NFKC leaves ASCII as it is and no invisible character or curly quote is ASCII: most
+    // cells of most exports only need whitespace and case.
     if text.is_ascii() {
-        return normalize_ascii(text);
+        return collapse(text.chars(), text.len());
     }
     normalize_unicode(text)
 }
 
 fn normalize_unicode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut pending_space = false;
-    for c in text.nfkc() {
-        if is_invisible(c) {
-            continue;
-        }
-        if c.is_whitespace() {
-            pending_space = !out.is_empty();
-            continue;
-        }
-        if pending_space {
-            out.push(' ');
-            pending_space = false;
-        }
-        let c = match c {
-            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{2032}' => '\'',
-            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2033}' => '"',
-            c => c,
-        };
-        out.extend(c.to_lowercase());
-    }
-    out
+    let chars = text.nfkc().filter(|c| !is_invisible(*c)).map(|c| match c {
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{2032}' => '\'',
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2033}' => '"',
+        c => c,
+    });
+    collapse(chars, text.len())
 }
 
-/// [`normalize`] of ASCII text: NFKC leaves ASCII as it is and no invisible character or
-/// curly quote is ASCII, so only whitespace and case remain (most cells of most exports).
-fn normalize_ascii(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+/// Every run of whitespace one space, trimmed, lower-case.
+fn collapse(chars: impl Iterator<Item = char>, capacity: usize) -> String {
+    let mut out = String::with_capacity(capacity);
     let mut pending_space = false;
-    for c in text.chars() {
+    for c in chars {
         if c.is_whitespace() {
             pending_space = !out.is_empty();
             continue;
@@ -63,7 +48,7 @@ fn normalize_ascii(text: &str) -> String {
             out.push(' ');
             pending_space = false;
         }
-        out.push(c.to_ascii_lowercase());
+        out.extend(c.to_lowercase());
     }
     out
 }
@@ -105,11 +90,20 @@ pub fn contains_ascii_ci(text: &str, needle: &str) -> bool {
     find_ascii_ci(text, needle).is_some()
 }
 
-/// FNV-1a, 64 bits: a quick, fixed hash for comparing words (equal hashes, then equal text).
-pub fn hash64(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+/// FNV-1a's starting value.
+pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a, 64 bits, continued from `h` over `bytes`: a hash fixed by its definition, the same
+/// on every machine and every run.
+pub fn fnv1a(h: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(h, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
+}
+
+/// FNV-1a of a text: a quick, fixed hash for comparing words (equal hashes, then equal text).
+pub fn hash64(text: &str) -> u64 {
+    fnv1a(FNV_OFFSET, text.as_bytes())
 }
 
 /// Make a one-line, bounded excerpt of a cell for a message.
@@ -148,7 +142,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn the_ascii_fast_path_normalises_as_nfkc_does(text in "[\\x00-\\x7f]{0,40}") {
-            proptest::prop_assert_eq!(normalize_ascii(&text), normalize_unicode(&text));
+            proptest::prop_assert_eq!(normalize(&text), normalize_unicode(&text));
         }
     }
 

@@ -82,15 +82,6 @@ impl JsonStream {
         })
     }
 
-    pub fn respondent(
-        &mut self,
-        r: &RespondentResult,
-        w: &mut dyn std::io::Write,
-    ) -> anyhow::Result<()> {
-        let encoded = Self::encode(self.pretty, r)?;
-        self.write_encoded(&encoded, w)
-    }
-
     /// One respondent as it stands in the list (indented for `--pretty`): pure, so a chunk of
     /// respondents is encoded in parallel and then written in order.
     pub fn encode(pretty: bool, r: &RespondentResult) -> anyhow::Result<Vec<u8>> {
@@ -165,7 +156,8 @@ mod tests {
             let mut out = Vec::new();
             let mut stream = JsonStream::begin(pretty, &head, &mut out).unwrap();
             for r in &run.respondents {
-                stream.respondent(r, &mut out).unwrap();
+                let encoded = JsonStream::encode(pretty, r).unwrap();
+                stream.write_encoded(&encoded, &mut out).unwrap();
             }
             stream.finish(&head, &mut out).unwrap();
             assert_eq!(

@@ -69,17 +69,6 @@ pub fn report_files(
     out
 }
 
-/// The class index (`index.html`), linking every HTML report when there are HTML reports.
-pub fn index(run: &GradeRun, linked: bool) -> Vec<u8> {
-    let rows: Vec<super::pages::IndexRow> = run
-        .respondents
-        .iter()
-        .enumerate()
-        .map(|(n, r)| super::pages::IndexRow::of(r, linked.then(|| html_name(n, r))))
-        .collect();
-    super::pages::index_html(run, &rows).into_bytes()
-}
-
 /// The n-th respondent's HTML report file name.
 pub fn html_name(n: usize, r: &RespondentResult) -> String {
     format!("{}.html", file_stem(n, r))

@@ -2,6 +2,7 @@
 //! once. Long answers shared by several respondents are flagged as possible collusion — a hint
 //! for a human, never a verdict.
 
+use crate::text::{FNV_OFFSET, fnv1a};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -50,16 +51,6 @@ fn key_of(text: &str) -> String {
     }
     key
 }
-
-/// FNV-1a, 64 bits, continued over `bytes`: a hash fixed by its definition, so signatures
-/// (and groups) are the same on every machine and every run.
-fn fnv1a(h: u64, bytes: &[u8]) -> u64 {
-    bytes.iter().fold(h, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
-
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
 /// The answer's word 3-shingles (its words, when fewer than 3), hashed, sorted, distinct.
 fn shingles(key: &str) -> Vec<u64> {
