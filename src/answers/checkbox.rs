@@ -20,7 +20,7 @@ pub enum Selection {
 }
 
 /// Separator between ticked options.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Separator {
     /// `;` after each option (Microsoft Forms).
     Semicolon,

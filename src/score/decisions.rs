@@ -208,15 +208,16 @@ pub fn apply(r: &mut RespondentResult, planned: &[&Planned]) -> Vec<DecisionReco
         if d.stale {
             continue;
         }
+        let score = std::sync::Arc::make_mut(&mut q.score);
         if let Some(p) = d.points {
-            q.score.points = p;
-            q.score.status = Status::Graded;
+            score.points = p;
+            score.status = Status::Graded;
             q.points_exact = (!p.displays_exactly()).then(|| p.exact());
         }
         // A human decided: nothing left to review on this question.
-        q.score.review.clear();
-        q.score.findings.push(Finding::Override {
-            points: q.score.points,
+        score.review.clear();
+        score.findings.push(Finding::Override {
+            points: score.points,
             machine,
             comment: d.comment.clone(),
         });

@@ -161,8 +161,10 @@ pub struct QuestionResult {
     pub id: String,
     /// The respondent's answer cell, as exported.
     pub answer: String,
+    /// Shared by every respondent who gave the same answer (scoring is a function of the
+    /// question and the answer); a TA's decision makes the respondent's own copy.
     #[serde(flatten)]
-    pub score: Score,
+    pub score: std::sync::Arc<Score>,
     /// The exact points when the 2-decimal `points` is rounded (`"1/3"`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub points_exact: Option<String>,
@@ -344,7 +346,110 @@ pub struct Grading<'a> {
     graded: Vec<usize>,
     /// The stable key of each graded submission.
     keys: Vec<String>,
+    /// Per question, the scores of answers given more than once.
+    memo: Vec<Memo>,
     pub head: GradeRun,
+}
+
+/// Scores of one question's repeated answers. Scoring is a function of (question, answer,
+/// separator), so an answer many respondents gave — a ticked set of options, a number, the
+/// untouched template, a short phrase — is scored once and its [`Score`] shared. Only answers
+/// seen before are kept (a hash of each answer is remembered), so a class of distinct answers
+/// costs a hash each and holds no scores; both tables are bounded. Results never depend on
+/// what is cached or on which thread scored first.
+#[derive(Default)]
+struct Memo {
+    table: std::sync::Mutex<MemoTable>,
+}
+
+#[derive(Default)]
+struct MemoTable {
+    /// Hashes of the answers scored so far (up to [`MEMO_SEEN`]).
+    seen: std::collections::HashSet<u64>,
+    /// Scores of answers seen at least twice, by (separator, answer).
+    scores: std::collections::HashMap<(Separator, Box<str>), std::sync::Arc<Score>>,
+    /// Bytes of the answers in `scores`.
+    bytes: usize,
+}
+
+/// Most answer hashes remembered per question (8 bytes and a little each).
+const MEMO_SEEN: usize = 1 << 18;
+/// Most scores kept per question, and most bytes of the answers they are kept for.
+const MEMO_SCORES: usize = 1 << 12;
+const MEMO_BYTES: usize = 16 << 20;
+
+impl Memo {
+    fn score(
+        &self,
+        answer: &str,
+        sep: Separator,
+        score: impl FnOnce() -> Score,
+    ) -> std::sync::Arc<Score> {
+        use std::hash::BuildHasher;
+        let key = (sep, answer);
+        let repeat = {
+            let mut t = self.table.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(s) = t.scores.get(&key as &dyn MemoKey) {
+                return s.clone();
+            }
+            let h = t.seen.hasher().hash_one(key);
+            if t.seen.contains(&h) {
+                true
+            } else {
+                if t.seen.len() < MEMO_SEEN {
+                    t.seen.insert(h);
+                }
+                false
+            }
+        };
+        let scored = std::sync::Arc::new(score());
+        if repeat {
+            let mut t = self.table.lock().unwrap_or_else(|e| e.into_inner());
+            if t.scores.len() < MEMO_SCORES && t.bytes.saturating_add(answer.len()) <= MEMO_BYTES {
+                t.bytes += answer.len();
+                t.scores
+                    .insert((sep, answer.into()), std::sync::Arc::clone(&scored));
+            }
+        }
+        scored
+    }
+}
+
+/// Looking a (separator, answer) pair up without making a `Box<str>` of the answer.
+trait MemoKey {
+    fn key(&self) -> (Separator, &str);
+}
+
+impl MemoKey for (Separator, Box<str>) {
+    fn key(&self) -> (Separator, &str) {
+        (self.0, &self.1)
+    }
+}
+
+impl MemoKey for (Separator, &str) {
+    fn key(&self) -> (Separator, &str) {
+        (self.0, self.1)
+    }
+}
+
+impl<'a> std::borrow::Borrow<dyn MemoKey + 'a> for (Separator, Box<str>) {
+    fn borrow(&self) -> &(dyn MemoKey + 'a) {
+        self
+    }
+}
+
+impl PartialEq for dyn MemoKey + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for dyn MemoKey + '_ {}
+
+impl std::hash::Hash for dyn MemoKey + '_ {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.key().hash(state)
+    }
 }
 
 impl<'a> Grading<'a> {
@@ -481,6 +586,7 @@ impl<'a> Grading<'a> {
             submissions,
             graded: resolution.graded,
             keys,
+            memo: rubric.questions.iter().map(|_| Memo::default()).collect(),
             head,
         })
     }
@@ -532,8 +638,11 @@ impl<'a> Grading<'a> {
                 .questions
                 .iter()
                 .zip(&self.maps[e])
-                .map(|(q, &col)| {
-                    let score = super::score_isolated(scorer, q, s.cell(col), sep);
+                .zip(&self.memo)
+                .map(|((q, &col), memo)| {
+                    let cell = s.cell(col);
+                    let score =
+                        memo.score(cell, sep, || super::score_isolated(scorer, q, cell, sep));
                     QuestionResult {
                         answer: s.cell(col).to_string(),
                         id: q.id.clone(),
@@ -589,6 +698,80 @@ pub fn review_items(r: &RespondentResult) -> Vec<(String, Review)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const REPEATS: &str = "ID,Start time,Completion time,Email,Name,Pick the prime numbers,\"Machine epsilon of float16 near 1, to one significant digit\"\n\
+        1,3/1/24 9:00:00,3/1/24 9:20:00,a@x.edu,,2;3;,0.001\n\
+        2,3/1/24 9:00:00,3/1/24 9:21:00,b@x.edu,,2;3;,0.001\n\
+        3,3/1/24 9:00:00,3/1/24 9:22:00,c@x.edu,,2;4;,0.001\n\
+        4,3/1/24 9:00:00,3/1/24 9:23:00,d@x.edu,,2;3;,0.002\n\
+        5,3/1/24 9:00:00,3/1/24 9:24:00,e@x.edu,,2;3;,0.001\n";
+
+    fn safety_rubric() -> Rubric {
+        crate::rubric::parse(
+            "rubric.toml",
+            include_str!("../../fixtures/safety/rubric.toml"),
+        )
+        .expect("rubric")
+    }
+
+    #[test]
+    fn repeated_answers_are_scored_once_more_and_then_shared() {
+        let rubric = safety_rubric();
+        let export = ingest::read_export("repeats.csv", REPEATS.as_bytes()).expect("export");
+        let calls = std::sync::Mutex::new(Vec::new());
+        let counting = |q: &crate::rubric::Question, cell: &str, sep: Separator| {
+            calls.lock().unwrap().push(format!("{}={cell}", q.id));
+            score(q, cell, sep)
+        };
+        let run = grade_with(&rubric, std::slice::from_ref(&export), 1, &|| {}, &counting)
+            .expect("graded");
+        // `2;3;` is given four times: scored at its first and second sight, then shared.
+        assert_eq!(
+            calls.into_inner().unwrap(),
+            [
+                "pick=2;3;",
+                "epsilon=0.001",
+                "pick=2;3;",
+                "epsilon=0.001",
+                "pick=2;4;",
+                "epsilon=0.002",
+            ]
+        );
+        // Every result is what scoring that answer alone gives.
+        for (r, s) in run.respondents.iter().zip(&export.submissions) {
+            for (qr, (q, col)) in r.questions.iter().zip(rubric.questions.iter().zip([5, 6])) {
+                assert_eq!(*qr.score, score(q, s.cell(col), Separator::Semicolon));
+            }
+        }
+        assert!(std::sync::Arc::ptr_eq(
+            &run.respondents[1].questions[0].score,
+            &run.respondents[4].questions[0].score
+        ));
+    }
+
+    #[test]
+    fn a_decision_on_a_shared_score_changes_only_its_respondent() {
+        let rubric = safety_rubric();
+        let export = ingest::read_export("repeats.csv", REPEATS.as_bytes()).expect("export");
+        let mut run = grade(&rubric, &[export], 2, &|| {}).expect("graded");
+        let planned = super::super::decisions::Planned {
+            respondent: 1,
+            question: 0,
+            line: 2,
+            answer: String::new(),
+            stale: false,
+            points: Some(Points::int(1)),
+            comment: "partial credit".into(),
+        };
+        super::super::decisions::apply(&mut run.respondents[1], &[&planned]);
+        assert_eq!(run.respondents[1].questions[0].score.points, Points::int(1));
+        assert_eq!(run.respondents[1].total, Points::int(2));
+        for n in [0, 4] {
+            assert_eq!(run.respondents[n].questions[0].score.points, Points::int(2));
+            assert_eq!(run.respondents[n].questions[0].score.findings.len(), 3);
+            assert_eq!(run.respondents[n].total, Points::int(3));
+        }
+    }
 
     #[test]
     fn an_answer_whose_scoring_fails_is_an_error_item_and_the_class_is_graded() {
