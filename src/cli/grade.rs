@@ -1,7 +1,7 @@
 //! `examgrade grade --rubric R.toml EXPORT... --out DIR`
 
-use super::{Fatal, GradeArgs, read_file};
-use crate::ingest::{self, Export};
+use super::{Fatal, GradeArgs};
+use crate::ingest::Export;
 use crate::report::Exporter;
 use crate::score::run::Grading;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -13,10 +13,7 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     let exports: Vec<Export> = args
         .exports
         .iter()
-        .map(|path| {
-            let bytes = read_file(path)?;
-            ingest::read_export(&path.display().to_string(), &bytes).map_err(Fatal::from)
-        })
+        .map(|path| super::read_export_file(path))
         .collect::<Result<_, _>>()?;
 
     let jobs = jobs(args.jobs);

@@ -1,13 +1,12 @@
 //! `examgrade init EXPORT > rubric.toml`
 
-use super::{Fatal, InitArgs, read_file};
-use crate::ingest;
+use super::{Fatal, InitArgs};
 use crate::rubric::scaffold::scaffold;
 use std::io::Write;
 
 pub fn run(args: InitArgs) -> Result<(), Fatal> {
     let file = args.export.display().to_string();
-    let export = ingest::read_export(&file, &read_file(&args.export)?)?;
+    let export = super::read_export_file(&args.export)?;
     let title = args
         .export
         .file_stem()

@@ -196,11 +196,11 @@ impl Sheet {
         let file = path.display().to_string();
         let table = crate::ingest::table::read_table(&file, &read_file(path)?)?;
         let mut rows = table.rows.into_iter();
-        let headers = rows.next().map(|r| r.cells).unwrap_or_default();
+        let headers = rows.next().map(|r| r.cells.to_vec()).unwrap_or_default();
         Ok(Sheet {
             file,
             headers,
-            rows: rows.map(|r| (r.line, r.cells)).collect(),
+            rows: rows.map(|r| (r.line, r.cells.to_vec())).collect(),
         })
     }
 
@@ -229,11 +229,22 @@ pub(crate) fn read_file(path: &std::path::Path) -> Result<Vec<u8>, Fatal> {
     read_regular_file(path, MAX_INPUT_BYTES).map_err(Fatal)
 }
 
-/// Read a regular file of at most `limit` bytes. Devices, FIFOs and directories are refused
-/// before they are opened for reading (`/dev/stdin` would block forever, `/dev/zero` never
-/// ends), and the read itself stops past the limit in case the file grows meanwhile.
-pub(crate) fn read_regular_file(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, String> {
-    use std::io::Read;
+/// Read an export, streamed: the file must be a regular file of at most [`MAX_INPUT_BYTES`],
+/// and a CSV is read a record at a time (never held whole).
+pub(crate) fn read_export_file(path: &std::path::Path) -> Result<crate::ingest::Export, Fatal> {
+    check_regular_file(path, MAX_INPUT_BYTES).map_err(Fatal)?;
+    let open = || -> std::io::Result<Box<dyn std::io::Read>> {
+        use std::io::Read;
+        Ok(Box::new(std::fs::File::open(path)?.take(MAX_INPUT_BYTES)))
+    };
+    Ok(crate::ingest::read_export_from(
+        &path.display().to_string(),
+        &open,
+    )?)
+}
+
+/// A regular file of at most `limit` bytes, or why not.
+fn check_regular_file(path: &std::path::Path, limit: u64) -> Result<u64, String> {
     let name = path.display();
     let meta = std::fs::metadata(path).map_err(|e| format!("{name}: cannot read the file: {e}"))?;
     if !meta.is_file() {
@@ -247,9 +258,19 @@ pub(crate) fn read_regular_file(path: &std::path::Path, limit: u64) -> Result<Ve
             meta.len()
         ));
     }
+    Ok(meta.len())
+}
+
+/// Read a regular file of at most `limit` bytes. Devices, FIFOs and directories are refused
+/// before they are opened for reading (`/dev/stdin` would block forever, `/dev/zero` never
+/// ends), and the read itself stops past the limit in case the file grows meanwhile.
+pub(crate) fn read_regular_file(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let name = path.display();
+    let len = check_regular_file(path, limit)?;
     let file =
         std::fs::File::open(path).map_err(|e| format!("{name}: cannot read the file: {e}"))?;
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| format!("{name}: cannot read the file: {e}"))?;

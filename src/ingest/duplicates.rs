@@ -131,7 +131,7 @@ mod tests {
             name: String::new(),
             completed_text: time.into(),
             completed: Timestamp::parse(time),
-            cells: vec![],
+            cells: Default::default(),
             problems: vec![],
         }
     }

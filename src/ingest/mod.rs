@@ -2,12 +2,14 @@
 //! one [`Submission`] per response row. Nothing is dropped: a row that cannot be fully read is
 //! a submission with its problems stated.
 
+pub mod cells;
 pub mod decode;
 pub mod duplicates;
 pub mod header;
 pub mod table;
 pub mod timestamp;
 
+pub use cells::Cells;
 pub use duplicates::{DuplicatePolicy, Resolution, Superseded, identity, resolve};
 pub use header::{Column, ColumnMatchError, Fixed, Role, find_question};
 pub use table::FileFormat;
@@ -59,7 +61,7 @@ pub struct Submission {
     pub completed: Option<Timestamp>,
     /// Every cell of the row by column index, padded to the header's width.
     #[serde(skip)]
-    pub cells: Vec<String>,
+    pub cells: Cells,
     /// What could not be read in this row.
     pub problems: Vec<String>,
 }
@@ -67,7 +69,7 @@ pub struct Submission {
 impl Submission {
     /// The answer cell of column `index` (empty when the row is short).
     pub fn cell(&self, index: usize) -> &str {
-        self.cells.get(index).map(String::as_str).unwrap_or("")
+        self.cells.get(index).unwrap_or("")
     }
 }
 
@@ -111,7 +113,7 @@ const MAX_LINES_BEFORE_HEADER: usize = 3;
 
 /// A row that is a header again (two exports pasted into one file): its ID or completion-time
 /// cell, where the header has that column, is itself that column's title.
-fn is_repeated_header(cells: &[String], columns: &[Column]) -> bool {
+fn is_repeated_header(cells: &Cells, columns: &[Column]) -> bool {
     columns.iter().any(|c| {
         matches!(
             c.role,
@@ -122,7 +124,7 @@ fn is_repeated_header(cells: &[String], columns: &[Column]) -> bool {
             cell.len() <= 40
                 && !cell.starts_with(|ch: char| ch.is_ascii_digit())
                 && !cell.contains('@')
-                && header::classify(std::slice::from_ref(cell))
+                && header::classify(&[cell.to_string()])
                     .first()
                     .is_some_and(|a| a.role == c.role)
         })
@@ -131,7 +133,16 @@ fn is_repeated_header(cells: &[String], columns: &[Column]) -> bool {
 
 /// Read an export from its bytes. `file` names it in every message.
 pub fn read_export(file: &str, bytes: &[u8]) -> Result<Export, IngestError> {
-    let table = table::read_table(file, bytes)?;
+    from_table(file, table::read_table(file, bytes)?)
+}
+
+/// Read an export streamed from `open` (a CSV is never held whole; see
+/// [`table::read_table_from`]).
+pub fn read_export_from(file: &str, open: table::Open) -> Result<Export, IngestError> {
+    from_table(file, table::read_table_from(file, open)?)
+}
+
+fn from_table(file: &str, table: table::RawTable) -> Result<Export, IngestError> {
     let mut rows = table.rows.into_iter().peekable();
     let mut notes = Vec::new();
     // The header is the first non-blank row that names an export column; a title line or two
@@ -151,7 +162,7 @@ pub fn read_export(file: &str, bytes: &[u8]) -> Result<Export, IngestError> {
         if row.cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let columns = header::classify(&row.cells);
+        let columns = header::classify(&row.cells.to_vec());
         let has = |f: Fixed| columns.iter().any(|c| c.role == Role::Fixed(f));
         if has(Fixed::Id) || has(Fixed::Email) || has(Fixed::CompletionTime) {
             break (row, columns);
@@ -213,7 +224,7 @@ pub fn read_export(file: &str, bytes: &[u8]) -> Result<Export, IngestError> {
     let header_key: Vec<String> = header
         .cells
         .iter()
-        .map(|c| crate::text::normalize(c))
+        .map(crate::text::normalize)
         .collect();
     for row in rows {
         if row.cells.iter().all(|c| c.trim().is_empty()) {
@@ -233,18 +244,19 @@ pub fn read_export(file: &str, bytes: &[u8]) -> Result<Export, IngestError> {
         let mut problems = Vec::new();
         let mut cells = row.cells;
         let nul_cells: Vec<usize> = (0..cells.len())
-            .filter(|&i| cells[i].contains('\0'))
+            .filter(|&i| cells.get(i).is_some_and(|c| c.contains('\0')))
             .collect();
         if !nul_cells.is_empty() {
-            for &i in &nul_cells {
-                cells[i] = cells[i].replace('\0', "");
+            // Fewer bytes than before: the row still fits.
+            if let Ok(clean) = Cells::new(cells.iter().map(|c| c.replace('\0', ""))) {
+                cells = clean;
             }
             problems.push(format!(
                 "NUL character(s) removed from column(s) {}",
                 nul_cells
                     .iter()
                     .map(|&i| {
-                        let h = header.cells.get(i).map(String::as_str).unwrap_or("");
+                        let h = header.cells.get(i).unwrap_or("");
                         format!("{} `{}`", i + 1, crate::text::excerpt(h, 40))
                     })
                     .collect::<Vec<_>>()
@@ -252,7 +264,7 @@ pub fn read_export(file: &str, bytes: &[u8]) -> Result<Export, IngestError> {
             ));
         }
         if cells.len() > width {
-            let extra: Vec<&String> = cells[width..].iter().filter(|c| !c.is_empty()).collect();
+            let extra: Vec<&str> = cells.iter().skip(width).filter(|c| !c.is_empty()).collect();
             if !extra.is_empty() {
                 problems.push(format!(
                     "the row has {} cells but the header has {width}; cells past the last column \
@@ -266,15 +278,19 @@ pub fn read_export(file: &str, bytes: &[u8]) -> Result<Export, IngestError> {
                 ));
             }
         } else if cells.len() < width && table.ragged {
-            cells.resize(width, String::new());
+            cells = cells.padded(width);
         } else if cells.len() < width {
             problems.push(format!(
                 "the row has only {} of the header's {width} cells; the missing ones are read as empty",
                 cells.len()
             ));
-            cells.resize(width, String::new());
+            cells = cells.padded(width);
         }
-        let get = |c: Option<usize>| c.map(|i| cells[i].trim().to_string()).unwrap_or_default();
+        let get = |c: Option<usize>| {
+            c.and_then(|i| cells.get(i))
+                .map(|c| c.trim().to_string())
+                .unwrap_or_default()
+        };
         let mut id = get(id_col);
         if id_col.is_none() {
             id = (submissions.len() + 1).to_string();

@@ -2,7 +2,7 @@
 //! a person would look for in the file.
 
 use super::IngestError;
-use super::decode::decode;
+use super::cells::Cells;
 use super::timestamp::Timestamp;
 use calamine::{Data, Reader};
 use std::io::Cursor;
@@ -12,7 +12,7 @@ use std::io::Cursor;
 pub struct RawRow {
     /// 1-based line (CSV, where the record starts) or row number (xlsx).
     pub line: usize,
-    pub cells: Vec<String>,
+    pub cells: Cells,
 }
 
 /// How the file was read, said back to the user.
@@ -56,8 +56,35 @@ fn is_zip(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04")
 }
 
+/// A table streamed from `open`: a workbook (compressed, small) is read into memory, a CSV is
+/// read a record at a time.
+pub fn read_table_from(file: &str, open: Open) -> Result<RawTable, IngestError> {
+    let io_error = |e: std::io::Error| IngestError::Csv {
+        file: file.to_string(),
+        line: None,
+        why: format!("cannot read the file: {e}"),
+    };
+    let mut head = Vec::with_capacity(4);
+    open()
+        .and_then(|r| r.take(4).read_to_end(&mut head))
+        .map_err(io_error)?;
+    if is_workbook(&head) {
+        let mut bytes = Vec::new();
+        open()
+            .and_then(|mut r| r.read_to_end(&mut bytes))
+            .map_err(io_error)?;
+        read_workbook(file, &bytes)
+    } else {
+        read_csv_from(file, open)
+    }
+}
+
+fn is_workbook(bytes: &[u8]) -> bool {
+    is_zip(bytes) || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
+}
+
 pub fn read_table(file: &str, bytes: &[u8]) -> Result<RawTable, IngestError> {
-    if is_zip(bytes) || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+    if is_workbook(bytes) {
         read_workbook(file, bytes)
     } else {
         read_csv(file, bytes)
@@ -197,15 +224,17 @@ fn read_xlsx(file: &str, bytes: &[u8]) -> Result<RawTable, IngestError> {
     let mut rows: Vec<RawRow> = Vec::new();
     let mut held = 0usize;
     let mut it = cells.into_iter().peekable();
+    let too_long = |r: u32| IngestError::TooLarge {
+        file: file.to_string(),
+        why: format!("row {} is longer than 4 GiB", u64::from(r) + 1),
+    };
+    let mut row: Vec<String> = Vec::new();
     for r in first_row..=last_row {
-        let mut row = RawRow {
-            line: r as usize + 1,
-            cells: Vec::new(),
-        };
+        row.clear();
         while let Some((_, c, text)) = it.next_if(|x| x.0 == r) {
             let c = c as usize;
-            if row.cells.len() <= c {
-                held = held.saturating_add(c + 1 - row.cells.len());
+            if row.len() <= c {
+                held = held.saturating_add(c + 1 - row.len());
                 if held > MAX_CELLS {
                     return Err(IngestError::TooLarge {
                         file: file.to_string(),
@@ -215,11 +244,14 @@ fn read_xlsx(file: &str, bytes: &[u8]) -> Result<RawTable, IngestError> {
                         ),
                     });
                 }
-                row.cells.resize(c + 1, String::new());
+                row.resize(c + 1, String::new());
             }
-            row.cells[c] = text;
+            row[c] = text;
         }
-        rows.push(row);
+        rows.push(RawRow {
+            line: r as usize + 1,
+            cells: Cells::new(&row).map_err(|_| too_long(r))?,
+        });
     }
     Ok(RawTable {
         format: FileFormat::Xlsx,
@@ -246,14 +278,18 @@ fn read_xls(file: &str, bytes: &[u8]) -> Result<RawTable, IngestError> {
         .rows()
         .enumerate()
         .map(|(i, row)| {
-            let mut cells = vec![String::new(); first_col];
-            cells.extend(row.iter().map(cell_text));
-            RawRow {
+            let cells =
+                std::iter::repeat_n(String::new(), first_col).chain(row.iter().map(cell_text));
+            Ok(RawRow {
                 line: first_row + i + 1,
-                cells,
-            }
+                // An .xls sheet is at most 65,536 × 256 cells of 32,767 characters.
+                cells: Cells::new(cells).map_err(|_| IngestError::TooLarge {
+                    file: file.to_string(),
+                    why: format!("row {} is longer than 4 GiB", first_row + i + 1),
+                })?,
+            })
         })
-        .collect();
+        .collect::<Result<_, IngestError>>()?;
     Ok(RawTable {
         format: FileFormat::Xlsx,
         rows,
@@ -289,81 +325,303 @@ fn number_text(f: f64) -> String {
 /// Binary, judged by structure rather than by one byte: a NUL in the header line, or NULs
 /// making up more than 1/64 of the text (UTF-16 without a BOM, images, PDFs). One NUL a student
 /// pasted into an answer leaves the file an export; that row gets a problem instead.
-fn looks_binary(text: &str) -> bool {
-    let head = text.lines().next().unwrap_or_default();
-    if head.contains('\0') {
-        return true;
-    }
-    let nuls = text.bytes().filter(|&b| b == 0).count();
-    nuls > 0 && nuls.saturating_mul(64) > text.len()
+#[derive(Default)]
+struct Nuls {
+    /// Bytes of text seen, NULs among them, whether a line break was seen yet.
+    len: u64,
+    nuls: u64,
+    past_head: bool,
+    in_head: bool,
 }
 
+impl Nuls {
+    fn feed(&mut self, text: &[u8]) {
+        self.len += text.len() as u64;
+        if !self.past_head {
+            let head = text.iter().position(|&b| b == b'\n').unwrap_or(text.len());
+            self.in_head |= text[..head].contains(&0);
+            self.past_head = head < text.len();
+        }
+        self.nuls += text.iter().filter(|&&b| b == 0).count() as u64;
+    }
+
+    fn binary(&self) -> bool {
+        self.in_head || (self.nuls > 0 && self.nuls.saturating_mul(64) > self.len)
+    }
+}
+
+/// Where a CSV's bytes come from. It is read twice (the first pass decides the encoding and
+/// whether the file is text at all), so it is opened afresh for each pass.
+pub type Open<'a> = &'a dyn Fn() -> std::io::Result<Box<dyn Read + 'a>>;
+
+use std::io::Read;
+
+const CHUNK: usize = 1 << 20;
+
+/// How a CSV's bytes are to be read as text.
+struct Encoding {
+    name: &'static str,
+    /// BOM bytes to skip.
+    bom: usize,
+    /// Transcode with this encoding; `None`: the bytes are valid UTF-8 and are read as they are.
+    transcode: Option<&'static encoding_rs::Encoding>,
+}
+
+/// The first pass: the BOM decides; without one, valid UTF-8 is UTF-8 and anything else is
+/// Windows-1252 (see [`decode`], which does the same for bytes in memory). Also counts NULs.
+fn sniff(open: Open) -> std::io::Result<(Encoding, Nuls)> {
+    use encoding_rs::{UTF_8, WINDOWS_1252};
+    let mut reader = open()?;
+    let mut buf = vec![0u8; CHUNK];
+    // At least the BOM's length, or the whole file when shorter.
+    let mut have = 0;
+    while have < 3 {
+        let n = reader.read(&mut buf[have..])?;
+        if n == 0 {
+            break;
+        }
+        have += n;
+    }
+    let bom = encoding_rs::Encoding::for_bom(&buf[..have]);
+    let skip = bom.map_or(0, |(_, len)| len);
+    let mut nuls = Nuls::default();
+    let mut valid = true;
+    // Bytes of an incomplete UTF-8 sequence at the end of the previous chunk.
+    let mut carry = 0usize;
+    let mut start = skip;
+    let mut end = have;
+    loop {
+        let chunk = &buf[..end];
+        nuls.feed(&chunk[start.max(carry)..]);
+        if valid {
+            match std::str::from_utf8(&chunk[start..]) {
+                Ok(_) => carry = 0,
+                Err(e) if e.error_len().is_none() => carry = chunk.len() - start - e.valid_up_to(),
+                Err(_) => valid = false,
+            }
+        }
+        // Keep the carried bytes at the front and read on after them.
+        let keep = if valid { carry } else { 0 };
+        buf.copy_within(end - keep..end, 0);
+        let n = reader.read(&mut buf[keep..])?;
+        if n == 0 {
+            if carry > 0 {
+                valid = false;
+            }
+            break;
+        }
+        start = 0;
+        end = keep + n;
+        carry = keep;
+    }
+    let (encoding, name) = match bom {
+        Some((e, _)) if e == UTF_8 => (UTF_8, "UTF-8 with BOM"),
+        Some((e, _)) => (e, e.name()),
+        None if valid => (UTF_8, "UTF-8"),
+        None => (WINDOWS_1252, "windows-1252"),
+    };
+    let transcode = (!(valid && encoding == UTF_8)).then_some(encoding);
+    if transcode.is_some() {
+        // NULs are counted on the text, not on the bytes.
+        nuls = Nuls::default();
+        let mut text = text_reader(open, skip, transcode)?;
+        loop {
+            let n = text.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            nuls.feed(&buf[..n]);
+        }
+    }
+    Ok((
+        Encoding {
+            name,
+            bom: skip,
+            transcode,
+        },
+        nuls,
+    ))
+}
+
+/// The file as UTF-8 text, streamed.
+fn text_reader<'a>(
+    open: Open<'a>,
+    bom: usize,
+    transcode: Option<&'static encoding_rs::Encoding>,
+) -> std::io::Result<Box<dyn Read + 'a>> {
+    let mut raw = open()?;
+    std::io::copy(&mut (&mut raw).take(bom as u64), &mut std::io::sink())?;
+    Ok(match transcode {
+        None => raw,
+        Some(encoding) => Box::new(
+            encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding))
+                .bom_sniffing(false)
+                .build(raw),
+        ),
+    })
+}
+
+/// A reader that remembers where its line breaks were, so that a record's byte position
+/// becomes the line a person finds it on (csv's own line counter miscounts CRLF files). Only
+/// the runs of `\r`/`\n` bytes not yet passed by a record are held.
+struct Lines<R> {
+    inner: R,
+    pos: u64,
+    /// (start, end, line feeds) of each run of `\r`/`\n` bytes.
+    runs: std::collections::VecDeque<(u64, u64, u64)>,
+    counted: u64,
+}
+
+impl<R: Read> Read for Lines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if b == b'\r' || b == b'\n' {
+                let at = self.pos + i as u64;
+                let lf = u64::from(b == b'\n');
+                match self.runs.back_mut() {
+                    Some(run) if run.1 == at => {
+                        run.1 += 1;
+                        run.2 += lf;
+                    }
+                    _ => self.runs.push_back((at, at + 1, lf)),
+                }
+            }
+        }
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R> Lines<R> {
+    /// The 1-based line of the record that starts at `byte`, past any blank lines there
+    /// (positions asked for only grow).
+    fn line_at(&mut self, byte: u64) -> usize {
+        while let Some(&(start, _, lf)) = self.runs.front() {
+            if start > byte {
+                break;
+            }
+            self.counted += lf;
+            self.runs.pop_front();
+        }
+        usize::try_from(self.counted)
+            .unwrap_or(usize::MAX)
+            .saturating_add(1)
+    }
+}
+
+/// The most of a file looked at for the header line (its delimiter is decided there).
+const MAX_HEADER_BYTES: usize = 64 << 20;
+
 fn read_csv(file: &str, bytes: &[u8]) -> Result<RawTable, IngestError> {
-    let decoded = decode(bytes);
-    let mut text: &str = &decoded.text;
-    if looks_binary(text) {
+    read_csv_from(file, &|| Ok(Box::new(bytes)))
+}
+
+/// A CSV streamed from `open`: the whole file is never held, only its rows' cells.
+pub fn read_csv_from(file: &str, open: Open) -> Result<RawTable, IngestError> {
+    let io_error = |e: std::io::Error| IngestError::Csv {
+        file: file.to_string(),
+        line: None,
+        why: format!("cannot read the file: {e}"),
+    };
+    let (encoding, nuls) = sniff(open).map_err(io_error)?;
+    if nuls.binary() {
         return Err(IngestError::NotAnExport {
             file: file.to_string(),
             why: "it is a binary file, neither an Excel workbook nor CSV text".into(),
         });
     }
+    let mut text = text_reader(open, encoding.bom, encoding.transcode).map_err(io_error)?;
+    // The header line (and a `sep=` line above it), read ahead to decide the delimiter.
+    let mut prefix = Vec::new();
+    let mut chunk = vec![0u8; 64 << 10];
+    let mut eof = false;
+    let mut fill = |prefix: &mut Vec<u8>, eof: &mut bool| -> Result<(), IngestError> {
+        let n = text.read(&mut chunk).map_err(io_error)?;
+        *eof = n == 0;
+        prefix.extend_from_slice(&chunk[..n]);
+        Ok(())
+    };
+    while prefix.len() < 16 && !eof {
+        fill(&mut prefix, &mut eof)?;
+    }
     // Excel honours a first line `sep=;` and some exports carry it.
     let mut line_offset = 0;
     let mut forced = None;
-    if let Some(rest) = text
-        .strip_prefix("sep=")
-        .or_else(|| text.strip_prefix("SEP="))
-    {
-        let mut chars = rest.chars();
-        if let Some(c) = chars.next() {
+    let mut body = 0;
+    if prefix.starts_with(b"sep=") || prefix.starts_with(b"SEP=") {
+        let rest = String::from_utf8_lossy(&prefix[4..prefix.len().min(8)]).into_owned();
+        if let Some(c) = rest
+            .chars()
+            .next()
+            .filter(|&c| c != char::REPLACEMENT_CHARACTER)
+        {
             forced = Some(c);
-            let after = chars.as_str();
-            text = after
-                .strip_prefix("\r\n")
-                .or_else(|| after.strip_prefix('\n'))
-                .unwrap_or(after);
+            body = 4 + c.len_utf8();
+            if prefix[body..].starts_with(b"\r\n") {
+                body += 2;
+            } else if prefix[body..].starts_with(b"\n") {
+                body += 1;
+            }
             line_offset = 1;
         }
     }
-    let delimiter = forced.unwrap_or_else(|| detect_delimiter(text));
+    let delimiter = match forced {
+        Some(c) => c,
+        None => {
+            let mut scan = HeaderScan::default();
+            let mut at = body;
+            while !scan.feed(&prefix[at..]) && !eof && prefix.len() < MAX_HEADER_BYTES {
+                at = prefix.len();
+                fill(&mut prefix, &mut eof)?;
+            }
+            scan.delimiter()
+        }
+    };
+    // csv reads from the header on: the `sep=` line is not part of the table.
+    prefix.drain(..body);
+    let stream = Lines {
+        inner: std::io::Cursor::new(prefix).chain(text),
+        pos: 0,
+        runs: Default::default(),
+        counted: 0,
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter as u8)
-        .from_reader(text.as_bytes());
-    // csv's own line counter miscounts CRLF files; count line breaks before the record instead.
-    let newlines: Vec<usize> = text
-        .bytes()
-        .enumerate()
-        .filter(|(_, b)| *b == b'\n')
-        .map(|(i, _)| i)
-        .collect();
-    let line_at = |byte: usize| {
-        let mut b = byte;
-        while matches!(text.as_bytes().get(b), Some(b'\r' | b'\n')) {
-            b += 1;
-        }
-        newlines.partition_point(|&n| n < b) + 1 + line_offset
-    };
+        .from_reader(stream);
     let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| IngestError::Csv {
-            file: file.to_string(),
-            line: e.position().map(|p| line_at(p.byte() as usize)),
-            why: e.to_string(),
-        })?;
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let line = e
+                    .position()
+                    .map(|p| reader.get_mut().line_at(p.byte()) + line_offset);
+                return Err(IngestError::Csv {
+                    file: file.to_string(),
+                    line,
+                    why: e.to_string(),
+                });
+            }
+        }
         let line = record
             .position()
-            .map(|p| line_at(p.byte() as usize))
+            .map(|p| reader.get_mut().line_at(p.byte()) + line_offset)
             .unwrap_or(0);
-        rows.push(RawRow {
-            line,
-            cells: record.iter().map(str::to_string).collect(),
-        });
+        let cells = Cells::from_record(&record).map_err(|_| IngestError::TooLarge {
+            file: file.to_string(),
+            why: format!("the row at line {line} is longer than 4 GiB"),
+        })?;
+        rows.push(RawRow { line, cells });
     }
     Ok(RawTable {
         format: FileFormat::Csv {
-            encoding: decoded.encoding,
+            encoding: encoding.name,
             delimiter,
         },
         rows,
@@ -371,28 +629,46 @@ fn read_csv(file: &str, bytes: &[u8]) -> Result<RawTable, IngestError> {
     })
 }
 
+/// Counting the delimiters of the header record as its bytes arrive; see [`detect_delimiter`].
+#[derive(Default)]
+struct HeaderScan {
+    counts: [usize; 3],
+    in_quotes: bool,
+}
+
+impl HeaderScan {
+    /// Feed more bytes; true once the header record has ended.
+    fn feed(&mut self, bytes: &[u8]) -> bool {
+        for &b in bytes {
+            match b {
+                b'"' => self.in_quotes = !self.in_quotes,
+                b'\n' | b'\r' if !self.in_quotes => return true,
+                b'\t' if !self.in_quotes => self.counts[0] += 1,
+                b';' if !self.in_quotes => self.counts[1] += 1,
+                b',' if !self.in_quotes => self.counts[2] += 1,
+                _ => {}
+            }
+        }
+        false
+    }
+
+    fn delimiter(&self) -> char {
+        let candidates = ['\t', ';', ','];
+        let best = (0..3).max_by_key(|&i| (self.counts[i], 3 - i)).unwrap_or(2);
+        if self.counts[best] == 0 {
+            ','
+        } else {
+            candidates[best]
+        }
+    }
+}
+
 /// The delimiter is whichever of tab, `;` and `,` occurs most in the header record, counted
 /// outside quotes (a header's question titles are full of commas inside quotes).
 pub fn detect_delimiter(text: &str) -> char {
-    let mut counts = [0usize; 3];
-    let mut in_quotes = false;
-    for c in text.chars() {
-        match c {
-            '"' => in_quotes = !in_quotes,
-            '\n' | '\r' if !in_quotes => break,
-            '\t' if !in_quotes => counts[0] += 1,
-            ';' if !in_quotes => counts[1] += 1,
-            ',' if !in_quotes => counts[2] += 1,
-            _ => {}
-        }
-    }
-    let candidates = ['\t', ';', ','];
-    let best = (0..3).max_by_key(|&i| (counts[i], 3 - i)).unwrap_or(2);
-    if counts[best] == 0 {
-        ','
-    } else {
-        candidates[best]
-    }
+    let mut scan = HeaderScan::default();
+    scan.feed(text.as_bytes());
+    scan.delimiter()
 }
 
 #[cfg(test)]
@@ -411,15 +687,180 @@ mod tests {
     fn csv_rows_keep_quoted_line_breaks_and_their_line_numbers() {
         let t = read_csv("x.csv", b"ID,Q\r\n1,\"two\r\nlines\"\r\n2,x\r\n").unwrap();
         assert_eq!(t.rows.len(), 3);
-        assert_eq!(t.rows[1].cells[1], "two\r\nlines");
+        assert_eq!(t.rows[1].cells.get(1), Some("two\r\nlines"));
         assert_eq!(t.rows[2].line, 4);
     }
 
     #[test]
     fn sep_line_forces_the_delimiter() {
         let t = read_csv("x.csv", b"sep=;\nID;Q,R\n1;a,b\n").unwrap();
-        assert_eq!(t.rows[0].cells, vec!["ID", "Q,R"]);
+        assert_eq!(t.rows[0].cells.to_vec(), ["ID", "Q,R"]);
         assert_eq!(t.rows[1].line, 3);
+    }
+
+    /// Lines as the whole-text reader counted them: line breaks before the record's first byte
+    /// past any blank lines.
+    fn lines_in_memory(text: &str, delimiter: u8) -> Vec<(usize, Vec<String>)> {
+        let newlines: Vec<usize> = text.match_indices('\n').map(|(i, _)| i).collect();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(text.as_bytes());
+        reader
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                let mut b = r.position().unwrap().byte() as usize;
+                while matches!(text.as_bytes().get(b), Some(b'\r' | b'\n')) {
+                    b += 1;
+                }
+                let line = newlines.partition_point(|&n| n < b) + 1;
+                (line, r.iter().map(str::to_string).collect())
+            })
+            .collect()
+    }
+
+    fn rows_of(t: &RawTable) -> Vec<(usize, Vec<String>)> {
+        t.rows.iter().map(|r| (r.line, r.cells.to_vec())).collect()
+    }
+
+    #[test]
+    fn streamed_lines_are_the_lines_of_the_whole_text_past_every_buffer_boundary() {
+        // Records spanning csv's and the sniffer's buffers, CRLF and LF, blank lines, quoted
+        // breaks.
+        let mut text = String::from("ID,Q\r\n");
+        for i in 0..40_000 {
+            match i % 5 {
+                0 => text.push_str(&format!("{i},\"a\r\nb\r\n\r\nc\"\r\n")),
+                1 => text.push_str(&format!("\r\n\r\n{i},plain\n")),
+                2 => text.push_str(&format!("{i},\"{}\"\r\n", "x".repeat(i % 97))),
+                3 => text.push_str(&format!("{i},\"\n\n\"\n\n")),
+                _ => text.push_str(&format!("{i},é\r\n")),
+            }
+        }
+        let t = read_csv("big.csv", text.as_bytes()).unwrap();
+        assert_eq!(rows_of(&t), lines_in_memory(&text, b','));
+        assert_eq!(t.rows.last().unwrap().line, text.matches('\n').count());
+    }
+
+    #[test]
+    fn utf8_split_by_the_sniffers_chunks_is_still_utf8_and_a_late_bad_byte_is_windows_1252() {
+        // `é` (two bytes) straddles the first 1 MiB chunk.
+        let mut bytes = b"ID,Q\n1,".to_vec();
+        bytes.resize(CHUNK - 1, b'a');
+        bytes.extend_from_slice("é\n".as_bytes());
+        let t = read_csv("u.csv", &bytes).unwrap();
+        assert_eq!(
+            t.format,
+            FileFormat::Csv {
+                encoding: "UTF-8",
+                delimiter: ','
+            }
+        );
+        assert!(t.rows[1].cells.get(1).unwrap().ends_with("aé"));
+        // One byte that is no UTF-8, far into the file: all of it is Windows-1252, as when read
+        // whole.
+        let mut bad = bytes.clone();
+        bad.extend_from_slice(b"2,Ren\xE9e\n");
+        let t = read_csv("w.csv", &bad).unwrap();
+        assert_eq!(
+            t.format,
+            FileFormat::Csv {
+                encoding: "windows-1252",
+                delimiter: ','
+            }
+        );
+        assert!(t.rows[1].cells.get(1).unwrap().ends_with("aÃ©"));
+        assert_eq!(t.rows[2].cells.get(1), Some("Renée"));
+        // A sequence cut off by the end of the file is no UTF-8 either.
+        let t = read_csv("cut.csv", b"ID,Q\n1,\xC3").unwrap();
+        assert_eq!(t.rows[1].cells.get(1), Some("Ã"));
+    }
+
+    #[test]
+    fn utf16_is_streamed_through_the_decoder_with_its_lines() {
+        let text = "sep=\t\r\nID\tQ\r\n1\t\"Nàme\r\nzwei\"\r\n\r\n2\tİ\r\n";
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in text.encode_utf16() {
+            bytes.extend_from_slice(&u.to_le_bytes());
+        }
+        let t = read_csv("u16.csv", &bytes).unwrap();
+        assert_eq!(
+            t.format,
+            FileFormat::Csv {
+                encoding: "UTF-16LE",
+                delimiter: '\t'
+            }
+        );
+        assert_eq!(
+            rows_of(&t),
+            [
+                (2, vec!["ID".to_string(), "Q".into()]),
+                (3, vec!["1".into(), "Nàme\r\nzwei".into()]),
+                (6, vec!["2".into(), "İ".into()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_fixture_export_reads_the_same_streamed_from_a_file() {
+        let mut seen = 0;
+        for dir in ["fixtures", "../shared/formats/msforms"] {
+            let Ok(walk) = std::fs::read_dir(dir) else {
+                continue;
+            };
+            let mut stack: Vec<std::path::PathBuf> = walk.flatten().map(|e| e.path()).collect();
+            while let Some(path) = stack.pop() {
+                if path.is_dir() {
+                    stack.extend(
+                        std::fs::read_dir(&path)
+                            .unwrap()
+                            .flatten()
+                            .map(|e| e.path()),
+                    );
+                    continue;
+                }
+                if !path
+                    .extension()
+                    .is_some_and(|e| e == "csv" || e == "tsv" || e == "txt")
+                {
+                    continue;
+                }
+                let bytes = std::fs::read(&path).unwrap();
+                let open = || -> std::io::Result<Box<dyn Read>> {
+                    Ok(Box::new(std::fs::File::open(&path)?))
+                };
+                let name = path.display().to_string();
+                match (read_table(&name, &bytes), read_table_from(&name, &open)) {
+                    (Ok(a), Ok(b)) => {
+                        assert_eq!(a.format, b.format, "{name}");
+                        assert_eq!(rows_of(&a), rows_of(&b), "{name}");
+                        // As the whole file decoded in memory reads.
+                        let whole = crate::ingest::decode::decode(&bytes);
+                        let FileFormat::Csv {
+                            encoding,
+                            delimiter,
+                        } = a.format
+                        else {
+                            panic!("{name}: not CSV")
+                        };
+                        assert_eq!(encoding, whole.encoding, "{name}");
+                        if !whole.text.starts_with("sep=") {
+                            assert_eq!(
+                                rows_of(&a),
+                                lines_in_memory(&whole.text, delimiter as u8),
+                                "{name}"
+                            );
+                        }
+                        seen += 1;
+                    }
+                    (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{name}"),
+                    (a, b) => panic!("{name}: {:?} vs {:?}", a.is_ok(), b.is_ok()),
+                }
+            }
+        }
+        assert!(seen >= 10, "only {seen} CSV fixtures found");
     }
 
     #[test]
