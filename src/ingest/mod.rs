@@ -220,7 +220,7 @@ fn from_table(file: &str, table: table::RawTable) -> Result<Export, IngestError>
     let width = columns.len();
     let mut blank_lines = Vec::new();
     let mut repeated_headers = Vec::new();
-    let mut submissions = Vec::new();
+    let mut submissions = Vec::with_capacity(rows.size_hint().0);
     let header_key: Vec<String> = header
         .cells
         .iter()

@@ -179,8 +179,10 @@ struct ItemColumn {
     points: Vec<f64>,
     /// Options in first-seen order, with their key flag.
     options: Vec<(String, bool)>,
-    /// Per respondent, the options ticked.
-    ticked: Vec<Vec<u32>>,
+    /// The options ticked, respondent after respondent (respondent `r`'s are
+    /// `ticked[ends[r - 1]..ends[r]]`): two flat lists, not a list per respondent.
+    ticked: Vec<u32>,
+    ends: Vec<u32>,
     /// (criterion, penalty, respondents who met it), in first-seen order.
     criteria: Vec<(String, bool, usize)>,
 }
@@ -212,6 +214,7 @@ impl StatsBuilder {
                     points: Vec::new(),
                     options: Vec::new(),
                     ticked: Vec::new(),
+                    ends: Vec::new(),
                     criteria: Vec::new(),
                 })
                 .collect(),
@@ -230,7 +233,6 @@ impl StatsBuilder {
         for item in &mut self.items {
             let q = &r.questions[item.qi];
             item.points.push(q.score.points.to_f64());
-            let mut ticked = Vec::new();
             for f in &q.score.findings {
                 let (option, correct, tick) = match f {
                     Finding::Ticked {
@@ -266,10 +268,11 @@ impl StatsBuilder {
                     }
                 };
                 if tick {
-                    ticked.push(index as u32);
+                    item.ticked.push(index as u32);
                 }
             }
-            item.ticked.push(ticked);
+            item.ends
+                .push(u32::try_from(item.ticked.len()).unwrap_or(u32::MAX));
         }
     }
 
@@ -307,7 +310,10 @@ impl StatsBuilder {
                     }
                     let hits = group
                         .iter()
-                        .filter(|&&r| item.ticked[r].contains(&(option as u32)))
+                        .filter(|&&r| {
+                            let start = if r == 0 { 0 } else { item.ends[r - 1] as usize };
+                            item.ticked[start..item.ends[r] as usize].contains(&(option as u32))
+                        })
                         .count();
                     hits as f64 / group.len() as f64
                 };
