@@ -99,15 +99,22 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
             records.extend(mine);
         }
         // The JSON of a chunk is encoded in parallel (it is most of the output's bytes).
-        let encode = |r: &crate::score::run::RespondentResult| {
-            crate::report::json::JsonStream::encode(args.pretty, r)
+        // Compact, a question result many respondents share is encoded once.
+        let encode = |(k, r): (usize, &crate::score::run::RespondentResult)| {
+            if args.pretty {
+                crate::report::json::JsonStream::encode(true, r)
+            } else {
+                crate::report::json::JsonStream::encode_compact(r, &|qi, q, out| {
+                    grading.write_question_json(start + k, qi, q, out)
+                })
+            }
         };
         let encoded: Vec<anyhow::Result<Vec<u8>>> = match &pool {
             Some(pool) => {
                 use rayon::prelude::*;
-                pool.install(|| chunk.par_iter().map(encode).collect())
+                pool.install(|| chunk.par_iter().enumerate().map(encode).collect())
             }
-            None => chunk.iter().map(encode).collect(),
+            None => chunk.iter().enumerate().map(encode).collect(),
         };
         for (k, (r, bytes)) in chunk.iter().zip(encoded).enumerate() {
             let n = start + k;

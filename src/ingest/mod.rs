@@ -221,11 +221,7 @@ fn from_table(file: &str, table: table::RawTable) -> Result<Export, IngestError>
     let mut blank_lines = Vec::new();
     let mut repeated_headers = Vec::new();
     let mut submissions = Vec::with_capacity(rows.size_hint().0);
-    let header_key: Vec<String> = header
-        .cells
-        .iter()
-        .map(crate::text::normalize)
-        .collect();
+    let header_key: Vec<String> = header.cells.iter().map(crate::text::normalize).collect();
     for row in rows {
         if row.cells.iter().all(|c| c.trim().is_empty()) {
             blank_lines.push(row.line);

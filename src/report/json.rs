@@ -4,7 +4,7 @@
 //! review}], total, max, problems}], superseded, problems}`.
 
 use super::Exporter;
-use crate::score::run::{GradeRun, RespondentResult};
+use crate::score::run::{GradeRun, QuestionResult, RespondentResult};
 
 /// `pretty`: indented for reading (`grade --pretty`); otherwise compact, one line — a tenth
 /// of the size for a large class.
@@ -35,6 +35,10 @@ impl Exporter for Json {
         Ok(bytes)
     }
 }
+
+/// Writes question `qi`'s result of a respondent as compact JSON.
+pub type WriteQuestion<'a> =
+    dyn Fn(usize, &QuestionResult, &mut Vec<u8>) -> serde_json::Result<()> + Sync + 'a;
 
 /// grades.json written as the class is graded: the run's fields before `respondents` first,
 /// each respondent as it comes, the fields after them at the end — byte for byte what
@@ -97,6 +101,37 @@ impl JsonStream {
             out.extend_from_slice(b"    ");
             out.extend_from_slice(line.as_bytes());
         }
+        Ok(out)
+    }
+
+    /// [`JsonStream::encode`] compact, with each question written by `question` (which may
+    /// copy a result shared by many respondents, encoded once): the same bytes as
+    /// `serde_json::to_vec(r)`.
+    pub fn encode_compact(
+        r: &RespondentResult,
+        question: &WriteQuestion,
+    ) -> anyhow::Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(4096);
+        out.extend_from_slice(b"{\"respondent\":");
+        serde_json::to_writer(&mut out, &r.respondent)?;
+        out.extend_from_slice(b",\"file\":");
+        serde_json::to_writer(&mut out, &r.file)?;
+        out.extend_from_slice(b",\"line\":");
+        serde_json::to_writer(&mut out, &r.line)?;
+        out.extend_from_slice(b",\"questions\":[");
+        for (qi, q) in r.questions.iter().enumerate() {
+            if qi > 0 {
+                out.push(b',');
+            }
+            question(qi, q, &mut out)?;
+        }
+        out.extend_from_slice(b"],\"total\":");
+        serde_json::to_writer(&mut out, &r.total)?;
+        out.extend_from_slice(b",\"max\":");
+        serde_json::to_writer(&mut out, &r.max)?;
+        out.extend_from_slice(b",\"problems\":");
+        serde_json::to_writer(&mut out, &r.problems)?;
+        out.push(b'}');
         Ok(out)
     }
 
@@ -169,6 +204,64 @@ mod tests {
             let stream = JsonStream::begin(pretty, &head, &mut out).unwrap();
             stream.finish(&head, &mut out).unwrap();
             assert_eq!(out, Json { pretty }.render(&head).unwrap());
+        }
+    }
+
+    #[test]
+    fn shared_question_results_encode_to_the_bytes_serde_writes() {
+        let rubric = crate::fuzzing::seed_rubric();
+        let export = crate::ingest::read_export(
+            "responses.xlsx",
+            include_bytes!("../../fixtures/2022-02-09/responses.xlsx"),
+        )
+        .unwrap();
+        // The class twice over: every answer is given at least twice, so results are shared.
+        let mut twice = export.clone();
+        twice
+            .submissions
+            .extend(export.submissions.iter().cloned().map(|mut s| {
+                s.email = format!("again.{}", s.email);
+                s.id = format!("{}-again", s.id);
+                s
+            }));
+        let exports = [twice];
+        let grading = crate::score::run::Grading::new(rubric, &exports).unwrap();
+        let mut results = grading.grade(0..grading.len(), &crate::score::score, &|| {}, None);
+        let shared = (0..results.len())
+            .filter(|&n| {
+                (0..results[n].questions.len()).any(|qi| {
+                    results.iter().skip(n + 1).any(|o| {
+                        std::sync::Arc::ptr_eq(
+                            &o.questions[qi].score,
+                            &results[n].questions[qi].score,
+                        )
+                    })
+                })
+            })
+            .count();
+        assert!(shared > 20, "only {shared} respondents share a result");
+        // A TA's decision on a shared result: that respondent's own copy is encoded.
+        let planned = crate::score::decisions::Planned {
+            respondent: 3,
+            question: 0,
+            line: 2,
+            answer: String::new(),
+            stale: false,
+            points: Some(crate::points::Points::int(1)),
+            comment: "checked by hand".into(),
+        };
+        crate::score::decisions::apply(&mut results[3], &[&planned]);
+        for _ in 0..2 {
+            for (n, r) in results.iter().enumerate() {
+                let ours = JsonStream::encode_compact(r, &|qi, q, out| {
+                    grading.write_question_json(n, qi, q, out)
+                })
+                .unwrap();
+                assert_eq!(
+                    String::from_utf8(ours).unwrap(),
+                    serde_json::to_string(r).unwrap()
+                );
+            }
         }
     }
 }

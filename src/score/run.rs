@@ -351,6 +351,14 @@ pub struct Grading<'a> {
     pub head: GradeRun,
 }
 
+/// How the export's service joins ticked options.
+fn separator(flavor: Flavor) -> Separator {
+    match flavor {
+        Flavor::MicrosoftForms => Separator::Semicolon,
+        Flavor::GoogleForms => Separator::CommaSpace,
+    }
+}
+
 /// Scores of one question's repeated answers. Scoring is a function of (question, answer,
 /// separator), so an answer many respondents gave — a ticked set of options, a number, the
 /// untouched template, a short phrase — is scored once and its [`Score`] shared. Only answers
@@ -362,12 +370,16 @@ struct Memo {
     table: std::sync::Mutex<MemoTable>,
 }
 
+/// The compact JSON of a shared question result, encoded by the first who needs it.
+type JsonCell = std::sync::Arc<std::sync::OnceLock<Box<[u8]>>>;
+
 #[derive(Default)]
 struct MemoTable {
     /// Hashes of the answers scored so far (up to [`MEMO_SEEN`]).
     seen: std::collections::HashSet<u64>,
-    /// Scores of answers seen at least twice, by (separator, answer).
-    scores: std::collections::HashMap<(Separator, Box<str>), std::sync::Arc<Score>>,
+    /// Scores of answers seen at least twice, by (separator, answer), each with its
+    /// question's result as grades.json writes it, once encoded.
+    scores: std::collections::HashMap<(Separator, Box<str>), (std::sync::Arc<Score>, JsonCell)>,
     /// Bytes of the answers in `scores`.
     bytes: usize,
 }
@@ -389,7 +401,7 @@ impl Memo {
         let key = (sep, answer);
         let repeat = {
             let mut t = self.table.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(s) = t.scores.get(&key as &dyn MemoKey) {
+            if let Some((s, _)) = t.scores.get(&key as &dyn MemoKey) {
                 return s.clone();
             }
             let h = t.seen.hasher().hash_one(key);
@@ -407,11 +419,28 @@ impl Memo {
             let mut t = self.table.lock().unwrap_or_else(|e| e.into_inner());
             if t.scores.len() < MEMO_SCORES && t.bytes.saturating_add(answer.len()) <= MEMO_BYTES {
                 t.bytes += answer.len();
-                t.scores
-                    .insert((sep, answer.into()), std::sync::Arc::clone(&scored));
+                t.scores.insert(
+                    (sep, answer.into()),
+                    (std::sync::Arc::clone(&scored), JsonCell::default()),
+                );
             }
         }
         scored
+    }
+}
+
+impl Memo {
+    /// The JSON cell of `score` when it is the one kept for `answer` (the table holds it, so
+    /// its address is never reused while the table lives).
+    fn json(
+        &self,
+        answer: &str,
+        sep: Separator,
+        score: &std::sync::Arc<Score>,
+    ) -> Option<JsonCell> {
+        let t = self.table.lock().unwrap_or_else(|e| e.into_inner());
+        let (kept, cell) = t.scores.get(&(sep, answer) as &dyn MemoKey)?;
+        std::sync::Arc::ptr_eq(kept, score).then(|| cell.clone())
     }
 }
 
@@ -617,6 +646,37 @@ impl<'a> Grading<'a> {
         s.cell(self.maps[e][qi])
     }
 
+    /// Append question `qi` of respondent `n`'s result to `out` as compact JSON (what
+    /// `serde_json` writes for it). A result shared by every respondent who gave the same
+    /// answer is encoded once for all of them; the respondent's own (a distinct answer, a TA's
+    /// decision) is encoded here.
+    pub fn write_question_json(
+        &self,
+        n: usize,
+        qi: usize,
+        q: &QuestionResult,
+        out: &mut Vec<u8>,
+    ) -> serde_json::Result<()> {
+        let (e, _) = self.submissions[self.graded[n]];
+        let cell = self
+            .memo
+            .get(qi)
+            .and_then(|m| m.json(&q.answer, separator(self.exports[e].flavor), &q.score));
+        match cell {
+            Some(cell) => {
+                if let Some(bytes) = cell.get() {
+                    out.extend_from_slice(bytes);
+                } else {
+                    let bytes = serde_json::to_vec(q)?;
+                    out.extend_from_slice(&bytes);
+                    let _ = cell.set(bytes.into_boxed_slice());
+                }
+                Ok(())
+            }
+            None => serde_json::to_writer(out, q),
+        }
+    }
+
     /// Grade the graded respondents in `range`, on `pool` when there is one; in export order
     /// whatever the thread count. `tick` is called once per respondent.
     pub fn grade(
@@ -629,10 +689,7 @@ impl<'a> Grading<'a> {
         let grade_one = |n: usize| -> RespondentResult {
             let (e, s) = self.submissions[self.graded[n]];
             let export = &self.exports[e];
-            let sep = match export.flavor {
-                Flavor::MicrosoftForms => Separator::Semicolon,
-                Flavor::GoogleForms => Separator::CommaSpace,
-            };
+            let sep = separator(export.flavor);
             let questions: Vec<QuestionResult> = self
                 .rubric
                 .questions
