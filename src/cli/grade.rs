@@ -63,111 +63,127 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     // of respondents at a time; a failure on the way leaves DIR as it was.
     let mut staging = super::output::Staging::create(&args.out)?;
     let mut head = grading.head.clone();
-    let mut grades_csv = crate::report::csv::Grades::begin(&head);
-    let mut review_csv = crate::report::csv::ReviewQueue::begin();
-    let mut json_file = staging.file("grades.json")?;
-    let json = crate::report::json::JsonStream::begin(args.pretty, &head, &mut json_file)
-        .map_err(|e| Fatal(format!("grades.json: {e}")))?;
-    let mut json = Some(json);
+    let mut out = Writers {
+        grades_csv: crate::report::csv::Grades::begin(&head),
+        review_csv: crate::report::csv::ReviewQueue::begin(),
+        json_file: staging.file("grades.json")?,
+        json: None,
+        xlsx: None,
+        grades_file: staging.file("grades.csv")?,
+        review_file: staging.file("review.csv")?,
+        stats: crate::report::stats::StatsBuilder::new(&head),
+        index: Vec::with_capacity(grading.len()),
+        records: Vec::with_capacity(planned.len()),
+        reviews: 0,
+        problems: false,
+        html: kinds.html,
+    };
+    out.json = Some(
+        crate::report::json::JsonStream::begin(args.pretty, &head, &mut out.json_file)
+            .map_err(|e| Fatal(format!("grades.json: {e}")))?,
+    );
     let scratch = staging.scratch()?;
-    let mut xlsx = crate::report::xlsx::XlsxStream::begin(&head, Some(&scratch))
-        .map_err(|e| Fatal(format!("grades.xlsx: {e}")))?;
-    let mut grades_file = staging.file("grades.csv")?;
-    let mut review_file = staging.file("review.csv")?;
-    let mut stats = crate::report::stats::StatsBuilder::new(&head);
-    let mut index = Vec::with_capacity(grading.len());
-    let mut records = Vec::with_capacity(planned.len());
-    let (mut reviews, mut problems) = (0usize, false);
+    out.xlsx = Some(
+        crate::report::xlsx::XlsxStream::begin(&head, Some(&scratch))
+            .map_err(|e| Fatal(format!("grades.xlsx: {e}")))?,
+    );
+    // Two stages: this thread grades, decides, encodes and renders chunk after chunk (in
+    // parallel on the pool), while a writer thread writes the previous chunk — in order, so
+    // the output never depends on timing.
+    let (send, receive) = std::sync::mpsc::sync_channel::<Chunk>(1);
+    let written = std::thread::scope(|scope| -> Result<(), Fatal> {
+        let writer = scope.spawn(|| -> Result<(), Fatal> {
+            for chunk in receive {
+                out.write(&args, &mut staging, chunk)?;
+            }
+            Ok(())
+        });
+        for start in (0..grading.len()).step_by(CHUNK) {
+            let end = (start + CHUNK).min(grading.len());
+            let mut results = grading.grade(
+                start..end,
+                &crate::score::score,
+                &|| bar.inc(1),
+                pool.as_ref(),
+            );
+            let decided: Vec<Vec<crate::score::decisions::DecisionRecord>> = results
+                .iter_mut()
+                .enumerate()
+                .map(|(k, r)| crate::score::decisions::apply(r, &planned_for[start + k]))
+                .collect();
+            // The JSON of a chunk is encoded in parallel (it is most of the output's bytes);
+            // compact, a question result many respondents share is encoded once.
+            let encode = |(k, r): (usize, &crate::score::run::RespondentResult)| {
+                if args.pretty {
+                    crate::report::json::JsonStream::encode(true, r)
+                } else {
+                    crate::report::json::JsonStream::encode_compact(r, &|qi, q, out| {
+                        grading.write_question_json(start + k, qi, q, out)
+                    })
+                }
+            };
+            let render = |(k, r): (usize, &crate::score::run::RespondentResult)| {
+                if kinds.md || kinds.html {
+                    crate::report::students::report_files(&head, start + k, r, kinds.md, kinds.html)
+                } else {
+                    Vec::new()
+                }
+            };
+            let (json, reports): (Vec<_>, Vec<_>) = match &pool {
+                Some(pool) => {
+                    use rayon::prelude::*;
+                    pool.install(|| {
+                        results
+                            .par_iter()
+                            .enumerate()
+                            .map(|x| (encode(x), render(x)))
+                            .unzip()
+                    })
+                }
+                None => results
+                    .iter()
+                    .enumerate()
+                    .map(|x| (encode(x), render(x)))
+                    .unzip(),
+            };
+            let chunk = Chunk {
+                start,
+                results,
+                decided,
+                json,
+                reports,
+            };
+            if send.send(chunk).is_err() {
+                // The writer stopped on an error; it is reported below.
+                break;
+            }
+        }
+        drop(send);
+        writer
+            .join()
+            .unwrap_or_else(|_| Err(Fatal("the output writer failed unexpectedly".into())))
+    });
+    written?;
+    let Writers {
+        json_file,
+        json,
+        xlsx,
+        grades_file,
+        review_file,
+        stats,
+        index,
+        records,
+        reviews,
+        mut problems,
+        ..
+    } = out;
+    let (mut json_file, mut grades_file, mut review_file) = (json_file, grades_file, review_file);
     let io = |what: &str, e: std::io::Error| {
         Fatal(format!(
             "{}: cannot write: {e}",
             args.out.join(what).display()
         ))
     };
-    for start in (0..grading.len()).step_by(CHUNK) {
-        let end = (start + CHUNK).min(grading.len());
-        let mut chunk = grading.grade(
-            start..end,
-            &crate::score::score,
-            &|| bar.inc(1),
-            pool.as_ref(),
-        );
-        for (k, r) in chunk.iter_mut().enumerate() {
-            let mine = crate::score::decisions::apply(r, &planned_for[start + k]);
-            crate::report::csv::Grades::add(&mut grades_csv, r);
-            crate::report::csv::ReviewQueue::add(&mut review_csv, r, &mine);
-            records.extend(mine);
-        }
-        // The JSON of a chunk is encoded in parallel (it is most of the output's bytes).
-        // Compact, a question result many respondents share is encoded once.
-        let encode = |(k, r): (usize, &crate::score::run::RespondentResult)| {
-            if args.pretty {
-                crate::report::json::JsonStream::encode(true, r)
-            } else {
-                crate::report::json::JsonStream::encode_compact(r, &|qi, q, out| {
-                    grading.write_question_json(start + k, qi, q, out)
-                })
-            }
-        };
-        let encoded: Vec<anyhow::Result<Vec<u8>>> = match &pool {
-            Some(pool) => {
-                use rayon::prelude::*;
-                pool.install(|| chunk.par_iter().enumerate().map(encode).collect())
-            }
-            None => chunk.iter().enumerate().map(encode).collect(),
-        };
-        for (k, (r, bytes)) in chunk.iter().zip(encoded).enumerate() {
-            let n = start + k;
-            if let Some(stream) = json.as_mut() {
-                let bytes = bytes.map_err(|e| Fatal(format!("grades.json: {e}")))?;
-                stream
-                    .write_encoded(&bytes, &mut json_file)
-                    .map_err(|e| Fatal(format!("grades.json: {e}")))?;
-            }
-            xlsx.add(r)
-                .map_err(|e| Fatal(format!("grades.xlsx: {e}")))?;
-            stats.add(r);
-            index.push(crate::report::pages::IndexRow::of(
-                r,
-                kinds.html.then(|| crate::report::students::html_name(n, r)),
-            ));
-            reviews += r.review_count();
-            for q in &r.questions {
-                if q.score.status == crate::score::Status::Error {
-                    problems = true;
-                    eprintln!(
-                        "warning: {} line {}: respondent {} ({}), question {}: grading failed \
-                         unexpectedly; the answer has no points and is in review.csv",
-                        r.file,
-                        r.line,
-                        crate::text::excerpt(&r.respondent.id, 40),
-                        crate::text::excerpt(&r.respondent.key, 80),
-                        q.id
-                    );
-                }
-            }
-        }
-        std::io::Write::write_all(&mut grades_file, &grades_csv.drain())
-            .map_err(|e| io("grades.csv", e))?;
-        std::io::Write::write_all(&mut review_file, &review_csv.drain())
-            .map_err(|e| io("review.csv", e))?;
-        // Reports are rendered in parallel and written as they come.
-        if kinds.md || kinds.html {
-            let render = |(k, r): (usize, &crate::score::run::RespondentResult)| {
-                crate::report::students::report_files(&head, start + k, r, kinds.md, kinds.html)
-            };
-            let files: Vec<Vec<(String, Vec<u8>)>> = match &pool {
-                Some(pool) => {
-                    use rayon::prelude::*;
-                    pool.install(|| chunk.par_iter().enumerate().map(render).collect())
-                }
-                None => chunk.iter().enumerate().map(render).collect(),
-            };
-            for (name, bytes) in files.into_iter().flatten() {
-                staging.write(&format!("reports/{name}"), &bytes)?;
-            }
-        }
-    }
     bar.finish_and_clear();
     head.decisions = records;
     let (applied, stale) = head.decisions.iter().fold((0, 0), |(a, s), d| {
@@ -177,7 +193,7 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
             (a + 1, s)
         }
     });
-    if let Some(stream) = json.take() {
+    if let Some(stream) = json {
         stream
             .finish(&head, &mut json_file)
             .map_err(|e| Fatal(format!("grades.json: {e}")))?;
@@ -186,6 +202,7 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     std::io::Write::flush(&mut grades_file).map_err(|e| io("grades.csv", e))?;
     std::io::Write::flush(&mut review_file).map_err(|e| io("review.csv", e))?;
     drop((json_file, grades_file, review_file));
+    let xlsx = xlsx.ok_or_else(|| Fatal("grades.xlsx: not begun".into()))?;
     let xlsx_path = staging.path("grades.xlsx")?;
     xlsx.finish(&xlsx_path)
         .map_err(|e| Fatal(format!("grades.xlsx: {e}")))?;
@@ -334,6 +351,102 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
 
 /// Respondents graded together (in parallel), then written out and let go.
 const CHUNK: usize = 1024;
+
+/// One graded chunk on its way to the writer: results with their decisions applied, each
+/// one's JSON and report files.
+struct Chunk {
+    start: usize,
+    results: Vec<crate::score::run::RespondentResult>,
+    decided: Vec<Vec<crate::score::decisions::DecisionRecord>>,
+    json: Vec<anyhow::Result<Vec<u8>>>,
+    reports: Vec<Vec<(String, Vec<u8>)>>,
+}
+
+/// The outputs written as the class is graded, and the running totals the run ends with.
+struct Writers {
+    grades_csv: crate::report::csv::CsvOut,
+    review_csv: crate::report::csv::CsvOut,
+    json_file: std::io::BufWriter<std::fs::File>,
+    json: Option<crate::report::json::JsonStream>,
+    xlsx: Option<crate::report::xlsx::XlsxStream>,
+    grades_file: std::io::BufWriter<std::fs::File>,
+    review_file: std::io::BufWriter<std::fs::File>,
+    stats: crate::report::stats::StatsBuilder,
+    index: Vec<crate::report::pages::IndexRow>,
+    records: Vec<crate::score::decisions::DecisionRecord>,
+    reviews: usize,
+    problems: bool,
+    /// Per-student HTML reports are written (the class index links them).
+    html: bool,
+}
+
+impl Writers {
+    /// Write one chunk, in export order.
+    fn write(
+        &mut self,
+        args: &GradeArgs,
+        staging: &mut super::output::Staging,
+        chunk: Chunk,
+    ) -> Result<(), Fatal> {
+        let io = |what: &str, e: std::io::Error| {
+            Fatal(format!(
+                "{}: cannot write: {e}",
+                args.out.join(what).display()
+            ))
+        };
+        let html = self.html;
+        for (k, ((r, mine), bytes)) in chunk
+            .results
+            .iter()
+            .zip(chunk.decided)
+            .zip(chunk.json)
+            .enumerate()
+        {
+            let n = chunk.start + k;
+            crate::report::csv::Grades::add(&mut self.grades_csv, r);
+            crate::report::csv::ReviewQueue::add(&mut self.review_csv, r, &mine);
+            self.records.extend(mine);
+            if let Some(stream) = self.json.as_mut() {
+                let bytes = bytes.map_err(|e| Fatal(format!("grades.json: {e}")))?;
+                stream
+                    .write_encoded(&bytes, &mut self.json_file)
+                    .map_err(|e| Fatal(format!("grades.json: {e}")))?;
+            }
+            if let Some(xlsx) = self.xlsx.as_mut() {
+                xlsx.add(r)
+                    .map_err(|e| Fatal(format!("grades.xlsx: {e}")))?;
+            }
+            self.stats.add(r);
+            self.index.push(crate::report::pages::IndexRow::of(
+                r,
+                html.then(|| crate::report::students::html_name(n, r)),
+            ));
+            self.reviews += r.review_count();
+            for q in &r.questions {
+                if q.score.status == crate::score::Status::Error {
+                    self.problems = true;
+                    eprintln!(
+                        "warning: {} line {}: respondent {} ({}), question {}: grading failed \
+                         unexpectedly; the answer has no points and is in review.csv",
+                        r.file,
+                        r.line,
+                        crate::text::excerpt(&r.respondent.id, 40),
+                        crate::text::excerpt(&r.respondent.key, 80),
+                        q.id
+                    );
+                }
+            }
+        }
+        std::io::Write::write_all(&mut self.grades_file, &self.grades_csv.drain())
+            .map_err(|e| io("grades.csv", e))?;
+        std::io::Write::write_all(&mut self.review_file, &self.review_csv.drain())
+            .map_err(|e| io("review.csv", e))?;
+        for (name, bytes) in chunk.reports.into_iter().flatten() {
+            staging.write(&format!("reports/{name}"), &bytes)?;
+        }
+        Ok(())
+    }
+}
 
 /// Which per-student reports `--reports` asks for.
 struct ReportKinds {
