@@ -1,6 +1,6 @@
 //! `examgrade grade --rubric R.toml EXPORT... --out DIR`
 
-use super::{Fatal, GradeArgs};
+use super::{Fatal, GradeArgs, JsonForm};
 use crate::ingest::Export;
 use crate::report::Exporter;
 use crate::score::run::Grading;
@@ -66,8 +66,13 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     let mut out = Writers {
         grades_csv: crate::report::csv::Grades::begin(&head),
         review_csv: crate::report::csv::ReviewQueue::begin(),
-        json_file: staging.file("grades.json")?,
+        json_file: match args.json {
+            JsonForm::Document => Some(staging.file("grades.json")?),
+            JsonForm::Lines => Some(staging.file("grades.jsonl")?),
+            JsonForm::None => None,
+        },
         json: None,
+        lines: args.json == JsonForm::Lines,
         xlsx: None,
         grades_file: staging.file("grades.csv")?,
         review_file: staging.file("review.csv")?,
@@ -78,10 +83,12 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
         problems: false,
         html: kinds.html,
     };
-    out.json = Some(
-        crate::report::json::JsonStream::begin(args.pretty, &head, &mut out.json_file)
-            .map_err(|e| Fatal(format!("grades.json: {e}")))?,
-    );
+    if let (JsonForm::Document, Some(file)) = (args.json, out.json_file.as_mut()) {
+        out.json = Some(
+            crate::report::json::JsonStream::begin(args.pretty, &head, file)
+                .map_err(|e| Fatal(format!("grades.json: {e}")))?,
+        );
+    }
     let scratch = staging.scratch()?;
     out.xlsx = Some(
         crate::report::xlsx::XlsxStream::begin(&head, Some(&scratch))
@@ -114,7 +121,9 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
             // The JSON of a chunk is encoded in parallel (it is most of the output's bytes);
             // compact, a question result many respondents share is encoded once.
             let encode = |(k, r): (usize, &crate::score::run::RespondentResult)| {
-                if args.pretty {
+                if args.json == JsonForm::None {
+                    Ok(Vec::new())
+                } else if args.pretty && args.json == JsonForm::Document {
                     crate::report::json::JsonStream::encode(true, r)
                 } else {
                     crate::report::json::JsonStream::encode_compact(r, &|qi, q, out| {
@@ -193,12 +202,19 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
             (a + 1, s)
         }
     });
-    if let Some(stream) = json {
-        stream
-            .finish(&head, &mut json_file)
-            .map_err(|e| Fatal(format!("grades.json: {e}")))?;
+    if let Some(file) = json_file.as_mut() {
+        if let Some(stream) = json {
+            stream
+                .finish(&head, file)
+                .map_err(|e| Fatal(format!("grades.json: {e}")))?;
+        }
+        std::io::Write::flush(file).map_err(|e| io(json_name(args.json), e))?;
     }
-    std::io::Write::flush(&mut json_file).map_err(|e| io("grades.json", e))?;
+    if args.json == JsonForm::Lines {
+        let run = crate::report::json::JsonStream::run_without_respondents(args.pretty, &head)
+            .map_err(|e| Fatal(format!("run.json: {e}")))?;
+        staging.write("run.json", &run)?;
+    }
     std::io::Write::flush(&mut grades_file).map_err(|e| io("grades.csv", e))?;
     std::io::Write::flush(&mut review_file).map_err(|e| io("review.csv", e))?;
     drop((json_file, grades_file, review_file));
@@ -235,7 +251,12 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     let mut written: Vec<String> = [
         "grades.csv",
         "grades.xlsx",
-        "grades.json",
+        json_name(args.json),
+        if args.json == JsonForm::Lines {
+            "run.json"
+        } else {
+            ""
+        },
         "review.csv",
         "superseded.csv",
         "index.html",
@@ -244,6 +265,7 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
         "stats.html",
     ]
     .iter()
+    .filter(|name| !name.is_empty())
     .map(|name| args.out.join(name).display().to_string())
     .collect();
     if kinds.md || kinds.html {
@@ -325,9 +347,14 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     if !run.answer_groups.is_empty() {
         eprintln!(
             "{} group(s) of identical or near-identical free-text answers ({} long ones shared: \
-             possible collusion, a hint only) — see answer_groups in grades.json",
+             possible collusion, a hint only) — see answer_groups in {}",
             run.answer_groups.len(),
-            shared
+            shared,
+            match args.json {
+                JsonForm::Document => "grades.json",
+                JsonForm::Lines => "run.json",
+                JsonForm::None => "grades.json (not written: --json none)",
+            }
         );
     }
     if let Some(path) = &decisions_path {
@@ -352,6 +379,15 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
 /// Respondents graded together (in parallel), then written out and let go.
 const CHUNK: usize = 1024;
 
+/// The file the full JSON result goes to.
+fn json_name(form: JsonForm) -> &'static str {
+    match form {
+        JsonForm::Document => "grades.json",
+        JsonForm::Lines => "grades.jsonl",
+        JsonForm::None => "",
+    }
+}
+
 /// One graded chunk on its way to the writer: results with their decisions applied, each
 /// one's JSON and report files.
 struct Chunk {
@@ -366,8 +402,11 @@ struct Chunk {
 struct Writers {
     grades_csv: crate::report::csv::CsvOut,
     review_csv: crate::report::csv::CsvOut,
-    json_file: std::io::BufWriter<std::fs::File>,
+    json_file: Option<std::io::BufWriter<std::fs::File>>,
+    /// grades.json, written as one document.
     json: Option<crate::report::json::JsonStream>,
+    /// grades.jsonl: one respondent per line.
+    lines: bool,
     xlsx: Option<crate::report::xlsx::XlsxStream>,
     grades_file: std::io::BufWriter<std::fs::File>,
     review_file: std::io::BufWriter<std::fs::File>,
@@ -406,11 +445,17 @@ impl Writers {
             crate::report::csv::Grades::add(&mut self.grades_csv, r);
             crate::report::csv::ReviewQueue::add(&mut self.review_csv, r, &mine);
             self.records.extend(mine);
-            if let Some(stream) = self.json.as_mut() {
+            if let Some(file) = self.json_file.as_mut() {
                 let bytes = bytes.map_err(|e| Fatal(format!("grades.json: {e}")))?;
-                stream
-                    .write_encoded(&bytes, &mut self.json_file)
-                    .map_err(|e| Fatal(format!("grades.json: {e}")))?;
+                if let Some(stream) = self.json.as_mut() {
+                    stream
+                        .write_encoded(&bytes, file)
+                        .map_err(|e| Fatal(format!("grades.json: {e}")))?;
+                } else if self.lines {
+                    std::io::Write::write_all(file, &bytes)
+                        .and_then(|()| std::io::Write::write_all(file, b"\n"))
+                        .map_err(|e| io("grades.jsonl", e))?;
+                }
             }
             if let Some(xlsx) = self.xlsx.as_mut() {
                 xlsx.add(r)

@@ -119,9 +119,22 @@ pub struct GradeArgs {
     /// grades, review queue and statistics only).
     #[arg(long, default_value = "md,html")]
     pub reports: String,
-    /// Indent grades.json for reading (it is compact by default).
+    /// Indent grades.json (and run.json) for reading (compact by default).
     #[arg(long)]
     pub pretty: bool,
+    /// The full JSON result: `document` (grades.json, one JSON document), `lines`
+    /// (grades.jsonl, one respondent per line, and run.json with the rest of the run: for
+    /// tools that read a large class a respondent at a time) or `none`.
+    #[arg(long, value_enum, default_value = "document")]
+    pub json: JsonForm,
+}
+
+/// The form of the full JSON result (`grade --json`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum JsonForm {
+    Document,
+    Lines,
+    None,
 }
 
 #[derive(clap::Args, Debug)]

@@ -152,6 +152,31 @@ impl JsonStream {
         Ok(())
     }
 
+    /// The run without its respondents — `run.json` beside `grades.jsonl` (`grade --json
+    /// lines`): the fields of grades.json in the same order, `respondents` left out.
+    pub fn run_without_respondents(pretty: bool, head: &GradeRun) -> anyhow::Result<Vec<u8>> {
+        let text = Self::head_text(pretty, head)?;
+        let key = empty_list(pretty);
+        let at = text
+            .find(key)
+            .ok_or_else(|| anyhow::anyhow!("no respondents field"))?;
+        let after = &text[at + key.len()..];
+        // `respondents` is never the last field: the comma after it goes with it.
+        let after = after
+            .strip_prefix(',')
+            .ok_or_else(|| anyhow::anyhow!("respondents is the last field"))?;
+        let mut out = if pretty {
+            // Its whole line: the indentation before it, the line break after the comma.
+            let before = text[..at].trim_end_matches(' ');
+            let after = after.strip_prefix('\n').unwrap_or(after);
+            format!("{before}{after}")
+        } else {
+            format!("{}{after}", &text[..at])
+        };
+        out.push('\n');
+        Ok(out.into_bytes())
+    }
+
     /// Close the list and write the fields after it, from the finished `head`.
     pub fn finish(self, head: &GradeRun, w: &mut dyn std::io::Write) -> anyhow::Result<()> {
         let text = Self::head_text(self.pretty, head)?;
@@ -263,5 +288,26 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn run_json_is_grades_json_without_its_respondents() {
+        let run = run();
+        let mut head = run.clone();
+        head.respondents.clear();
+        for pretty in [false, true] {
+            let ours: serde_json::Value = serde_json::from_slice(
+                &JsonStream::run_without_respondents(pretty, &head).unwrap(),
+            )
+            .unwrap();
+            let mut whole: serde_json::Value =
+                serde_json::from_slice(&Json { pretty }.render(&run).unwrap()).unwrap();
+            whole.as_object_mut().unwrap().remove("respondents");
+            assert_eq!(ours, whole);
+        }
+        let compact = JsonStream::run_without_respondents(false, &head).unwrap();
+        let text = String::from_utf8(compact).unwrap();
+        assert!(text.starts_with("{\"exam\":"), "{text}");
+        assert_eq!(text.matches('\n').count(), 1);
     }
 }

@@ -409,3 +409,50 @@ fn regrading_into_the_same_directory_leaves_no_stale_reports() {
         ]
     );
 }
+
+#[test]
+fn json_lines_hold_the_same_result_one_respondent_per_line_and_none_writes_no_json() {
+    let (_d1, document) = grade(SEED_RUBRIC, &[SEED_XLSX], &["--quiet", "--reports", "none"]);
+    let (_d2, lines) = grade(
+        SEED_RUBRIC,
+        &[SEED_XLSX],
+        &["--quiet", "--reports", "none", "--json", "lines"],
+    );
+    let (_d3, none) = grade(
+        SEED_RUBRIC,
+        &[SEED_XLSX],
+        &["--quiet", "--reports", "none", "--json", "none"],
+    );
+    let mut whole: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(document.join("grades.json")).unwrap()).unwrap();
+    let text = std::fs::read_to_string(lines.join("grades.jsonl")).unwrap();
+    let respondents: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(respondents.len(), 43);
+    assert_eq!(
+        serde_json::Value::Array(respondents),
+        whole["respondents"].take()
+    );
+    let run: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(lines.join("run.json")).unwrap()).unwrap();
+    whole.as_object_mut().unwrap().remove("respondents");
+    assert_eq!(run, whole);
+    assert!(!lines.join("grades.json").exists());
+    // No JSON at all; every other output is the same, byte for byte.
+    assert!(!none.join("grades.json").exists() && !none.join("grades.jsonl").exists());
+    for name in [
+        "grades.csv",
+        "review.csv",
+        "superseded.csv",
+        "stats.json",
+        "index.html",
+    ] {
+        assert_eq!(
+            std::fs::read(none.join(name)).unwrap(),
+            std::fs::read(document.join(name)).unwrap(),
+            "{name}"
+        );
+    }
+}
