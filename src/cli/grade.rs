@@ -220,31 +220,41 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     drop((json_file, grades_file, review_file));
     let xlsx = xlsx.ok_or_else(|| Fatal("grades.xlsx: not begun".into()))?;
     let xlsx_path = staging.path("grades.xlsx")?;
-    xlsx.finish(&xlsx_path)
+    // The workbook is compressed on a thread of its own while the class pages are rendered.
+    let (finished, pages) = std::thread::scope(|scope| {
+        let finishing = scope.spawn(|| xlsx.finish(&xlsx_path));
+        let pages = (|| -> Result<[(&str, Vec<u8>); 5], Fatal> {
+            let superseded = crate::report::csv::SupersededList
+                .render(&head)
+                .map_err(|e| Fatal(format!("superseded.csv: {e}")))?;
+            let stats = stats.finish(&rubric.exam.bands);
+            let mut stats_json =
+                serde_json::to_vec_pretty(&stats).map_err(|e| Fatal(e.to_string()))?;
+            stats_json.push(b'\n');
+            Ok([
+                ("superseded.csv", superseded),
+                (
+                    "index.html",
+                    crate::report::pages::index_html(&head, &index).into_bytes(),
+                ),
+                ("stats.json", stats_json),
+                (
+                    "stats.md",
+                    crate::report::pages::stats_markdown(&head, &stats).into_bytes(),
+                ),
+                (
+                    "stats.html",
+                    crate::report::pages::stats_html(&head, &stats).into_bytes(),
+                ),
+            ])
+        })();
+        (finishing.join(), pages)
+    });
+    finished
+        .unwrap_or_else(|_| Err(anyhow::anyhow!("the workbook writer failed unexpectedly")))
         .map_err(|e| Fatal(format!("grades.xlsx: {e}")))?;
     staging.remove_scratch();
-    let superseded = crate::report::csv::SupersededList
-        .render(&head)
-        .map_err(|e| Fatal(format!("superseded.csv: {e}")))?;
-    staging.write("superseded.csv", &superseded)?;
-    let stats = stats.finish(&rubric.exam.bands);
-    let mut stats_json = serde_json::to_vec_pretty(&stats).map_err(|e| Fatal(e.to_string()))?;
-    stats_json.push(b'\n');
-    let pages: [(&str, Vec<u8>); 4] = [
-        (
-            "index.html",
-            crate::report::pages::index_html(&head, &index).into_bytes(),
-        ),
-        ("stats.json", stats_json),
-        (
-            "stats.md",
-            crate::report::pages::stats_markdown(&head, &stats).into_bytes(),
-        ),
-        (
-            "stats.html",
-            crate::report::pages::stats_html(&head, &stats).into_bytes(),
-        ),
-    ];
+    let pages = pages?;
     for (name, bytes) in pages {
         staging.write(name, &bytes)?;
     }

@@ -141,7 +141,18 @@ pub struct Grouping {
 /// of answers: identical ones by their normalised text, near-identical ones by MinHash with
 /// locality-sensitive hashing over word 3-shingles, each candidate pair checked exactly.
 pub fn groups(question: &str, answers: &[(&str, &str)]) -> Grouping {
-    let keys: Vec<String> = answers.iter().map(|(_, a)| key_of(a)).collect();
+    // Each distinct answer text is normalised once (a large class repeats stock answers).
+    let mut normalised: HashMap<&str, std::rc::Rc<str>> = HashMap::new();
+    let keys: Vec<std::rc::Rc<str>> = answers
+        .iter()
+        .map(|(_, a)| {
+            normalised
+                .entry(a)
+                .or_insert_with(|| key_of(a).into())
+                .clone()
+        })
+        .collect();
+    drop(normalised);
     let counts: Vec<usize> = keys
         .iter()
         .map(|k| {
@@ -159,7 +170,7 @@ pub fn groups(question: &str, answers: &[(&str, &str)]) -> Grouping {
         if key.is_empty() {
             continue;
         }
-        match first.get(key.as_str()) {
+        match first.get(&**key) {
             Some(&j) => {
                 let (a, b) = (find(&mut parent, i), find(&mut parent, j));
                 parent[a] = b;
