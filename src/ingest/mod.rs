@@ -133,109 +133,212 @@ fn is_repeated_header(cells: &Cells, columns: &[Column]) -> bool {
 
 /// Read an export from its bytes. `file` names it in every message.
 pub fn read_export(file: &str, bytes: &[u8]) -> Result<Export, IngestError> {
-    from_table(file, table::read_table(file, bytes)?)
+    let table = table::read_table(file, bytes)?;
+    let (format, ragged) = (table.format, table.ragged);
+    ExportReader::new(
+        file,
+        format,
+        ragged,
+        Box::new(table.rows.into_iter().map(Ok)),
+    )?
+    .into_export()
 }
 
 /// Read an export streamed from `open` (a CSV is never held whole; see
-/// [`table::read_table_from`]).
+/// [`table::open_rows`]).
 pub fn read_export_from(file: &str, open: table::Open) -> Result<Export, IngestError> {
-    from_table(file, table::read_table_from(file, open)?)
+    open_export(file, open)?.into_export()
 }
 
-fn from_table(file: &str, table: table::RawTable) -> Result<Export, IngestError> {
-    let mut rows = table.rows.into_iter().peekable();
-    let mut notes = Vec::new();
-    // The header is the first non-blank row that names an export column; a title line or two
-    // above it (added by hand in Excel) is skipped and reported, never taken as a response.
-    let mut skipped: Vec<usize> = Vec::new();
-    let mut first_seen = None;
-    let (header, columns) = loop {
-        let Some(row) = rows.next() else {
-            return Err(IngestError::NotAnExport {
-                file: file.to_string(),
-                why: match first_seen {
-                    None => "it has no header row (the file is empty)".into(),
-                    Some(why) => why,
-                },
-            });
+/// An export opened for reading a submission at a time: its header is read, its rows are not
+/// yet. A class far larger than memory is graded this way, in a second pass over the file.
+pub fn open_export<'a>(file: &str, open: table::Open<'a>) -> Result<ExportReader<'a>, IngestError> {
+    let rows = table::open_rows(file, open)?;
+    let (format, ragged) = (rows.format.clone(), rows.ragged);
+    ExportReader::new(file, format, ragged, Box::new(rows))
+}
+
+/// Which cells of a row to keep, by column (a row keeps all when it says so): a first pass
+/// over a large class holds only what it needs.
+pub type Keep<'a> = Box<dyn Fn(&Submission) -> bool + 'a>;
+
+/// An export read row by row, into [`Submission`]s in file order.
+pub struct ExportReader<'a> {
+    file: String,
+    format: FileFormat,
+    ragged: bool,
+    rows: Box<dyn Iterator<Item = Result<table::RawRow, IngestError>> + 'a>,
+    header: table::RawRow,
+    columns: Vec<Column>,
+    flavor: Flavor,
+    id_col: Option<usize>,
+    email_col: Option<usize>,
+    name_col: Option<usize>,
+    done_col: Option<usize>,
+    header_key: Vec<String>,
+    notes: Vec<String>,
+    blank_lines: Vec<usize>,
+    repeated_headers: Vec<(usize, bool)>,
+    /// Submissions read so far.
+    count: usize,
+    /// Columns whose cells are kept (all when `None`), and which rows keep every cell anyway.
+    keep: Option<(Vec<bool>, Keep<'a>)>,
+}
+
+impl<'a> ExportReader<'a> {
+    fn new(
+        file: &str,
+        format: FileFormat,
+        ragged: bool,
+        mut rows: Box<dyn Iterator<Item = Result<table::RawRow, IngestError>> + 'a>,
+    ) -> Result<Self, IngestError> {
+        let mut notes = Vec::new();
+        // The header is the first non-blank row that names an export column; a title line or
+        // two above it (added by hand in Excel) is skipped and reported, never taken as a
+        // response.
+        let mut skipped: Vec<usize> = Vec::new();
+        let mut first_seen = None;
+        let (header, columns) = loop {
+            let Some(row) = rows.next().transpose()? else {
+                return Err(IngestError::NotAnExport {
+                    file: file.to_string(),
+                    why: match first_seen {
+                        None => "it has no header row (the file is empty)".into(),
+                        Some(why) => why,
+                    },
+                });
+            };
+            if row.cells.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            let columns = header::classify(&row.cells.to_vec());
+            let has = |f: Fixed| columns.iter().any(|c| c.role == Role::Fixed(f));
+            if has(Fixed::Id) || has(Fixed::Email) || has(Fixed::CompletionTime) {
+                break (row, columns);
+            }
+            if first_seen.is_none() {
+                let shown: Vec<String> = row
+                    .cells
+                    .iter()
+                    .take(5)
+                    .map(|c| format!("`{}`", crate::text::excerpt(c, 30)))
+                    .collect();
+                first_seen = Some(format!(
+                    "its header row (line {}) starts {} and has none of the columns an export \
+                     starts with (ID, Start time, Completion time, Email, Name; Google Forms: Timestamp)",
+                    row.line,
+                    shown.join(", ")
+                ));
+            }
+            skipped.push(row.line);
+            if skipped.len() >= MAX_LINES_BEFORE_HEADER {
+                return Err(IngestError::NotAnExport {
+                    file: file.to_string(),
+                    why: first_seen.unwrap_or_default(),
+                });
+            }
         };
-        if row.cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        let columns = header::classify(&row.cells.to_vec());
-        let has = |f: Fixed| columns.iter().any(|c| c.role == Role::Fixed(f));
-        if has(Fixed::Id) || has(Fixed::Email) || has(Fixed::CompletionTime) {
-            break (row, columns);
-        }
-        if first_seen.is_none() {
-            let shown: Vec<String> = row
-                .cells
-                .iter()
-                .take(5)
-                .map(|c| format!("`{}`", crate::text::excerpt(c, 30)))
-                .collect();
-            first_seen = Some(format!(
-                "its header row (line {}) starts {} and has none of the columns an export \
-                 starts with (ID, Start time, Completion time, Email, Name; Google Forms: Timestamp)",
-                row.line,
-                shown.join(", ")
+        if !skipped.is_empty() {
+            notes.push(format!(
+                "line(s) {} above the header row (line {}) are not responses and were skipped",
+                skipped
+                    .iter()
+                    .map(|l| l.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                header.line
             ));
         }
-        skipped.push(row.line);
-        if skipped.len() >= MAX_LINES_BEFORE_HEADER {
-            return Err(IngestError::NotAnExport {
-                file: file.to_string(),
-                why: first_seen.unwrap_or_default(),
-            });
-        }
-    };
-    if !skipped.is_empty() {
-        notes.push(format!(
-            "line(s) {} above the header row (line {}) are not responses and were skipped",
-            skipped
+        let flavor = if header::is_google(&columns) {
+            Flavor::GoogleForms
+        } else {
+            Flavor::MicrosoftForms
+        };
+        let find = |f: Fixed| {
+            columns
                 .iter()
-                .map(|l| l.to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-            header.line
-        ));
+                .find(|c| c.role == Role::Fixed(f))
+                .map(|c| c.index)
+        };
+        let (id_col, email_col, name_col, done_col) = (
+            find(Fixed::Id),
+            find(Fixed::Email),
+            find(Fixed::Name),
+            find(Fixed::CompletionTime),
+        );
+        let header_key: Vec<String> = header.cells.iter().map(crate::text::normalize).collect();
+        Ok(ExportReader {
+            file: file.to_string(),
+            format,
+            ragged,
+            rows,
+            header,
+            columns,
+            flavor,
+            id_col,
+            email_col,
+            name_col,
+            done_col,
+            header_key,
+            notes,
+            blank_lines: Vec::new(),
+            repeated_headers: Vec::new(),
+            count: 0,
+            keep: None,
+        })
     }
-    let flavor = if header::is_google(&columns) {
-        Flavor::GoogleForms
-    } else {
-        Flavor::MicrosoftForms
-    };
-    let find = |f: Fixed| {
-        columns
-            .iter()
-            .find(|c| c.role == Role::Fixed(f))
-            .map(|c| c.index)
-    };
-    let (id_col, email_col, name_col, done_col) = (
-        find(Fixed::Id),
-        find(Fixed::Email),
-        find(Fixed::Name),
-        find(Fixed::CompletionTime),
-    );
-    let width = columns.len();
-    let mut blank_lines = Vec::new();
-    let mut repeated_headers = Vec::new();
-    let mut submissions = Vec::with_capacity(rows.size_hint().0);
-    let header_key: Vec<String> = header.cells.iter().map(crate::text::normalize).collect();
-    for row in rows {
-        if row.cells.iter().all(|c| c.trim().is_empty()) {
-            blank_lines.push(row.line);
-            continue;
+
+    /// The export as known from its header: columns, flavor, notes so far; no submissions.
+    pub fn header(&self) -> Export {
+        Export {
+            file: self.file.clone(),
+            format: self.format.clone(),
+            flavor: self.flavor,
+            header_line: self.header.line,
+            columns: self.columns.clone(),
+            submissions: Vec::new(),
+            notes: self.notes.clone(),
         }
-        if is_repeated_header(&row.cells, &columns) {
+    }
+
+    /// Keep only the cells of the columns marked in `columns` (the others read as empty),
+    /// except in rows for which `whole` says to keep them all.
+    pub fn keep_only(&mut self, columns: Vec<bool>, whole: Keep<'a>) {
+        self.keep = Some((columns, whole));
+    }
+
+    /// The next submission, in file order.
+    pub fn next_submission(&mut self) -> Option<Result<Submission, IngestError>> {
+        loop {
+            let row = match self.rows.next()? {
+                Ok(row) => row,
+                Err(e) => return Some(Err(e)),
+            };
+            if let Some(s) = self.submission(row) {
+                return Some(Ok(s));
+            }
+        }
+    }
+
+    /// The submission of a row (`None` for a blank line or a repeated header, noted).
+    fn submission(&mut self, row: table::RawRow) -> Option<Submission> {
+        let (header, columns, header_key) = (&self.header, &self.columns, &self.header_key);
+        let (id_col, email_col, name_col, done_col) =
+            (self.id_col, self.email_col, self.name_col, self.done_col);
+        let width = columns.len();
+        if row.cells.iter().all(|c| c.trim().is_empty()) {
+            self.blank_lines.push(row.line);
+            return None;
+        }
+        if is_repeated_header(&row.cells, columns) {
             let same = row.cells.len() == header_key.len()
                 && row
                     .cells
                     .iter()
-                    .zip(&header_key)
+                    .zip(header_key)
                     .all(|(c, h)| crate::text::normalize(c) == *h);
-            repeated_headers.push((row.line, same));
-            continue;
+            self.repeated_headers.push((row.line, same));
+            return None;
         }
         let mut problems = Vec::new();
         let mut cells = row.cells;
@@ -273,7 +376,7 @@ fn from_table(file: &str, table: table::RawTable) -> Result<Export, IngestError>
                         .join(", ")
                 ));
             }
-        } else if cells.len() < width && table.ragged {
+        } else if cells.len() < width && self.ragged {
             cells = cells.padded(width);
         } else if cells.len() < width {
             problems.push(format!(
@@ -289,7 +392,7 @@ fn from_table(file: &str, table: table::RawTable) -> Result<Export, IngestError>
         };
         let mut id = get(id_col);
         if id_col.is_none() {
-            id = (submissions.len() + 1).to_string();
+            id = (self.count + 1).to_string();
         } else if id.is_empty() {
             problems.push("the ID cell is empty".into());
         }
@@ -301,7 +404,8 @@ fn from_table(file: &str, table: table::RawTable) -> Result<Export, IngestError>
                 crate::text::excerpt(&completed_text, 40)
             ));
         }
-        submissions.push(Submission {
+        self.count += 1;
+        let mut s = Submission {
             source: 0,
             line: row.line,
             id,
@@ -309,47 +413,72 @@ fn from_table(file: &str, table: table::RawTable) -> Result<Export, IngestError>
             name: get(name_col),
             completed_text,
             completed,
-            cells,
+            cells: Cells::default(),
             problems,
-        });
-    }
-    if !repeated_headers.is_empty() {
-        notes.push(format!(
-            "{} repeated header row(s) skipped (exports pasted together?): line(s) {}",
-            repeated_headers.len(),
-            repeated_headers
-                .iter()
-                .map(|(l, same)| {
-                    if *same {
-                        l.to_string()
+        };
+        s.cells = match &self.keep {
+            Some((keep, whole)) if !whole(&s) => {
+                let kept = cells.iter().enumerate().map(|(i, c)| {
+                    if keep.get(i).copied().unwrap_or(false) {
+                        c
                     } else {
-                        format!("{l} (differs from the first header: rows below it may come from another form)")
+                        ""
                     }
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+                });
+                // Fewer bytes than the row: it still fits.
+                Cells::new(kept).unwrap_or(cells)
+            }
+            _ => cells,
+        };
+        Some(s)
     }
-    if !blank_lines.is_empty() {
-        notes.push(format!(
-            "{} blank line(s) skipped (no cell filled): {}",
-            blank_lines.len(),
-            blank_lines
-                .iter()
-                .map(|l| l.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+
+    /// Read every remaining row into an [`Export`].
+    pub fn into_export(mut self) -> Result<Export, IngestError> {
+        let mut submissions = Vec::with_capacity(self.rows.size_hint().0);
+        while let Some(s) = self.next_submission() {
+            submissions.push(s?);
+        }
+        let mut export = self.header();
+        export.notes = self.notes();
+        export.submissions = submissions;
+        Ok(export)
     }
-    Ok(Export {
-        file: file.to_string(),
-        format: table.format,
-        flavor,
-        header_line: header.line,
-        columns,
-        submissions,
-        notes,
-    })
+
+    /// The file's notes: lines above the header, repeated headers, blank lines (complete once
+    /// every row is read).
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = self.notes.clone();
+        if !self.repeated_headers.is_empty() {
+            notes.push(format!(
+                "{} repeated header row(s) skipped (exports pasted together?): line(s) {}",
+                self.repeated_headers.len(),
+                self.repeated_headers
+                    .iter()
+                    .map(|(l, same)| {
+                        if *same {
+                            l.to_string()
+                        } else {
+                            format!("{l} (differs from the first header: rows below it may come from another form)")
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        if !self.blank_lines.is_empty() {
+            notes.push(format!(
+                "{} blank line(s) skipped (no cell filled): {}",
+                self.blank_lines.len(),
+                self.blank_lines
+                    .iter()
+                    .map(|l| l.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        notes
+    }
 }
 
 /// A time cell: text in any known shape, or an Excel serial that was not formatted as a date.

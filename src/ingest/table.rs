@@ -56,27 +56,15 @@ fn is_zip(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04")
 }
 
-/// A table streamed from `open`: a workbook (compressed, small) is read into memory, a CSV is
-/// read a record at a time.
+/// A table read from `open` (a CSV streamed, never held whole).
 pub fn read_table_from(file: &str, open: Open) -> Result<RawTable, IngestError> {
-    let io_error = |e: std::io::Error| IngestError::Csv {
-        file: file.to_string(),
-        line: None,
-        why: format!("cannot read the file: {e}"),
-    };
-    let mut head = Vec::with_capacity(4);
-    open()
-        .and_then(|r| r.take(4).read_to_end(&mut head))
-        .map_err(io_error)?;
-    if is_workbook(&head) {
-        let mut bytes = Vec::new();
-        open()
-            .and_then(|mut r| r.read_to_end(&mut bytes))
-            .map_err(io_error)?;
-        read_workbook(file, &bytes)
-    } else {
-        read_csv_from(file, open)
-    }
+    let rows = open_rows(file, open)?;
+    let (format, ragged) = (rows.format.clone(), rows.ragged);
+    Ok(RawTable {
+        format,
+        rows: rows.collect::<Result<_, _>>()?,
+        ragged,
+    })
 }
 
 fn is_workbook(bytes: &[u8]) -> bool {
@@ -520,6 +508,29 @@ fn read_csv(file: &str, bytes: &[u8]) -> Result<RawTable, IngestError> {
 
 /// A CSV streamed from `open`: the whole file is never held, only its rows' cells.
 pub fn read_csv_from(file: &str, open: Open) -> Result<RawTable, IngestError> {
+    let rows = csv_rows(file, open)?;
+    let format = rows.format.clone();
+    Ok(RawTable {
+        format,
+        rows: rows.collect::<Result<_, _>>()?,
+        ragged: false,
+    })
+}
+
+/// A CSV's text as csv reads it: the header read ahead, then the rest of the file.
+type TextStream<'a> = std::io::Chain<std::io::Cursor<Vec<u8>>, Box<dyn Read + 'a>>;
+
+/// The rows of a CSV, read one at a time.
+pub struct CsvRows<'a> {
+    file: String,
+    pub format: FileFormat,
+    reader: csv::Reader<Lines<TextStream<'a>>>,
+    record: csv::StringRecord,
+    line_offset: usize,
+    done: bool,
+}
+
+fn csv_rows<'a>(file: &str, open: Open<'a>) -> Result<CsvRows<'a>, IngestError> {
     let io_error = |e: std::io::Error| IngestError::Csv {
         file: file.to_string(),
         line: None,
@@ -587,46 +598,129 @@ pub fn read_csv_from(file: &str, open: Open) -> Result<RawTable, IngestError> {
         runs: Default::default(),
         counted: 0,
     };
-    let mut reader = csv::ReaderBuilder::new()
+    let reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter as u8)
         .from_reader(stream);
-    let mut rows = Vec::new();
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                let line = e
-                    .position()
-                    .map(|p| reader.get_mut().line_at(p.byte()) + line_offset);
-                return Err(IngestError::Csv {
-                    file: file.to_string(),
-                    line,
-                    why: e.to_string(),
-                });
-            }
-        }
-        let line = record
-            .position()
-            .map(|p| reader.get_mut().line_at(p.byte()) + line_offset)
-            .unwrap_or(0);
-        let cells = Cells::from_record(&record).map_err(|_| IngestError::TooLarge {
-            file: file.to_string(),
-            why: format!("the row at line {line} is longer than 4 GiB"),
-        })?;
-        rows.push(RawRow { line, cells });
-    }
-    Ok(RawTable {
+    Ok(CsvRows {
+        file: file.to_string(),
         format: FileFormat::Csv {
             encoding: encoding.name,
             delimiter,
         },
-        rows,
-        ragged: false,
+        reader,
+        record: csv::StringRecord::new(),
+        line_offset,
+        done: false,
     })
+}
+
+impl Iterator for CsvRows<'_> {
+    type Item = Result<RawRow, IngestError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let line_offset = self.line_offset;
+        match self.reader.read_record(&mut self.record) {
+            Ok(true) => {}
+            Ok(false) => {
+                self.done = true;
+                return None;
+            }
+            Err(e) => {
+                self.done = true;
+                let line = e
+                    .position()
+                    .map(|p| self.reader.get_mut().line_at(p.byte()) + line_offset);
+                return Some(Err(IngestError::Csv {
+                    file: self.file.clone(),
+                    line,
+                    why: e.to_string(),
+                }));
+            }
+        }
+        let line = self
+            .record
+            .position()
+            .map(|p| self.reader.get_mut().line_at(p.byte()) + line_offset)
+            .unwrap_or(0);
+        Some(match Cells::from_record(&self.record) {
+            Ok(cells) => Ok(RawRow { line, cells }),
+            Err(_) => {
+                self.done = true;
+                Err(IngestError::TooLarge {
+                    file: self.file.clone(),
+                    why: format!("the row at line {line} is longer than 4 GiB"),
+                })
+            }
+        })
+    }
+}
+
+/// The rows of a table, one at a time: a CSV streamed, a workbook (read whole: it is
+/// compressed and small) from memory.
+pub struct Rows<'a> {
+    pub format: FileFormat,
+    pub ragged: bool,
+    inner: RowsInner<'a>,
+}
+
+enum RowsInner<'a> {
+    Csv(Box<CsvRows<'a>>),
+    Held(std::vec::IntoIter<RawRow>),
+}
+
+impl Iterator for Rows<'_> {
+    type Item = Result<RawRow, IngestError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.inner {
+            RowsInner::Csv(rows) => rows.next(),
+            RowsInner::Held(rows) => rows.next().map(Ok),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match &self.inner {
+            RowsInner::Csv(_) => (0, None),
+            RowsInner::Held(rows) => rows.size_hint(),
+        }
+    }
+}
+
+/// Open a table from `open` for reading a row at a time.
+pub fn open_rows<'a>(file: &str, open: Open<'a>) -> Result<Rows<'a>, IngestError> {
+    let io_error = |e: std::io::Error| IngestError::Csv {
+        file: file.to_string(),
+        line: None,
+        why: format!("cannot read the file: {e}"),
+    };
+    let mut head = Vec::with_capacity(4);
+    open()
+        .and_then(|r| r.take(4).read_to_end(&mut head))
+        .map_err(io_error)?;
+    if is_workbook(&head) {
+        let mut bytes = Vec::new();
+        open()
+            .and_then(|mut r| r.read_to_end(&mut bytes))
+            .map_err(io_error)?;
+        let table = read_workbook(file, &bytes)?;
+        Ok(Rows {
+            format: table.format,
+            ragged: table.ragged,
+            inner: RowsInner::Held(table.rows.into_iter()),
+        })
+    } else {
+        let rows = csv_rows(file, open)?;
+        Ok(Rows {
+            format: rows.format.clone(),
+            ragged: false,
+            inner: RowsInner::Csv(Box::new(rows)),
+        })
+    }
 }
 
 /// Counting the delimiters of the header record as its bytes arrive; see [`detect_delimiter`].
