@@ -10,15 +10,24 @@ use std::io::IsTerminal;
 pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     let rubric = super::load_rubric(&args.rubric)?;
 
+    let kinds = report_kinds(&args.reports)?;
+    let decisions_path = decisions_file(&args)?;
+    let decisions = match &decisions_path {
+        Some(path) => read_decisions(path)?,
+        None => Vec::new(),
+    };
+    // Two passes over each export. The first holds what preparing the class needs: who
+    // submitted when (duplicates, keys), the free-text answers (answer groups) and every cell
+    // of the rows a decision may name; the second reads the rows again in full, a chunk at a
+    // time, to grade them. Memory grows with the class's free text, not with the file.
+    let named = std::sync::Arc::new(decision_names(&decisions));
     let exports: Vec<Export> = args
         .exports
         .iter()
-        .map(|path| super::read_export_file(path))
+        .map(|path| first_pass(path, &rubric, &named))
         .collect::<Result<_, _>>()?;
 
     let jobs = jobs(args.jobs);
-    let kinds = report_kinds(&args.reports)?;
-    let decisions_path = decisions_file(&args)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
@@ -49,7 +58,7 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     let planned = match &decisions_path {
         Some(path) => {
             let file = path.display().to_string();
-            crate::score::decisions::plan(&grading, &file, &read_decisions(path)?)?
+            crate::score::decisions::plan(&grading, &file, &decisions)?
         }
         None => Vec::new(),
     };
@@ -105,14 +114,18 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
             }
             Ok(())
         });
-        for start in (0..grading.len()).step_by(CHUNK) {
-            let end = (start + CHUNK).min(grading.len());
-            let mut results = grading.grade(
-                start..end,
-                &crate::score::score,
-                &|| bar.inc(1),
-                pool.as_ref(),
-            );
+        // The second pass: every graded row read again in full, in export order.
+        let process = |start: usize, rows: Vec<crate::ingest::Submission>| -> Result<bool, Fatal> {
+            let mut results = grading
+                .grade_rows(
+                    start,
+                    &rows,
+                    &crate::score::score,
+                    &|| bar.inc(1),
+                    pool.as_ref(),
+                )
+                .map_err(Fatal)?;
+            drop(rows);
             let decided: Vec<Vec<crate::score::decisions::DecisionRecord>> = results
                 .iter_mut()
                 .enumerate()
@@ -162,10 +175,53 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
                 json,
                 reports,
             };
-            if send.send(chunk).is_err() {
-                // The writer stopped on an error; it is reported below.
+            // A closed channel: the writer stopped on an error, reported when it is joined.
+            Ok(send.send(chunk).is_ok())
+        };
+        let mut flat = 0usize;
+        let mut next = 0usize;
+        let mut rows = Vec::with_capacity(CHUNK);
+        let mut open = true;
+        for (path, export) in args.exports.iter().zip(&exports) {
+            if !open {
                 break;
             }
+            super::stream_export(path, |mut reader| {
+                let first = flat;
+                while let Some(s) = reader.next_submission() {
+                    let s = s?;
+                    if next < grading.len() && grading.submission_index(next) == flat {
+                        rows.push(s);
+                        next += 1;
+                        if rows.len() == CHUNK {
+                            let start = next - CHUNK;
+                            open = process(
+                                start,
+                                std::mem::replace(&mut rows, Vec::with_capacity(CHUNK)),
+                            )?;
+                            if !open {
+                                return Ok(());
+                            }
+                        }
+                    }
+                    flat += 1;
+                }
+                // A row more or less than the first pass read: the file is being written.
+                if flat - first != export.submissions.len() {
+                    return Err(Fatal(format!(
+                        "{}: the export has {} response rows, {} when it was first read; grade \
+                         again once the file is no longer being written",
+                        export.file,
+                        flat - first,
+                        export.submissions.len()
+                    )));
+                }
+                Ok(())
+            })?;
+        }
+        if open && !rows.is_empty() {
+            let start = next - rows.len();
+            process(start, rows)?;
         }
         drop(send);
         writer
@@ -388,6 +444,57 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
 
 /// Respondents graded together (in parallel), then written out and let go.
 const CHUNK: usize = 1024;
+
+/// Lower-cased names a decision may give its respondent by (key, e-mail, Forms ID, the ID of
+/// an anonymous key `file#ID`): the first pass keeps every cell of a row they name.
+fn decision_names(
+    decisions: &[crate::score::decisions::Decision],
+) -> std::collections::HashSet<String> {
+    let mut names = std::collections::HashSet::new();
+    for d in decisions {
+        for name in [&d.key, &d.email, &d.id] {
+            let name = name.trim().to_lowercase();
+            if let Some((_, id)) = name.rsplit_once('#') {
+                names.insert(id.to_string());
+            }
+            if !name.is_empty() {
+                names.insert(name);
+            }
+        }
+    }
+    names
+}
+
+/// The first pass over one export: submissions with the cells of the free-text questions
+/// only (and every cell of rows a decision may name).
+fn first_pass(
+    path: &std::path::Path,
+    rubric: &crate::rubric::Rubric,
+    named: &std::sync::Arc<std::collections::HashSet<String>>,
+) -> Result<Export, Fatal> {
+    super::stream_export(path, |mut reader| {
+        // A rubric that does not fit the export keeps every cell: preparing the class
+        // reports the mismatch.
+        if let Ok(map) = crate::score::run::map_columns(rubric, &reader.header()) {
+            let mut keep = vec![false; reader.header().columns.len()];
+            for (q, &col) in rubric.questions.iter().zip(&map) {
+                if matches!(q.kind, crate::rubric::Kind::Text(_))
+                    && let Some(k) = keep.get_mut(col)
+                {
+                    *k = true;
+                }
+            }
+            let named = std::sync::Arc::clone(named);
+            reader.keep_only(
+                keep,
+                Box::new(move |s: &crate::ingest::Submission| {
+                    named.contains(&s.email.to_lowercase()) || named.contains(&s.id.to_lowercase())
+                }),
+            );
+        }
+        Ok(reader.into_export()?)
+    })
+}
 
 /// The file the full JSON result goes to.
 fn json_name(form: JsonForm) -> &'static str {

@@ -256,6 +256,22 @@ pub(crate) fn read_export_file(path: &std::path::Path) -> Result<crate::ingest::
     )?)
 }
 
+/// Open an export for reading a submission at a time and hand the reader to `f`.
+pub(crate) fn stream_export<T>(
+    path: &std::path::Path,
+    f: impl FnOnce(crate::ingest::ExportReader) -> Result<T, Fatal>,
+) -> Result<T, Fatal> {
+    check_regular_file(path, MAX_INPUT_BYTES).map_err(Fatal)?;
+    let open = || -> std::io::Result<Box<dyn std::io::Read>> {
+        use std::io::Read;
+        Ok(Box::new(std::fs::File::open(path)?.take(MAX_INPUT_BYTES)))
+    };
+    f(crate::ingest::open_export(
+        &path.display().to_string(),
+        &open,
+    )?)
+}
+
 /// A regular file of at most `limit` bytes, or why not.
 fn check_regular_file(path: &std::path::Path, limit: u64) -> Result<u64, String> {
     let name = path.display();

@@ -677,6 +677,59 @@ impl<'a> Grading<'a> {
         }
     }
 
+    /// Index of graded respondent `n` among all submissions of all exports, in order (a
+    /// caller streaming the exports again finds its rows by it).
+    pub fn submission_index(&self, n: usize) -> usize {
+        self.graded[n]
+    }
+
+    /// Grade respondent `n` from `s`, its submission (the one held, or the same row read
+    /// again in full).
+    fn grade_one(
+        &self,
+        n: usize,
+        s: &Submission,
+        scorer: &(dyn Fn(&crate::rubric::Question, &str, Separator) -> Score + Sync),
+        tick: &(dyn Fn() + Sync),
+    ) -> RespondentResult {
+        let (e, _) = self.submissions[self.graded[n]];
+        let export = &self.exports[e];
+        let sep = separator(export.flavor);
+        let questions: Vec<QuestionResult> = self
+            .rubric
+            .questions
+            .iter()
+            .zip(&self.maps[e])
+            .zip(&self.memo)
+            .map(|((q, &col), memo)| {
+                let cell = s.cell(col);
+                let score = memo.score(cell, sep, || super::score_isolated(scorer, q, cell, sep));
+                QuestionResult {
+                    answer: cell.to_string(),
+                    id: q.id.clone(),
+                    points_exact: (!score.points.displays_exactly()).then(|| score.points.exact()),
+                    score,
+                }
+            })
+            .collect();
+        let total = questions
+            .iter()
+            .filter(|q| q.score.status != Status::Ungraded)
+            .fold(Points::ZERO, |acc, q| {
+                acc.checked_add(q.score.points).unwrap_or(acc)
+            });
+        tick();
+        RespondentResult {
+            respondent: respondent(s, self.keys[n].clone()),
+            file: export.file.clone(),
+            line: s.line,
+            questions,
+            total,
+            max: self.head.max,
+            problems: s.problems.clone(),
+        }
+    }
+
     /// Grade the graded respondents in `range`, on `pool` when there is one; in export order
     /// whatever the thread count. `tick` is called once per respondent.
     pub fn grade(
@@ -686,50 +739,51 @@ impl<'a> Grading<'a> {
         tick: &(dyn Fn() + Sync),
         pool: Option<&rayon::ThreadPool>,
     ) -> Vec<RespondentResult> {
-        let grade_one = |n: usize| -> RespondentResult {
-            let (e, s) = self.submissions[self.graded[n]];
-            let export = &self.exports[e];
-            let sep = separator(export.flavor);
-            let questions: Vec<QuestionResult> = self
-                .rubric
-                .questions
-                .iter()
-                .zip(&self.maps[e])
-                .zip(&self.memo)
-                .map(|((q, &col), memo)| {
-                    let cell = s.cell(col);
-                    let score =
-                        memo.score(cell, sep, || super::score_isolated(scorer, q, cell, sep));
-                    QuestionResult {
-                        answer: s.cell(col).to_string(),
-                        id: q.id.clone(),
-                        points_exact: (!score.points.displays_exactly())
-                            .then(|| score.points.exact()),
-                        score,
-                    }
-                })
-                .collect();
-            let total = questions
-                .iter()
-                .filter(|q| q.score.status != Status::Ungraded)
-                .fold(Points::ZERO, |acc, q| {
-                    acc.checked_add(q.score.points).unwrap_or(acc)
-                });
-            tick();
-            RespondentResult {
-                respondent: respondent(s, self.keys[n].clone()),
-                file: export.file.clone(),
-                line: s.line,
-                questions,
-                total,
-                max: self.head.max,
-                problems: s.problems.clone(),
-            }
-        };
+        let one = |n: usize| self.grade_one(n, self.submissions[self.graded[n]].1, scorer, tick);
         match pool {
-            Some(pool) => pool.install(|| range.into_par_iter().map(grade_one).collect()),
-            None => range.map(grade_one).collect(),
+            Some(pool) => pool.install(|| range.into_par_iter().map(one).collect()),
+            None => range.map(one).collect(),
         }
+    }
+
+    /// Grade respondents `start..start + rows.len()` from their rows read again in full (the
+    /// class was prepared from a first pass that kept only some cells). A row that is not the
+    /// one prepared — the file changed between the passes — is an error naming it.
+    pub fn grade_rows(
+        &self,
+        start: usize,
+        rows: &[Submission],
+        scorer: &(dyn Fn(&crate::rubric::Question, &str, Separator) -> Score + Sync),
+        tick: &(dyn Fn() + Sync),
+        pool: Option<&rayon::ThreadPool>,
+    ) -> Result<Vec<RespondentResult>, String> {
+        for (k, row) in rows.iter().enumerate() {
+            let (e, held) = self
+                .graded
+                .get(start + k)
+                .map(|&i| self.submissions[i])
+                .ok_or_else(|| {
+                    "the export has more rows than when it was first read".to_string()
+                })?;
+            if held.line != row.line
+                || held.id != row.id
+                || held.completed_text != row.completed_text
+            {
+                return Err(format!(
+                    "{}: line {} changed while the export was being read (it was ID `{}`, it is \
+                     now ID `{}`); grade again once the file is no longer being written",
+                    self.exports[e].file,
+                    row.line,
+                    crate::text::excerpt(&held.id, 40),
+                    crate::text::excerpt(&row.id, 40)
+                ));
+            }
+        }
+        let one = |k: usize| self.grade_one(start + k, &rows[k], scorer, tick);
+        Ok(match pool {
+            Some(pool) => pool.install(|| (0..rows.len()).into_par_iter().map(one).collect()),
+            None => (0..rows.len()).map(one).collect(),
+        })
     }
 }
 
@@ -804,6 +858,37 @@ mod tests {
             &run.respondents[1].questions[0].score,
             &run.respondents[4].questions[0].score
         ));
+    }
+
+    #[test]
+    fn rows_read_again_are_graded_as_held_and_a_changed_row_is_refused() {
+        let rubric = safety_rubric();
+        let export = ingest::read_export("repeats.csv", REPEATS.as_bytes()).expect("export");
+        let exports = [export.clone()];
+        let grading = Grading::new(&rubric, &exports).expect("prepared");
+        let held = grading.grade(0..grading.len(), &score, &|| {}, None);
+        let again = grading
+            .grade_rows(1, &export.submissions[1..], &score, &|| {}, None)
+            .expect("same rows");
+        assert_eq!(again.len(), 4);
+        for (a, b) in again.iter().zip(&held[1..]) {
+            assert_eq!(a.respondent.key, b.respondent.key);
+            assert_eq!(a.total, b.total);
+        }
+        let mut changed = export.submissions[2].clone();
+        changed.id = "99".into();
+        let err = grading
+            .grade_rows(2, &[changed], &score, &|| {}, None)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            "repeats.csv: line 4 changed while the export was being read (it was ID `3`, it is now \
+             ID `99`); grade again once the file is no longer being written"
+        );
+        let err = grading
+            .grade_rows(5, &export.submissions[..1], &score, &|| {}, None)
+            .unwrap_err();
+        assert_eq!(err, "the export has more rows than when it was first read");
     }
 
     #[test]
