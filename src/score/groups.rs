@@ -189,40 +189,88 @@ pub fn groups(question: &str, answers: &[(&str, &str)]) -> Grouping {
     distinct.sort_unstable();
     let sets: Vec<Vec<u64>> = distinct.iter().map(|&i| shingles(&keys[i])).collect();
     let signatures: Vec<[u64; BANDS * ROWS]> = sets.iter().map(|s| signature(s)).collect();
-    let mut skipped_checks = 0usize;
-    for band in 0..BANDS {
-        let mut buckets: HashMap<[u64; ROWS], Vec<usize>> = HashMap::new();
+    // Every band's buckets, members in export order.
+    let mut bucket_of: Vec<Vec<u32>> = (0..BANDS)
+        .map(|_| Vec::with_capacity(signatures.len()))
+        .collect();
+    let mut buckets: Vec<Vec<Vec<usize>>> = Vec::with_capacity(BANDS);
+    for (band, slots) in bucket_of.iter_mut().enumerate() {
+        let mut index: HashMap<[u64; ROWS], u32> = HashMap::new();
+        let mut lists: Vec<Vec<usize>> = Vec::new();
         for (a, sig) in signatures.iter().enumerate() {
             let mut key = [0u64; ROWS];
             key.copy_from_slice(&sig[band * ROWS..(band + 1) * ROWS]);
-            buckets.entry(key).or_default().push(a);
+            let slot = *index.entry(key).or_insert_with(|| {
+                lists.push(Vec::new());
+                (lists.len() - 1) as u32
+            });
+            lists[slot as usize].push(a);
+            slots.push(slot);
         }
-        // Buckets in a fixed order, members in export order: the result never depends on
-        // hash-map iteration.
-        let mut lists: Vec<Vec<usize>> = buckets.into_values().filter(|m| m.len() > 1).collect();
-        lists.sort_unstable();
-        for members in lists {
-            for (n, &b) in members.iter().enumerate().skip(1) {
-                let earlier = &members[..n];
-                let start = earlier.len().saturating_sub(CHECKS_PER_MEMBER);
-                skipped_checks += start;
-                for &a in earlier[start..].iter().rev() {
-                    let (x, y) = (
-                        find(&mut parent, distinct[a]),
-                        find(&mut parent, distinct[b]),
-                    );
-                    if x == y {
-                        break;
-                    }
-                    let (la, lb) = (counts[distinct[a]], counts[distinct[b]]);
-                    if la.min(lb) * 10 < la.max(lb) * 8 {
-                        continue;
-                    }
-                    if jaccard(&sets[a], &sets[b]) >= NEAR_IDENTICAL {
-                        parent[x] = y;
-                        break;
-                    }
+        buckets.push(lists);
+    }
+    // Each answer is checked against the earlier answers it shares a band with, the most
+    // recent first, each candidate once, at most CHECKS_PER_MEMBER of them: a stock answer
+    // given by thousands costs linear time (and a cap that is reached is reported).
+    let mut skipped_checks = 0usize;
+    // Where each answer stands in its bucket of each band.
+    let position: Vec<Vec<u32>> = buckets
+        .iter()
+        .map(|lists| {
+            let mut pos = vec![0u32; signatures.len()];
+            for list in lists {
+                for (k, &a) in list.iter().enumerate() {
+                    pos[a] = k as u32;
                 }
+            }
+            pos
+        })
+        .collect();
+    let mut candidates: Vec<usize> = Vec::with_capacity(CHECKS_PER_MEMBER);
+    for b in 0..signatures.len() {
+        candidates.clear();
+        // Round-robin over the bands, going back one member at a time.
+        let mut back = 1usize;
+        loop {
+            let mut any = false;
+            for band in 0..BANDS {
+                let list = &buckets[band][bucket_of[band][b] as usize];
+                let k = position[band][b] as usize;
+                if k < back {
+                    continue;
+                }
+                any = true;
+                let a = list[k - back];
+                if !candidates.contains(&a) && candidates.len() < CHECKS_PER_MEMBER {
+                    candidates.push(a);
+                }
+            }
+            if !any {
+                break;
+            }
+            if candidates.len() >= CHECKS_PER_MEMBER {
+                // Earlier members of b's buckets the cap leaves unchecked (at most).
+                skipped_checks += (0..BANDS)
+                    .map(|band| (position[band][b] as usize).saturating_sub(back))
+                    .sum::<usize>();
+                break;
+            }
+            back += 1;
+        }
+        for &a in &candidates {
+            let (x, y) = (
+                find(&mut parent, distinct[a]),
+                find(&mut parent, distinct[b]),
+            );
+            if x == y {
+                continue;
+            }
+            let (la, lb) = (counts[distinct[a]], counts[distinct[b]]);
+            if la.min(lb) * 10 < la.max(lb) * 8 {
+                continue;
+            }
+            if jaccard(&sets[a], &sets[b]) >= NEAR_IDENTICAL {
+                parent[x] = y;
             }
         }
     }
