@@ -91,6 +91,10 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
         reviews: 0,
         problems: false,
         html: kinds.html,
+        archive: match kinds.zip {
+            true => Some(zip::ZipWriter::new(staging.file("reports.zip")?)),
+            false => None,
+        },
     };
     if let (JsonForm::Document, Some(file)) = (args.json, out.json_file.as_mut()) {
         out.json = Some(
@@ -240,8 +244,16 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
         records,
         reviews,
         mut problems,
+        archive,
         ..
     } = out;
+    if let Some(zip) = archive {
+        let file = zip
+            .finish()
+            .map_err(|e| Fatal(format!("reports.zip: {e}")))?;
+        file.into_inner()
+            .map_err(|e| Fatal(format!("reports.zip: cannot write: {}", e.error())))?;
+    }
     let (mut json_file, mut grades_file, mut review_file) = (json_file, grades_file, review_file);
     let io = |what: &str, e: std::io::Error| {
         Fatal(format!(
@@ -337,7 +349,9 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     if kinds.md || kinds.html {
         written.push(format!(
             "{} ({} reports, {})",
-            args.out.join("reports").display(),
+            args.out
+                .join(if kinds.zip { "reports.zip" } else { "reports" })
+                .display(),
             grading.len(),
             match (kinds.md, kinds.html) {
                 (true, true) => "Markdown and HTML",
@@ -534,6 +548,8 @@ struct Writers {
     problems: bool,
     /// Per-student HTML reports are written (the class index links them).
     html: bool,
+    /// `reports.zip`, when the reports go into one archive.
+    archive: Option<zip::ZipWriter<std::io::BufWriter<std::fs::File>>>,
 }
 
 impl Writers {
@@ -604,7 +620,20 @@ impl Writers {
         std::io::Write::write_all(&mut self.review_file, &self.review_csv.drain())
             .map_err(|e| io("review.csv", e))?;
         for (name, bytes) in chunk.reports.into_iter().flatten() {
-            staging.write(&format!("reports/{name}"), &bytes)?;
+            let rel = format!("reports/{name}");
+            match self.archive.as_mut() {
+                Some(zip) => {
+                    // Stored, not compressed, and dated 1980-01-01: written as fast as the
+                    // reports come, the same bytes on every run.
+                    let options = zip::write::SimpleFileOptions::default()
+                        .compression_method(zip::CompressionMethod::Stored)
+                        .last_modified_time(zip::DateTime::default());
+                    zip.start_file(&rel, options)
+                        .map_err(|e| Fatal(format!("reports.zip: {e}")))?;
+                    std::io::Write::write_all(zip, &bytes).map_err(|e| io("reports.zip", e))?;
+                }
+                None => staging.write(&rel, &bytes)?,
+            }
         }
         Ok(())
     }
@@ -614,26 +643,35 @@ impl Writers {
 struct ReportKinds {
     md: bool,
     html: bool,
+    /// In one archive, `reports.zip`, instead of a file each.
+    zip: bool,
 }
 
-/// `--reports md,html` (the default), `md`, `html` or `none`.
+/// `--reports md,html` (the default), `md`, `html` or `none`; `zip` (alone: both kinds) puts
+/// them in `reports.zip`.
 fn report_kinds(list: &str) -> Result<ReportKinds, Fatal> {
     let mut kinds = ReportKinds {
         md: false,
         html: false,
+        zip: false,
     };
     for word in list.split(',').map(str::trim) {
         match word {
             "md" | "markdown" => kinds.md = true,
             "html" => kinds.html = true,
+            "zip" => kinds.zip = true,
             "none" if list.trim() == "none" => {}
             other => {
                 return Err(Fatal(format!(
                     "--reports {list}: `{other}` is not a report kind (expected md, html, both \
-                     as md,html, or none)"
+                     as md,html, zip to put them in reports.zip, or none)"
                 )));
             }
         }
+    }
+    if kinds.zip && !kinds.md && !kinds.html {
+        kinds.md = true;
+        kinds.html = true;
     }
     Ok(kinds)
 }

@@ -456,3 +456,32 @@ fn json_lines_hold_the_same_result_one_respondent_per_line_and_none_writes_no_js
         );
     }
 }
+
+#[test]
+fn reports_zip_holds_every_report_as_the_files_would_be_and_is_the_same_on_every_run() {
+    let (_d1, files) = grade(SEED_RUBRIC, &[SEED_XLSX], &["--quiet"]);
+    let (_d2, zipped) = grade(SEED_RUBRIC, &[SEED_XLSX], &["--quiet", "--reports", "zip"]);
+    let (_d3, again) = grade(
+        SEED_RUBRIC,
+        &[SEED_XLSX],
+        &["--quiet", "--reports", "md,html,zip", "--jobs", "1"],
+    );
+    assert!(!zipped.join("reports").exists());
+    let bytes = std::fs::read(zipped.join("reports.zip")).unwrap();
+    assert_eq!(bytes, std::fs::read(again.join("reports.zip")).unwrap());
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(archive.len(), 86);
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        assert!(name.starts_with("reports/"), "{name}");
+        let mut content = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut content).unwrap();
+        assert_eq!(content, std::fs::read(files.join(&name)).unwrap(), "{name}");
+    }
+    // The class list links the reports as they stand once the archive is unpacked in DIR.
+    assert_eq!(
+        std::fs::read(zipped.join("index.html")).unwrap(),
+        std::fs::read(files.join("index.html")).unwrap()
+    );
+}
