@@ -50,6 +50,13 @@ pub struct TextAnswer {
     /// the scorer: `pattern_bits[token * patterns + pattern]`.
     pub pattern_bits: Vec<u8>,
     pub patterns: usize,
+    /// The tokens related to each pattern at all, in order: pattern `p`'s are
+    /// `related[related_starts[p]..related_starts[p + 1]]` (filled with `pattern_bits`), so a
+    /// phrase is looked for only where its first word could be.
+    pub related: Vec<u32>,
+    pub related_starts: Vec<u32>,
+    /// Indices into `joined`, sorted by the joined word (for looking one up).
+    pub joined_sorted: Vec<u32>,
 }
 
 /// How many words before a term a negation reaches.

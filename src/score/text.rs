@@ -132,8 +132,35 @@ fn pattern_bits(key: &TextKey, answer: &mut TextAnswer) {
             bits[i * n..(i + 1) * n].copy_from_slice(row);
         }
     });
+    // Which tokens relate to each pattern: two passes over the relations, no list per pattern.
+    let mut starts = vec![0u32; n + 1];
+    for row in bits.chunks_exact(n.max(1)) {
+        for (p, &b) in row.iter().enumerate() {
+            starts[p + 1] += u32::from(b != 0);
+        }
+    }
+    for p in 0..n {
+        starts[p + 1] += starts[p];
+    }
+    let mut fill = starts.clone();
+    let mut related = vec![0u32; starts[n] as usize];
+    if n > 0 {
+        for (i, row) in bits.chunks_exact(n).enumerate() {
+            for (p, &b) in row.iter().enumerate() {
+                if b != 0 {
+                    related[fill[p] as usize] = i as u32;
+                    fill[p] += 1;
+                }
+            }
+        }
+    }
+    let mut sorted: Vec<u32> = (0..answer.joined.len() as u32).collect();
+    sorted.sort_by(|&a, &b| answer.joined[a as usize].cmp(&answer.joined[b as usize]));
     answer.pattern_bits = bits;
     answer.patterns = n;
+    answer.related = related;
+    answer.related_starts = starts;
+    answer.joined_sorted = sorted;
 }
 
 /// Longest word compared for typos; longer ones only match exactly, by stem or wildcard.
@@ -190,8 +217,49 @@ fn within_edits(a: &str, b: &str, k: usize) -> bool {
 /// Occurrences of a phrase: (first token, one past the last, weakest rule).
 fn occurrences(phrase: &Phrase, answer: &TextAnswer, rules: Rules) -> Vec<(usize, usize, Rule)> {
     let tokens = &answer.tokens;
+    // Where an occurrence can start: a token related to some alternative's first word, or a
+    // pair of tokens that written as one could be a one-word alternative.
+    let mut starts: Vec<usize> = Vec::new();
+    for words in &phrase.alternatives {
+        if let Some(w) = words.first()
+            && let (Some(&a), Some(&b)) = (
+                answer.related_starts.get(w.id),
+                answer.related_starts.get(w.id + 1),
+            )
+        {
+            starts.extend(
+                answer.related[a as usize..b as usize]
+                    .iter()
+                    .map(|&i| i as usize),
+            );
+        }
+    }
+    for w in phrase
+        .alternatives
+        .iter()
+        .filter(|w| w.len() == 1)
+        .map(|w| &w[0])
+    {
+        match &w.glob {
+            Some(g) if rules.wildcard => starts
+                .extend((0..answer.joined.len()).filter(|&i| glob_match(g, &answer.joined[i]))),
+            Some(_) => {}
+            None => {
+                let sorted = &answer.joined_sorted;
+                let at = sorted.partition_point(|&i| answer.joined[i as usize] < w.norm);
+                starts.extend(
+                    sorted[at..]
+                        .iter()
+                        .take_while(|&&i| answer.joined[i as usize] == w.norm)
+                        .map(|&i| i as usize),
+                );
+            }
+        }
+    }
+    starts.sort_unstable();
+    starts.dedup();
     let mut found = Vec::new();
-    for i in 0..tokens.len() {
+    for i in starts {
         let mut matched = false;
         for words in &phrase.alternatives {
             if i + words.len() > tokens.len() {
