@@ -7,6 +7,10 @@ use examgrade::rubric;
 use examgrade::score::run::grade;
 use std::hint::black_box;
 
+// The allocator the examgrade binary runs with (src/main.rs), so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn fixture(path: &str) -> Vec<u8> {
     std::fs::read(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).expect("fixture")
 }
