@@ -116,7 +116,8 @@ pub struct GradeArgs {
     #[arg(long)]
     pub overrides: Option<PathBuf>,
     /// Per-student reports: `md,html` (both), `md`, `html`, or `none` (for very large classes:
-    /// grades, review queue and statistics only).
+    /// grades, review queue and statistics only); add `zip` (or give it alone, for both kinds)
+    /// to put them in one archive, reports.zip, instead of a file each.
     #[arg(long, default_value = "md,html")]
     pub reports: String,
     /// Indent grades.json (and run.json) for reading (compact by default).
