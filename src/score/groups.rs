@@ -6,8 +6,8 @@ use crate::text::{FNV_OFFSET, fnv1a};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
-/// Word 3-shingle Jaccard similarity above which two answers are near-identical.
-const NEAR_IDENTICAL: f64 = 0.8;
+/// Word 3-shingle Jaccard similarity from which two answers are near-identical: 4/5.
+const NEAR_IDENTICAL: (usize, usize) = (4, 5);
 /// Answers shorter than this are too generic to group by similarity (identical ones still are).
 const MIN_WORDS: usize = 5;
 /// A shared answer this long is worth a human's look for collusion.
@@ -94,7 +94,36 @@ fn signature(set: &[u64]) -> [u64; BANDS * ROWS] {
     sig
 }
 
-/// Jaccard similarity of two sorted, distinct sets (a merge, no allocation).
+/// Whether two sorted, distinct sets are near-identical: Jaccard similarity at least
+/// [`NEAR_IDENTICAL`] (`5 × |a ∩ b| ≥ 4 × |a ∪ b|`, in integers). The merge stops as soon as
+/// the rest of the sets cannot reach it.
+fn near_identical(a: &[u64], b: &[u64]) -> bool {
+    let (num, den) = NEAR_IDENTICAL;
+    // inter / (|a| + |b| − inter) ≥ num / den  ⟺  (num + den) × inter ≥ num × (|a| + |b|)
+    let need = num * (a.len() + b.len());
+    let weight = num + den;
+    let (mut i, mut j, mut inter) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Equal => {
+                inter += 1;
+                i += 1;
+                j += 1;
+                continue;
+            }
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+        }
+        if weight * (inter + (a.len() - i).min(b.len() - j)) < need {
+            return false;
+        }
+    }
+    a.len() + b.len() > 0 && weight * inter >= need
+}
+
+/// Jaccard similarity of two sorted, distinct sets (the reference [`near_identical`] is tested
+/// against).
+#[cfg(test)]
 fn jaccard(a: &[u64], b: &[u64]) -> f64 {
     let (mut i, mut j, mut inter) = (0, 0, 0usize);
     while i < a.len() && j < b.len() {
@@ -227,6 +256,8 @@ pub fn groups(question: &str, answers: &[(&str, &str)]) -> Grouping {
         })
         .collect();
     let mut candidates: Vec<usize> = Vec::with_capacity(CHECKS_PER_MEMBER);
+    // `offered[a] == b + 1`: answer `a` is already a candidate of `b`.
+    let mut offered: Vec<u32> = vec![0; signatures.len()];
     for b in 0..signatures.len() {
         candidates.clear();
         // Round-robin over the bands, going back one member at a time.
@@ -241,7 +272,8 @@ pub fn groups(question: &str, answers: &[(&str, &str)]) -> Grouping {
                 }
                 any = true;
                 let a = list[k - back];
-                if !candidates.contains(&a) && candidates.len() < CHECKS_PER_MEMBER {
+                if offered[a] != b as u32 + 1 && candidates.len() < CHECKS_PER_MEMBER {
+                    offered[a] = b as u32 + 1;
                     candidates.push(a);
                 }
             }
@@ -269,7 +301,7 @@ pub fn groups(question: &str, answers: &[(&str, &str)]) -> Grouping {
             if la.min(lb) * 10 < la.max(lb) * 8 {
                 continue;
             }
-            if jaccard(&sets[a], &sets[b]) >= NEAR_IDENTICAL {
+            if near_identical(&sets[a], &sets[b]) {
                 parent[x] = y;
             }
         }
@@ -312,6 +344,17 @@ pub fn groups(question: &str, answers: &[(&str, &str)]) -> Grouping {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn near_identical_is_jaccard_at_least_four_fifths(
+            a in proptest::collection::btree_set(0u64..60, 0..40),
+            b in proptest::collection::btree_set(0u64..60, 0..40),
+        ) {
+            let (a, b): (Vec<u64>, Vec<u64>) = (a.into_iter().collect(), b.into_iter().collect());
+            proptest::prop_assert_eq!(near_identical(&a, &b), jaccard(&a, &b) >= 0.8);
+        }
+    }
 
     fn a(id: &str, text: &str) -> (String, String) {
         (id.to_string(), text.to_string())
