@@ -18,8 +18,9 @@ const LONG_WORDS: usize = 30;
 /// Datasets*, §3.4). Every candidate is then checked exactly.
 const BANDS: usize = 21;
 const ROWS: usize = 3;
-/// Exact checks per answer against earlier members of one bucket: a bucket of thousands of
-/// answers (a stock phrase) costs linear time, and a cap that is ever reached is reported.
+/// Exact checks per answer, against the most recent distinct earlier answers it shares a band
+/// with: buckets of thousands of alike answers (a stock phrase, its variants) cost linear time,
+/// and a cap that is ever reached is reported.
 const CHECKS_PER_MEMBER: usize = 64;
 /// Respondents who gave the same (or nearly the same) answer to a question.
 #[derive(Clone, Debug, PartialEq, Serialize)]
