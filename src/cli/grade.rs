@@ -21,11 +21,13 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     // of the rows a decision may name; the second reads the rows again in full, a chunk at a
     // time, to grade them. Memory grows with the class's free text, not with the file.
     let named = std::sync::Arc::new(decision_names(&decisions));
-    let exports: Vec<Export> = args
+    let (exports, encodings): (Vec<Export>, Vec<_>) = args
         .exports
         .iter()
         .map(|path| first_pass(path, &rubric, &named))
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .unzip();
 
     let jobs = jobs(args.jobs);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -186,11 +188,12 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
         let mut next = 0usize;
         let mut rows = Vec::with_capacity(CHUNK);
         let mut open = true;
-        for (path, export) in args.exports.iter().zip(&exports) {
+        for ((path, export), encoding) in args.exports.iter().zip(&exports).zip(&encodings) {
             if !open {
                 break;
             }
-            super::stream_export(path, |mut reader| {
+            // The encoding the first pass decided: the file is not sniffed again.
+            super::stream_export(path, encoding.as_ref(), |mut reader| {
                 let first = flat;
                 while let Some(s) = reader.next_submission() {
                     let s = s?;
@@ -485,8 +488,8 @@ fn first_pass(
     path: &std::path::Path,
     rubric: &crate::rubric::Rubric,
     named: &std::sync::Arc<std::collections::HashSet<String>>,
-) -> Result<Export, Fatal> {
-    super::stream_export(path, |mut reader| {
+) -> Result<(Export, Option<crate::ingest::table::Encoding>), Fatal> {
+    super::stream_export(path, None, |mut reader| {
         // A rubric that does not fit the export keeps every cell: preparing the class
         // reports the mismatch.
         if let Ok(map) = crate::score::run::map_columns(rubric, &reader.header()) {
@@ -506,7 +509,8 @@ fn first_pass(
                 }),
             );
         }
-        Ok(reader.into_export()?)
+        let encoding = reader.encoding.clone();
+        Ok((reader.into_export()?, encoding))
     })
 }
 

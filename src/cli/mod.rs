@@ -260,6 +260,7 @@ pub(crate) fn read_export_file(path: &std::path::Path) -> Result<crate::ingest::
 /// Open an export for reading a submission at a time and hand the reader to `f`.
 pub(crate) fn stream_export<T>(
     path: &std::path::Path,
+    known: Option<&crate::ingest::table::Encoding>,
     f: impl FnOnce(crate::ingest::ExportReader) -> Result<T, Fatal>,
 ) -> Result<T, Fatal> {
     check_regular_file(path, MAX_INPUT_BYTES).map_err(Fatal)?;
@@ -270,6 +271,7 @@ pub(crate) fn stream_export<T>(
     f(crate::ingest::open_export(
         &path.display().to_string(),
         &open,
+        known,
     )?)
 }
 

@@ -147,15 +147,21 @@ pub fn read_export(file: &str, bytes: &[u8]) -> Result<Export, IngestError> {
 /// Read an export streamed from `open` (a CSV is never held whole; see
 /// [`table::open_rows`]).
 pub fn read_export_from(file: &str, open: table::Open) -> Result<Export, IngestError> {
-    open_export(file, open)?.into_export()
+    open_export(file, open, None)?.into_export()
 }
 
 /// An export opened for reading a submission at a time: its header is read, its rows are not
 /// yet. A class far larger than memory is graded this way, in a second pass over the file.
-pub fn open_export<'a>(file: &str, open: table::Open<'a>) -> Result<ExportReader<'a>, IngestError> {
-    let rows = table::open_rows(file, open)?;
-    let (format, ragged) = (rows.format.clone(), rows.ragged);
-    ExportReader::new(file, format, ragged, Box::new(rows))
+pub fn open_export<'a>(
+    file: &str,
+    open: table::Open<'a>,
+    known: Option<&table::Encoding>,
+) -> Result<ExportReader<'a>, IngestError> {
+    let rows = table::open_rows(file, open, known)?;
+    let (format, ragged, encoding) = (rows.format.clone(), rows.ragged, rows.encoding.clone());
+    let mut reader = ExportReader::new(file, format, ragged, Box::new(rows))?;
+    reader.encoding = encoding;
+    Ok(reader)
 }
 
 /// Which cells of a row to keep, by column (a row keeps all when it says so): a first pass
@@ -183,6 +189,8 @@ pub struct ExportReader<'a> {
     count: usize,
     /// Columns whose cells are kept (all when `None`), and which rows keep every cell anyway.
     keep: Option<(Vec<bool>, Keep<'a>)>,
+    /// How a CSV's text is read (for reading the same file again).
+    pub encoding: Option<table::Encoding>,
 }
 
 impl<'a> ExportReader<'a> {
@@ -285,6 +293,7 @@ impl<'a> ExportReader<'a> {
             repeated_headers: Vec::new(),
             count: 0,
             keep: None,
+            encoding: None,
         })
     }
 

@@ -58,7 +58,7 @@ fn is_zip(bytes: &[u8]) -> bool {
 
 /// A table read from `open` (a CSV streamed, never held whole).
 pub fn read_table_from(file: &str, open: Open) -> Result<RawTable, IngestError> {
-    let rows = open_rows(file, open)?;
+    let rows = open_rows(file, open, None)?;
     let (format, ragged) = (rows.format.clone(), rows.ragged);
     Ok(RawTable {
         format,
@@ -346,8 +346,10 @@ use std::io::Read;
 
 const CHUNK: usize = 1 << 20;
 
-/// How a CSV's bytes are to be read as text.
-struct Encoding {
+/// How a CSV's bytes are to be read as text (decided by a first read of the whole file; a
+/// reader of the same file again may give it back to skip that read).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Encoding {
     name: &'static str,
     /// BOM bytes to skip.
     bom: usize,
@@ -508,7 +510,7 @@ fn read_csv(file: &str, bytes: &[u8]) -> Result<RawTable, IngestError> {
 
 /// A CSV streamed from `open`: the whole file is never held, only its rows' cells.
 pub fn read_csv_from(file: &str, open: Open) -> Result<RawTable, IngestError> {
-    let rows = csv_rows(file, open)?;
+    let rows = csv_rows(file, open, None)?;
     let format = rows.format.clone();
     Ok(RawTable {
         format,
@@ -524,25 +526,36 @@ type TextStream<'a> = std::io::Chain<std::io::Cursor<Vec<u8>>, Box<dyn Read + 'a
 pub struct CsvRows<'a> {
     file: String,
     pub format: FileFormat,
+    pub encoding: Encoding,
     reader: csv::Reader<Lines<TextStream<'a>>>,
     record: csv::StringRecord,
     line_offset: usize,
     done: bool,
 }
 
-fn csv_rows<'a>(file: &str, open: Open<'a>) -> Result<CsvRows<'a>, IngestError> {
+fn csv_rows<'a>(
+    file: &str,
+    open: Open<'a>,
+    known: Option<&Encoding>,
+) -> Result<CsvRows<'a>, IngestError> {
     let io_error = |e: std::io::Error| IngestError::Csv {
         file: file.to_string(),
         line: None,
         why: format!("cannot read the file: {e}"),
     };
-    let (encoding, nuls) = sniff(open).map_err(io_error)?;
-    if nuls.binary() {
-        return Err(IngestError::NotAnExport {
-            file: file.to_string(),
-            why: "it is a binary file, neither an Excel workbook nor CSV text".into(),
-        });
-    }
+    let encoding = match known {
+        Some(e) => e.clone(),
+        None => {
+            let (encoding, nuls) = sniff(open).map_err(io_error)?;
+            if nuls.binary() {
+                return Err(IngestError::NotAnExport {
+                    file: file.to_string(),
+                    why: "it is a binary file, neither an Excel workbook nor CSV text".into(),
+                });
+            }
+            encoding
+        }
+    };
     let mut text = text_reader(open, encoding.bom, encoding.transcode).map_err(io_error)?;
     // The header line (and a `sep=` line above it), read ahead to decide the delimiter.
     let mut prefix = Vec::new();
@@ -609,6 +622,7 @@ fn csv_rows<'a>(file: &str, open: Open<'a>) -> Result<CsvRows<'a>, IngestError> 
             encoding: encoding.name,
             delimiter,
         },
+        encoding,
         reader,
         record: csv::StringRecord::new(),
         line_offset,
@@ -665,6 +679,8 @@ impl Iterator for CsvRows<'_> {
 pub struct Rows<'a> {
     pub format: FileFormat,
     pub ragged: bool,
+    /// How a CSV's text was read (`None`: a workbook).
+    pub encoding: Option<Encoding>,
     inner: RowsInner<'a>,
 }
 
@@ -691,8 +707,13 @@ impl Iterator for Rows<'_> {
     }
 }
 
-/// Open a table from `open` for reading a row at a time.
-pub fn open_rows<'a>(file: &str, open: Open<'a>) -> Result<Rows<'a>, IngestError> {
+/// Open a table from `open` for reading a row at a time. `known`: the encoding an earlier
+/// read of the same CSV decided (its first pass over the file is then skipped).
+pub fn open_rows<'a>(
+    file: &str,
+    open: Open<'a>,
+    known: Option<&Encoding>,
+) -> Result<Rows<'a>, IngestError> {
     let io_error = |e: std::io::Error| IngestError::Csv {
         file: file.to_string(),
         line: None,
@@ -711,13 +732,15 @@ pub fn open_rows<'a>(file: &str, open: Open<'a>) -> Result<Rows<'a>, IngestError
         Ok(Rows {
             format: table.format,
             ragged: table.ragged,
+            encoding: None,
             inner: RowsInner::Held(table.rows.into_iter()),
         })
     } else {
-        let rows = csv_rows(file, open)?;
+        let rows = csv_rows(file, open, known)?;
         Ok(Rows {
             format: rows.format.clone(),
             ragged: false,
+            encoding: Some(rows.encoding.clone()),
             inner: RowsInner::Csv(Box::new(rows)),
         })
     }
