@@ -246,15 +246,7 @@ pub(crate) fn read_file(path: &std::path::Path) -> Result<Vec<u8>, Fatal> {
 /// Read an export, streamed: the file must be a regular file of at most [`MAX_INPUT_BYTES`],
 /// and a CSV is read a record at a time (never held whole).
 pub(crate) fn read_export_file(path: &std::path::Path) -> Result<crate::ingest::Export, Fatal> {
-    check_regular_file(path, MAX_INPUT_BYTES).map_err(Fatal)?;
-    let open = || -> std::io::Result<Box<dyn std::io::Read>> {
-        use std::io::Read;
-        Ok(Box::new(std::fs::File::open(path)?.take(MAX_INPUT_BYTES)))
-    };
-    Ok(crate::ingest::read_export_from(
-        &path.display().to_string(),
-        &open,
-    )?)
+    stream_export(path, None, |reader| Ok(reader.into_export()?))
 }
 
 /// Open an export for reading a submission at a time and hand the reader to `f`.

@@ -538,11 +538,7 @@ fn csv_rows<'a>(
     open: Open<'a>,
     known: Option<&Encoding>,
 ) -> Result<CsvRows<'a>, IngestError> {
-    let io_error = |e: std::io::Error| IngestError::Csv {
-        file: file.to_string(),
-        line: None,
-        why: format!("cannot read the file: {e}"),
-    };
+    let io_error = |e| io_error(file, e);
     let encoding = match known {
         Some(e) => e.clone(),
         None => {
@@ -674,6 +670,15 @@ impl Iterator for CsvRows<'_> {
     }
 }
 
+/// A file that could not be read, as the error of its export.
+fn io_error(file: &str, e: std::io::Error) -> IngestError {
+    IngestError::Csv {
+        file: file.to_string(),
+        line: None,
+        why: format!("cannot read the file: {e}"),
+    }
+}
+
 /// The rows of a table, one at a time: a CSV streamed, a workbook (read whole: it is
 /// compressed and small) from memory.
 pub struct Rows<'a> {
@@ -714,11 +719,7 @@ pub fn open_rows<'a>(
     open: Open<'a>,
     known: Option<&Encoding>,
 ) -> Result<Rows<'a>, IngestError> {
-    let io_error = |e: std::io::Error| IngestError::Csv {
-        file: file.to_string(),
-        line: None,
-        why: format!("cannot read the file: {e}"),
-    };
+    let io_error = |e| io_error(file, e);
     let mut head = Vec::with_capacity(4);
     open()
         .and_then(|r| r.take(4).read_to_end(&mut head))
