@@ -9,17 +9,23 @@ use std::fmt::Write;
 
 /// HTML-escape text (student answers are hostile).
 pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    // The characters escaped are ASCII: runs between them are copied as they are.
+    let mut run = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&text[run..i]);
+        out.push_str(entity);
+        run = i + 1;
     }
+    out.push_str(&text[run..]);
     out
 }
 
@@ -33,33 +39,41 @@ pub fn esc(text: &str) -> String {
 fn md(text: &str) -> String {
     // Control characters and line separators become spaces first, so that none can hide a
     // block opener from the start-of-text check below (`\x01- item`).
-    let flat: String = text
-        .chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect();
+    let breaks = |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');
+    let flat: std::borrow::Cow<str> = if text.chars().any(breaks) {
+        text.chars()
+            .map(|c| if breaks(c) { ' ' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    };
     let text = flat.trim_start();
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     let digits = text.bytes().take_while(u8::is_ascii_digit).count();
-    let mut prev = ['\0'; 3];
-    for (i, c) in text.char_indices() {
-        let opens_block = (i == 0 && matches!(c, '-' | '+' | '=' | '#' | '>'))
-            || (i == digits && digits > 0 && matches!(c, '.' | ')'));
+    // Every character escaped is ASCII: runs between them are copied as they are.
+    let mut run = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if !b.is_ascii() {
+            continue;
+        }
+        let opens_block = (i == 0 && matches!(b, b'-' | b'+' | b'=' | b'#' | b'>'))
+            || (i == digits && digits > 0 && matches!(b, b'.' | b')'));
         // The `:` of `://` and the `.` of `www.` are escaped too, so that no renderer autolinks
         // a student's URL.
-        let www = c == '.' && prev.iter().collect::<String>().eq_ignore_ascii_case("www");
-        let scheme = c == ':' && text[i + 1..].starts_with("//");
-        if opens_block || www || scheme || "\\`*_[]<>|!&~#".contains(c) {
+        let www = b == b'.'
+            && i >= 3
+            && text
+                .get(i - 3..i)
+                .is_some_and(|p| p.eq_ignore_ascii_case("www"));
+        let scheme = b == b':' && text[i + 1..].starts_with("//");
+        if opens_block || www || scheme || b"\\`*_[]<>|!&~#".contains(&b) {
+            out.push_str(&text[run..i]);
             out.push('\\');
+            run = i;
         }
-        out.push(c);
-        prev = [prev[1], prev[2], c];
     }
+    out.push_str(&text[run..]);
     out
 }
 
@@ -592,4 +606,77 @@ pub fn stats_markdown(run: &GradeRun, stats: &Stats) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The escapers as first written, a character at a time: the fast ones must agree.
+    fn esc_reference(text: &str) -> String {
+        let mut out = String::new();
+        for c in text.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&#39;"),
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    fn md_reference(text: &str) -> String {
+        let flat: String = text
+            .chars()
+            .map(|c| {
+                if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect();
+        let text = flat.trim_start();
+        let mut out = String::new();
+        let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+        let mut prev = ['\0'; 3];
+        for (i, c) in text.char_indices() {
+            let opens_block = (i == 0 && matches!(c, '-' | '+' | '=' | '#' | '>'))
+                || (i == digits && digits > 0 && matches!(c, '.' | ')'));
+            let www = c == '.' && prev.iter().collect::<String>().eq_ignore_ascii_case("www");
+            let scheme = c == ':' && text[i + 1..].starts_with("//");
+            if opens_block || www || scheme || "\\`*_[]<>|!&~#".contains(c) {
+                out.push('\\');
+            }
+            out.push(c);
+            prev = [prev[1], prev[2], c];
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escapers_agree_with_their_reference(
+            text in "[-+=#>.):/wW0-9a-zé€İ\\\\`*_\\[\\]<>|!&~\"' \n\r\t\u{1}\u{2028}]{0,40}"
+        ) {
+            proptest::prop_assert_eq!(esc(&text), esc_reference(&text));
+            proptest::prop_assert_eq!(md(&text), md_reference(&text));
+        }
+    }
+
+    #[test]
+    fn escapers_on_known_text() {
+        assert_eq!(
+            esc("a<b & 'c' \"d\">"),
+            "a&lt;b &amp; &#39;c&#39; &quot;d&quot;&gt;"
+        );
+        assert_eq!(
+            md("1. see www.x.it or http://y *now*"),
+            "1\\. see www\\.x.it or http\\://y \\*now\\*"
+        );
+        assert_eq!(md("\u{1}- İ_x"), "\\- İ\\_x");
+    }
 }
