@@ -187,12 +187,24 @@ impl Points {
 
     /// Whether [`Points::display`] shows the value exactly.
     pub fn displays_exactly(&self) -> bool {
-        self.0
-            .checked_mul(&Ratio::from_integer(100))
-            .is_some_and(|r| r.is_integer())
+        self.exact_hundredths().is_some()
+    }
+
+    /// The value in hundredths when it is a whole number of them (the fraction is kept in
+    /// lowest terms: exactly when its denominator divides 100), without a gcd.
+    fn exact_hundredths(&self) -> Option<i128> {
+        let (numer, denom) = (*self.0.numer(), *self.0.denom());
+        if denom > 0 && 100 % denom == 0 {
+            numer.checked_mul(100 / denom)
+        } else {
+            None
+        }
     }
 
     fn rounded_hundredths(&self) -> i128 {
+        if let Some(exact) = self.exact_hundredths() {
+            return exact;
+        }
         match self.0.checked_mul(&Ratio::from_integer(100)) {
             Some(scaled) => scaled.round().to_integer(),
             // Beyond exact arithmetic (no rubric or decision value gets here): via f64.
@@ -245,6 +257,19 @@ impl Serialize for Points {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn hundredths_without_a_gcd_are_the_ratio_arithmetic(
+            numer in -1_000_000_000i128..1_000_000_000,
+            denom in 1i128..2_000,
+        ) {
+            let p = Points(Ratio::new(numer, denom));
+            let scaled = p.0.checked_mul(&Ratio::from_integer(100)).unwrap();
+            proptest::prop_assert_eq!(p.displays_exactly(), scaled.is_integer());
+            proptest::prop_assert_eq!(p.rounded_hundredths(), scaled.round().to_integer());
+        }
+    }
 
     fn p(s: &str) -> Points {
         Points::parse(s).unwrap()
