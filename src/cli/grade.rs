@@ -492,8 +492,9 @@ fn first_pass(
     super::stream_export(path, None, |mut reader| {
         // A rubric that does not fit the export keeps every cell: preparing the class
         // reports the mismatch.
-        if let Ok(map) = crate::score::run::map_columns(rubric, &reader.header()) {
-            let mut keep = vec![false; reader.header().columns.len()];
+        let header = reader.header();
+        if let Ok(map) = crate::score::run::map_columns(rubric, &header) {
+            let mut keep = vec![false; header.columns.len()];
             for (q, &col) in rubric.questions.iter().zip(&map) {
                 if matches!(q.kind, crate::rubric::Kind::Text(_))
                     && let Some(k) = keep.get_mut(col)

@@ -144,12 +144,6 @@ pub fn read_export(file: &str, bytes: &[u8]) -> Result<Export, IngestError> {
     .into_export()
 }
 
-/// Read an export streamed from `open` (a CSV is never held whole; see
-/// [`table::open_rows`]).
-pub fn read_export_from(file: &str, open: table::Open) -> Result<Export, IngestError> {
-    open_export(file, open, None)?.into_export()
-}
-
 /// An export opened for reading a submission at a time: its header is read, its rows are not
 /// yet. A class far larger than memory is graded this way, in a second pass over the file.
 pub fn open_export<'a>(

@@ -56,17 +56,6 @@ fn is_zip(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04")
 }
 
-/// A table read from `open` (a CSV streamed, never held whole).
-pub fn read_table_from(file: &str, open: Open) -> Result<RawTable, IngestError> {
-    let rows = open_rows(file, open, None)?;
-    let (format, ragged) = (rows.format.clone(), rows.ragged);
-    Ok(RawTable {
-        format,
-        rows: rows.collect::<Result<_, _>>()?,
-        ragged,
-    })
-}
-
 fn is_workbook(bytes: &[u8]) -> bool {
     is_zip(bytes) || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
 }
@@ -504,13 +493,10 @@ impl<R> Lines<R> {
 /// The most of a file looked at for the header line (its delimiter is decided there).
 const MAX_HEADER_BYTES: usize = 64 << 20;
 
+/// A CSV in memory, through the same reader as a file's.
 fn read_csv(file: &str, bytes: &[u8]) -> Result<RawTable, IngestError> {
-    read_csv_from(file, &|| Ok(Box::new(bytes)))
-}
-
-/// A CSV streamed from `open`: the whole file is never held, only its rows' cells.
-pub fn read_csv_from(file: &str, open: Open) -> Result<RawTable, IngestError> {
-    let rows = csv_rows(file, open, None)?;
+    let open = || -> std::io::Result<Box<dyn Read + '_>> { Ok(Box::new(bytes)) };
+    let rows = csv_rows(file, &open, None)?;
     let format = rows.format.clone();
     Ok(RawTable {
         format,
@@ -950,7 +936,15 @@ mod tests {
                     Ok(Box::new(std::fs::File::open(&path)?))
                 };
                 let name = path.display().to_string();
-                match (read_table(&name, &bytes), read_table_from(&name, &open)) {
+                let streamed = open_rows(&name, &open, None).and_then(|rows| {
+                    let (format, ragged) = (rows.format.clone(), rows.ragged);
+                    Ok(RawTable {
+                        format,
+                        rows: rows.collect::<Result<_, _>>()?,
+                        ragged,
+                    })
+                });
+                match (read_table(&name, &bytes), streamed) {
                     (Ok(a), Ok(b)) => {
                         assert_eq!(a.format, b.format, "{name}");
                         assert_eq!(rows_of(&a), rows_of(&b), "{name}");

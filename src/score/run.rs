@@ -373,13 +373,16 @@ struct Memo {
 /// The compact JSON of a shared question result, encoded by the first who needs it.
 type JsonCell = std::sync::Arc<std::sync::OnceLock<Box<[u8]>>>;
 
+/// Shared scores by answer, with their JSON.
+type Kept = std::collections::HashMap<Box<str>, (std::sync::Arc<Score>, JsonCell)>;
+
 #[derive(Default)]
 struct MemoTable {
     /// Hashes of the answers scored so far (up to [`MEMO_SEEN`]).
     seen: std::collections::HashSet<u64>,
-    /// Scores of answers seen at least twice, by (separator, answer), each with its
-    /// question's result as grades.json writes it, once encoded.
-    scores: std::collections::HashMap<(Separator, Box<str>), (std::sync::Arc<Score>, JsonCell)>,
+    /// Scores of answers seen at least twice, by separator (Forms', Google's) and answer, each
+    /// with its question's result as grades.json writes it, once encoded.
+    scores: [Kept; 2],
     /// Bytes of the answers in `scores`.
     bytes: usize,
 }
@@ -401,7 +404,7 @@ impl Memo {
         let key = (sep, answer);
         let repeat = {
             let mut t = self.table.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some((s, _)) = t.scores.get(&key as &dyn MemoKey) {
+            if let Some((s, _)) = t.scores[sep as usize].get(answer) {
                 return s.clone();
             }
             let h = t.seen.hasher().hash_one(key);
@@ -417,10 +420,12 @@ impl Memo {
         let scored = std::sync::Arc::new(score());
         if repeat {
             let mut t = self.table.lock().unwrap_or_else(|e| e.into_inner());
-            if t.scores.len() < MEMO_SCORES && t.bytes.saturating_add(answer.len()) <= MEMO_BYTES {
+            if t.scores[sep as usize].len() < MEMO_SCORES
+                && t.bytes.saturating_add(answer.len()) <= MEMO_BYTES
+            {
                 t.bytes += answer.len();
-                t.scores.insert(
-                    (sep, answer.into()),
+                t.scores[sep as usize].insert(
+                    answer.into(),
                     (std::sync::Arc::clone(&scored), JsonCell::default()),
                 );
             }
@@ -439,45 +444,8 @@ impl Memo {
         score: &std::sync::Arc<Score>,
     ) -> Option<JsonCell> {
         let t = self.table.lock().unwrap_or_else(|e| e.into_inner());
-        let (kept, cell) = t.scores.get(&(sep, answer) as &dyn MemoKey)?;
+        let (kept, cell) = t.scores[sep as usize].get(answer)?;
         std::sync::Arc::ptr_eq(kept, score).then(|| cell.clone())
-    }
-}
-
-/// Looking a (separator, answer) pair up without making a `Box<str>` of the answer.
-trait MemoKey {
-    fn key(&self) -> (Separator, &str);
-}
-
-impl MemoKey for (Separator, Box<str>) {
-    fn key(&self) -> (Separator, &str) {
-        (self.0, &self.1)
-    }
-}
-
-impl MemoKey for (Separator, &str) {
-    fn key(&self) -> (Separator, &str) {
-        (self.0, self.1)
-    }
-}
-
-impl<'a> std::borrow::Borrow<dyn MemoKey + 'a> for (Separator, Box<str>) {
-    fn borrow(&self) -> &(dyn MemoKey + 'a) {
-        self
-    }
-}
-
-impl PartialEq for dyn MemoKey + '_ {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
-}
-
-impl Eq for dyn MemoKey + '_ {}
-
-impl std::hash::Hash for dyn MemoKey + '_ {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.key().hash(state)
     }
 }
 
