@@ -1,13 +1,16 @@
 //! Running the snippet: statements evaluated in order into layers, nodes (a layer applied to
 //! tensors) and models, with each layer's auto-name as Keras 2 and Keras 3 would assign it.
 
+use super::eval::Eval;
 use super::layers::{self, Built, Registry, Shape, args::INPUT_SHAPE_ARGS};
-use super::python::{Expr, ExprKind, Pos, Stmt, StmtKind, SyntaxError, error};
+use super::python::{Pos, SyntaxError, error};
 use super::value::{Args, LayerId, TensorRef, Value};
 use std::collections::HashMap;
 
 /// Largest input dimension accepted (far beyond any image or sequence in an exam).
 const MAX_DIM: i64 = 1 << 32;
+/// Most layers one snippet may make (the largest Keras application has under 1,000).
+pub const MAX_LAYERS: usize = 10_000;
 
 /// A constructed layer.
 #[derive(Clone, Debug)]
@@ -17,6 +20,8 @@ pub struct LayerDef {
     pub names: [String; 2],
     /// Nodes (calls) of this layer, in order.
     pub nodes: Vec<usize>,
+    /// `trainable=False` (or `layer.trainable = False`): its weights count as non-trainable.
+    pub trainable: bool,
 }
 
 /// One call of a layer on tensors.
@@ -62,6 +67,7 @@ pub struct ModelDef {
     pub kind: ModelKind,
     pub names: [String; 2],
     pub pos: Pos,
+    pub trainable: bool,
 }
 
 /// Everything the snippet built.
@@ -72,6 +78,41 @@ pub struct Graph {
     pub models: Vec<ModelDef>,
     /// The model `summary()` was called on last, else the last model built.
     pub summarised: Option<usize>,
+    /// Code only Keras 2 runs (`layers.experimental.preprocessing`, `layer.output_shape`):
+    /// where, and why Keras 3 refuses it.
+    pub keras2_only: Option<SyntaxError>,
+}
+
+impl Graph {
+    /// Internal consistency, checked after every run: each node's input shapes are its
+    /// producers' outputs, every tensor refers to an earlier node, and each layer's nodes are
+    /// its own. A failure is a bug of the engine, reported rather than printed as a summary.
+    pub fn check(&self) -> Result<(), SyntaxError> {
+        let bug = |what: String| {
+            error(
+                Pos { line: 1, column: 1 },
+                format!("internal check failed ({what}): please report this model"),
+            )
+        };
+        for (id, node) in self.nodes.iter().enumerate() {
+            if !self
+                .layers
+                .get(node.layer)
+                .is_some_and(|l| l.nodes.contains(&id))
+            {
+                return Err(bug(format!("node {id} is not its layer's")));
+            }
+            for t in node.inputs.iter().chain(&node.keras3_inputs) {
+                if t.node >= id || t.index >= self.nodes[t.node].built.outputs.len() {
+                    return Err(bug(format!("node {id} reads a tensor that does not exist")));
+                }
+            }
+            if node.keras3_inputs.len() != node.inputs.len() {
+                return Err(bug(format!("node {id} has two different input lists")));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Registry for Graph {
@@ -82,13 +123,13 @@ impl Registry for Graph {
 
 /// Auto-naming as Keras does it: a counter per base name, shared by layers and models.
 #[derive(Default)]
-struct Namer {
+pub(super) struct Namer {
     counts: HashMap<String, usize>,
 }
 
 impl Namer {
     /// `base`, `base_1`, … (`zero_based`), or `base_1`, `base_2`, … (Keras 2's `input_1`).
-    fn next(&mut self, base: &str, zero_based: bool) -> String {
+    pub(super) fn next(&mut self, base: &str, zero_based: bool) -> String {
         let n = self.counts.entry(base.to_string()).or_insert(0);
         let name = match (*n, zero_based) {
             (0, true) => base.to_string(),
@@ -117,39 +158,52 @@ fn snake_case(class: &str, keras3: bool) -> String {
     second.replace_all(&step, "${1}_${2}").to_lowercase()
 }
 
-struct Eval {
-    env: HashMap<String, Value>,
-    graph: Graph,
-    namers: [Namer; 2],
-}
-
-/// Names a statement may call without the engine modelling them.
-const SKIPPED_CALLS: [&str; 4] = ["print", "plot_model", "display", "len"];
-const SKIPPED_METHODS: [&str; 12] = [
-    "summary",
-    "compile",
-    "fit",
-    "evaluate",
-    "predict",
-    "save",
-    "save_weights",
-    "load_weights",
-    "count_params",
-    "get_layer",
-    "build",
-    "to_json",
+/// Layer classes under another name (`MaxPool2D is MaxPooling2D`): Keras prints and auto-names
+/// them by the class they are.
+const ALIASES: [(&str, &str); 17] = [
+    ("MaxPool1D", "MaxPooling1D"),
+    ("MaxPool2D", "MaxPooling2D"),
+    ("MaxPool3D", "MaxPooling3D"),
+    ("AvgPool1D", "AveragePooling1D"),
+    ("AvgPool2D", "AveragePooling2D"),
+    ("AvgPool3D", "AveragePooling3D"),
+    ("GlobalMaxPool1D", "GlobalMaxPooling1D"),
+    ("GlobalMaxPool2D", "GlobalMaxPooling2D"),
+    ("GlobalMaxPool3D", "GlobalMaxPooling3D"),
+    ("GlobalAvgPool1D", "GlobalAveragePooling1D"),
+    ("GlobalAvgPool2D", "GlobalAveragePooling2D"),
+    ("GlobalAvgPool3D", "GlobalAveragePooling3D"),
+    ("Convolution1D", "Conv1D"),
+    ("Convolution2D", "Conv2D"),
+    ("Convolution3D", "Conv3D"),
+    ("Convolution2DTranspose", "Conv2DTranspose"),
+    ("SeparableConvolution2D", "SeparableConv2D"),
 ];
 
-pub fn run(statements: &[Stmt]) -> Result<Graph, SyntaxError> {
-    let mut ev = Eval {
-        env: HashMap::new(),
-        graph: Graph::default(),
-        namers: [Namer::default(), Namer::default()],
-    };
-    for s in statements {
-        ev.statement(s)?;
-    }
-    Ok(ev.graph)
+/// Functional merges (`layers.add([a, b])`): the layer class each makes and calls.
+const MERGE_FUNCTIONS: [(&str, &str); 8] = [
+    ("add", "Add"),
+    ("subtract", "Subtract"),
+    ("multiply", "Multiply"),
+    ("average", "Average"),
+    ("maximum", "Maximum"),
+    ("minimum", "Minimum"),
+    ("concatenate", "Concatenate"),
+    ("dot", "Dot"),
+];
+
+/// Keras classes the engine refuses by name, with why.
+fn refused_class(class: &str) -> Option<&'static str> {
+    Some(match class {
+        "Lambda" => {
+            "a `Lambda` layer runs arbitrary Python: the engine cannot know its output shape"
+        }
+        "Layer" => "a custom layer (a subclass of `Layer`) is not supported",
+        "TFSMLayer" | "TorchModuleWrapper" | "JaxLayer" | "FlaxLayer" => {
+            "a layer wrapping foreign code is not supported"
+        }
+        _ => return None,
+    })
 }
 
 fn canonical_module(path: &str) -> Option<String> {
@@ -163,77 +217,82 @@ fn canonical_module(path: &str) -> Option<String> {
     } else {
         p.to_string()
     };
+    let p = p
+        .strip_prefix("keras.api.")
+        .map(|r| format!("keras.{r}"))
+        .unwrap_or(p);
     match p.as_str() {
         "tensorflow" | "tf" => Some("tensorflow".into()),
-        "keras" | "keras.layers" | "keras.models" => Some(p),
-        s if s.starts_with("keras.") => Some(s.to_string()),
+        "keras.layers.experimental.preprocessing" | "keras.layers.preprocessing" => {
+            Some("keras.layers".into())
+        }
+        "keras.src" | "keras.src.layers" => Some(p.replace(".src", "")),
+        s if s == "keras" || s.starts_with("keras.") => Some(s.to_string()),
         _ => None,
     }
 }
 
-impl Eval {
-    fn statement(&mut self, s: &Stmt) -> Result<(), SyntaxError> {
-        match &s.kind {
-            StmtKind::Import(items) => {
-                for (path, bound) in items {
-                    // `import tensorflow.keras` binds `tensorflow`; `import a.b as c` binds a.b.
-                    let first = path.split('.').next().unwrap_or(path);
-                    let bound_path = if bound == first { first } else { path.as_str() };
-                    let value = match canonical_module(bound_path) {
-                        Some(m) => Value::Module(m),
-                        None => Value::Opaque(format!("the module `{bound_path}`")),
-                    };
-                    self.env.insert(bound.clone(), value);
-                }
-            }
-            StmtKind::FromImport(module, items) => {
-                for (name, bound) in items {
-                    let value = match canonical_module(module) {
-                        Some(m) => self.attribute(Value::Module(m), name, s.pos)?,
-                        None => Value::Opaque(format!("`{name}` from `{module}`")),
-                    };
-                    self.env.insert(bound.clone(), value);
-                }
-            }
-            StmtKind::Assign(name, e) => {
-                let v = self.expr(e)?;
-                self.env.insert(name.clone(), v);
-            }
-            StmtKind::Expr(e) => {
-                if self.skipped(e)? {
-                    return Ok(());
-                }
-                self.expr(e)?;
-            }
+impl Eval<'_> {
+    /// The value `import path` binds.
+    pub(super) fn module(&self, path: &str) -> Value {
+        match canonical_module(path) {
+            Some(m) if m.starts_with("keras.applications") => Value::Opaque(format!(
+                "`{path}` (keras.applications models are not supported)"
+            )),
+            Some(m) => Value::Module(m),
+            None => Value::Opaque(format!("the module `{path}`")),
         }
-        Ok(())
     }
 
-    /// Statements that only use the model (`model.summary()`, `model.compile(...)`, `print`).
-    fn skipped(&mut self, e: &Expr) -> Result<bool, SyntaxError> {
-        let ExprKind::Call { func, .. } = &e.kind else {
-            return Ok(false);
+    /// `from module import *`.
+    pub(super) fn star_import(
+        &mut self,
+        module: &str,
+        pos: Pos,
+    ) -> Result<Vec<(String, Value)>, SyntaxError> {
+        let Some(m) = canonical_module(module) else {
+            return Err(error(
+                pos,
+                format!("`from {module} import *`: the engine cannot know what it binds"),
+            ));
         };
-        match &func.kind {
-            ExprKind::Name(n)
-                if SKIPPED_CALLS.contains(&n.as_str()) && !self.env.contains_key(n) =>
-            {
-                Ok(true)
+        let mut names: Vec<(String, Value)> = Vec::new();
+        let layers_like = matches!(m.as_str(), "keras.layers");
+        if layers_like {
+            for class in layers::classes() {
+                names.push((class.to_string(), Value::Class(class.to_string())));
             }
-            ExprKind::Attr(obj, method) if SKIPPED_METHODS.contains(&method.as_str()) => {
-                if let Value::Model(m) = self.expr(obj)? {
-                    if method == "summary" {
-                        self.graph.summarised = Some(m);
-                    }
-                    return Ok(true);
-                }
-                Ok(false)
+            for (alias, class) in ALIASES {
+                names.push((alias.to_string(), Value::Class(class.to_string())));
             }
-            _ => Ok(false),
+            for (f, _) in MERGE_FUNCTIONS {
+                names.push((f.to_string(), Value::Class(format!("fn:{f}"))));
+            }
+            names.push(("Input".into(), Value::Class("Input".into())));
         }
+        if matches!(m.as_str(), "keras.models" | "keras") {
+            names.push(("Model".into(), Value::Class("Model".into())));
+            names.push(("Sequential".into(), Value::Class("Sequential".into())));
+        }
+        if m == "keras" {
+            names.push(("Input".into(), Value::Class("Input".into())));
+            names.push(("layers".into(), Value::Module("keras.layers".into())));
+        }
+        if names.is_empty() {
+            return Err(error(
+                pos,
+                format!("`from {module} import *`: the engine cannot know what it binds"),
+            ));
+        }
+        Ok(names)
     }
 
-    fn attribute(&mut self, base: Value, attr: &str, pos: Pos) -> Result<Value, SyntaxError> {
+    pub(super) fn keras_attribute(
+        &mut self,
+        base: Value,
+        attr: &str,
+        pos: Pos,
+    ) -> Result<Value, SyntaxError> {
         Ok(match base {
             Value::Module(m) => {
                 let path = format!("{m}.{attr}");
@@ -241,8 +300,30 @@ impl Eval {
                     ("tensorflow", "keras") => Value::Module("keras".into()),
                     ("keras" | "keras.models", "Model" | "Sequential") => Value::Class(attr.into()),
                     ("keras" | "keras.layers", "Input") => Value::Class("Input".into()),
+                    ("keras", "applications") | ("keras.applications", _) => {
+                        return Err(error(
+                            pos,
+                            "`keras.applications` models are not supported: paste the model's own layers instead",
+                        ));
+                    }
+                    ("keras.layers", "experimental") => {
+                        self.keras2_only(pos, "`layers.experimental` exists in Keras 2 only (Keras 3 has these layers in `keras.layers`)");
+                        Value::Module("keras.layers.experimental".into())
+                    }
+                    ("keras.layers.experimental", "preprocessing") => {
+                        Value::Module("keras.layers".into())
+                    }
                     ("keras.layers", class) => {
-                        if layers::is_known(class) {
+                        let class = ALIASES
+                            .iter()
+                            .find(|(a, _)| *a == class)
+                            .map(|(_, c)| *c)
+                            .unwrap_or(class);
+                        if let Some((f, _)) = MERGE_FUNCTIONS.iter().find(|(f, _)| *f == class) {
+                            Value::Class(format!("fn:{f}"))
+                        } else if let Some(why) = refused_class(class) {
+                            return Err(error(pos, why));
+                        } else if layers::is_known(class) {
                             Value::Class(class.into())
                         } else {
                             return Err(error(
@@ -251,12 +332,140 @@ impl Eval {
                             ));
                         }
                     }
-                    ("keras", "layers" | "models") => Value::Module(path),
-                    ("tensorflow" | "keras", _) => Value::Opaque(format!("`{path}`")),
+                    ("keras", "layers" | "models" | "backend" | "utils") => Value::Module(path),
+                    ("keras.backend", "clear_session") | ("keras.utils", "clear_session") => {
+                        Value::Class("clear_session".into())
+                    }
+                    ("keras.backend", "int_shape") => Value::Class("int_shape".into()),
                     _ => Value::Opaque(format!("`{path}`")),
                 }
             }
-            Value::Model(id) => Value::Method(id, attr.to_string()),
+            Value::Model(id) => match attr {
+                "add" | "build" | "summary" | "get_layer" | "pop" => {
+                    Value::Method(Box::new(Value::Model(id)), attr.to_string())
+                }
+                "layers" => Value::list(
+                    self.model_layers(id)
+                        .into_iter()
+                        .map(Value::Layer)
+                        .collect(),
+                ),
+                "input" | "inputs" | "output" | "outputs" => {
+                    let (inputs, outputs) = self.model_ends(id, pos)?;
+                    let list = if attr.starts_with("input") {
+                        inputs
+                    } else {
+                        outputs
+                    };
+                    if attr.ends_with('s') {
+                        Value::list(list.into_iter().map(Value::Tensor).collect())
+                    } else if list.len() == 1 {
+                        Value::Tensor(list[0])
+                    } else {
+                        Value::list(list.into_iter().map(Value::Tensor).collect())
+                    }
+                }
+                "input_shape" | "output_shape" => {
+                    let (inputs, outputs) = self.model_ends(id, pos)?;
+                    let list = if attr == "input_shape" {
+                        inputs
+                    } else {
+                        outputs
+                    };
+                    let shapes: Vec<Value> = list
+                        .iter()
+                        .map(|t| shape_value(&self.shape_of(*t)))
+                        .collect();
+                    if shapes.len() == 1 {
+                        shapes.into_iter().next().unwrap_or(Value::None)
+                    } else {
+                        Value::list(shapes)
+                    }
+                }
+                "name" => {
+                    let [k2, k3] = &self.graph.models[id].names;
+                    if k2 != k3 {
+                        return Err(error(
+                            pos,
+                            format!(
+                                "the model's name is `{k2}` in Keras 2 and `{k3}` in Keras 3: name it to use its name"
+                            ),
+                        ));
+                    }
+                    Value::Str(k2.clone())
+                }
+                "trainable" => Value::Bool(self.graph.models[id].trainable),
+                _ => Value::Opaque(format!("`model.{attr}`")),
+            },
+            Value::Layer(id) => match attr {
+                "output" | "input" => {
+                    let nodes = &self.graph.layers[id].nodes;
+                    let [node] = nodes.as_slice() else {
+                        return Err(error(
+                            pos,
+                            format!(
+                                "the layer `{}` has {} call(s): `.{attr}` needs exactly one",
+                                self.graph.layers[id].names[0],
+                                nodes.len()
+                            ),
+                        ));
+                    };
+                    let id = *node;
+                    let node = &self.graph.nodes[id];
+                    let list: Vec<TensorRef> = if attr == "output" {
+                        (0..node.built.outputs.len())
+                            .map(|index| TensorRef { node: id, index })
+                            .collect()
+                    } else if node.inputs.is_empty() {
+                        vec![TensorRef { node: id, index: 0 }]
+                    } else {
+                        node.inputs.clone()
+                    };
+                    if list.len() == 1 {
+                        Value::Tensor(list[0])
+                    } else {
+                        Value::list(list.into_iter().map(Value::Tensor).collect())
+                    }
+                }
+                "name" => {
+                    let [k2, k3] = &self.graph.layers[id].names;
+                    if k2 != k3 {
+                        return Err(error(
+                            pos,
+                            format!(
+                                "the layer's name is `{k2}` in Keras 2 and `{k3}` in Keras 3: name it to use its name"
+                            ),
+                        ));
+                    }
+                    Value::Str(k2.clone())
+                }
+                "trainable" => Value::Bool(self.graph.layers[id].trainable),
+                "output_shape" => {
+                    self.keras2_only(pos, "`layer.output_shape` exists in Keras 2 only (Keras 3: `layer.output.shape`)");
+                    let [node] = self.graph.layers[id].nodes.as_slice() else {
+                        return Err(error(
+                            pos,
+                            "`layer.output_shape` of a layer called more or less than once",
+                        ));
+                    };
+                    let outputs = self.graph.nodes[*node].built.outputs.clone();
+                    match outputs.as_slice() {
+                        [one] => shape_value(one),
+                        many => Value::list(many.iter().map(shape_value).collect()),
+                    }
+                }
+                _ => Value::Opaque(format!("`layer.{attr}`")),
+            },
+            Value::Tensor(t) => match attr {
+                "shape" => shape_value(&self.shape_of(t)),
+                "dtype" => Value::Opaque("a dtype".into()),
+                _ => {
+                    return Err(error(
+                        pos,
+                        format!("the engine does not know the tensor attribute `{attr}`"),
+                    ));
+                }
+            },
             Value::Opaque(what) => Value::Opaque(format!("{what}.{attr}")),
             other => {
                 return Err(error(
@@ -270,81 +479,96 @@ impl Eval {
         })
     }
 
-    fn expr(&mut self, e: &Expr) -> Result<Value, SyntaxError> {
-        Ok(match &e.kind {
-            ExprKind::Int(i) => Value::Int(*i),
-            ExprKind::Float(f) => Value::Float(*f),
-            ExprKind::Str(s) => Value::Str(s.clone()),
-            ExprKind::Bool(b) => Value::Bool(*b),
-            ExprKind::None => Value::None,
-            ExprKind::Name(n) => match self.env.get(n) {
-                Some(v) => v.clone(),
-                None => return Err(error(e.pos, format!("`{n}` is not defined"))),
-            },
-            ExprKind::Tuple(items) => Value::Tuple(
-                items
-                    .iter()
-                    .map(|i| self.expr(i))
-                    .collect::<Result<_, _>>()?,
-            ),
-            ExprKind::List(items) => Value::List(
-                items
-                    .iter()
-                    .map(|i| self.expr(i))
-                    .collect::<Result<_, _>>()?,
-            ),
-            ExprKind::Dict(pairs) => Value::Dict(
-                pairs
-                    .iter()
-                    .map(|(k, v)| Ok((self.expr(k)?, self.expr(v)?)))
-                    .collect::<Result<_, SyntaxError>>()?,
-            ),
-            ExprKind::Attr(base, attr) => {
-                let b = self.expr(base)?;
-                self.attribute(b, attr, e.pos)?
+    pub(super) fn set_attribute(
+        &mut self,
+        obj: Value,
+        attr: &str,
+        value: Value,
+        pos: Pos,
+    ) -> Result<(), SyntaxError> {
+        match (&obj, attr, &value) {
+            (Value::Layer(id), "trainable", Value::Bool(b)) => {
+                self.graph.layers[*id].trainable = *b;
+                Ok(())
             }
-            ExprKind::Neg(inner) => match self.expr(inner)? {
-                Value::Int(i) => Value::Int(
-                    i.checked_neg()
-                        .ok_or_else(|| error(e.pos, "integer overflow"))?,
-                ),
-                Value::Float(f) => Value::Float(-f),
-                other => return Err(error(e.pos, format!("cannot negate {}", other.describe()))),
-            },
-            ExprKind::BinOp(op, l, r) => {
-                let (l, r) = (self.expr(l)?, self.expr(r)?);
-                arithmetic(op, l, r, e.pos)?
-            }
-            ExprKind::Index(base, index) => {
-                let (b, i) = (self.expr(base)?, self.expr(index)?);
-                match (b, i) {
-                    (Value::Tuple(items) | Value::List(items), Value::Int(i)) => {
-                        let n = items.len() as i64;
-                        let k = if i < 0 { n + i } else { i };
-                        items
-                            .get(usize::try_from(k).unwrap_or(usize::MAX))
-                            .cloned()
-                            .ok_or_else(|| error(e.pos, format!("index {i} is out of range")))?
-                    }
-                    (b, _) => return Err(error(e.pos, format!("cannot index {}", b.describe()))),
+            (Value::Model(id), "trainable", Value::Bool(b)) => {
+                // Keras sets every layer of the model (`Layer.trainable` setter).
+                self.graph.models[*id].trainable = *b;
+                for layer in self.model_layers(*id) {
+                    self.graph.layers[layer].trainable = *b;
                 }
+                Ok(())
             }
-            ExprKind::Call { func, args, kwargs } => {
-                let f = self.expr(func)?;
-                let positional: Vec<(Value, Pos)> = args
-                    .iter()
-                    .map(|a| Ok((self.expr(a)?, a.pos)))
-                    .collect::<Result<_, SyntaxError>>()?;
-                let keywords: Vec<(String, Value, Pos)> = kwargs
-                    .iter()
-                    .map(|(k, v, p)| Ok((k.clone(), self.expr(v)?, *p)))
-                    .collect::<Result<_, SyntaxError>>()?;
-                self.call(f, positional, keywords, e.pos)?
-            }
-        })
+            (Value::Layer(_) | Value::Model(_), "trainable", other) => Err(error(
+                pos,
+                format!(
+                    "`trainable` must be True or False, not {}",
+                    other.describe()
+                ),
+            )),
+            (Value::Opaque(_), _, _) => Ok(()),
+            _ => Err(error(
+                pos,
+                format!("the engine cannot set `{attr}` on {}", obj.describe()),
+            )),
+        }
     }
 
-    fn call(
+    pub(super) fn keras_subscript(
+        &mut self,
+        base: Value,
+        _key: Value,
+        pos: Pos,
+    ) -> Result<Value, SyntaxError> {
+        match base {
+            Value::Tensor(_) => Err(error(
+                pos,
+                "indexing a tensor makes a TensorFlow operation layer, which the engine does not model",
+            )),
+            Value::Opaque(what) => Ok(Value::Opaque(format!("{what}[...]"))),
+            other => Err(error(pos, format!("cannot index {}", other.describe()))),
+        }
+    }
+
+    /// Note code Keras 3 refuses (the first such place is reported).
+    fn keras2_only(&mut self, pos: Pos, why: &str) {
+        if self.graph.keras2_only.is_none() {
+            self.graph.keras2_only = Some(error(pos, why));
+        }
+    }
+
+    /// The layers of model `id` in `model.layers` order (Keras 2's order).
+    fn model_layers(&self, id: usize) -> Vec<LayerId> {
+        match &self.graph.models[id].kind {
+            ModelKind::Sequential { layers, .. } => layers.clone(),
+            ModelKind::Functional { inputs, outputs } => {
+                super::network::ordered_layers(&self.graph, inputs, outputs, false).0
+            }
+        }
+    }
+
+    fn model_ends(
+        &self,
+        id: usize,
+        pos: Pos,
+    ) -> Result<(Vec<TensorRef>, Vec<TensorRef>), SyntaxError> {
+        match &self.graph.models[id].kind {
+            ModelKind::Functional { inputs, outputs } => Ok((inputs.clone(), outputs.clone())),
+            ModelKind::Sequential { layers, input, .. } => {
+                let output = layers
+                    .last()
+                    .and_then(|l| self.graph.layers[*l].nodes.last())
+                    .map(|n| TensorRef { node: *n, index: 0 })
+                    .or(*input);
+                match (input, output) {
+                    (Some(i), Some(o)) => Ok((vec![*i], vec![o])),
+                    _ => Err(error(pos, "the Sequential model has no input shape yet")),
+                }
+            }
+        }
+    }
+
+    pub(super) fn keras_call(
         &mut self,
         f: Value,
         positional: Vec<(Value, Pos)>,
@@ -352,6 +576,44 @@ impl Eval {
         pos: Pos,
     ) -> Result<Value, SyntaxError> {
         match f {
+            Value::Class(class) if class == "clear_session" => {
+                self.namers = [Namer::default(), Namer::default()];
+                Ok(Value::None)
+            }
+            Value::Class(class) if class == "int_shape" => match positional.as_slice() {
+                [(Value::Tensor(t), _)] => Ok(shape_value(&self.shape_of(*t))),
+                _ => Err(error(pos, "`int_shape` takes a tensor")),
+            },
+            Value::Class(class) if class.starts_with("fn:") => {
+                let f = &class[3..];
+                let layer_class = MERGE_FUNCTIONS
+                    .iter()
+                    .find(|(n, _)| *n == f)
+                    .map(|(_, c)| *c)
+                    .unwrap_or("Add");
+                // layers.add(inputs, **kwargs) == layers.Add(**kwargs)(inputs)
+                let mut positional = positional;
+                let mut keywords = keywords;
+                let inputs = if positional.is_empty() {
+                    match keywords.iter().position(|(k, _, _)| k == "inputs") {
+                        Some(i) => {
+                            let (_, v, p) = keywords.remove(i);
+                            (v, p)
+                        }
+                        None => return Err(error(pos, format!("`{f}` takes its input tensors"))),
+                    }
+                } else {
+                    positional.remove(0)
+                };
+                let args = Args {
+                    class: layer_class.to_string(),
+                    pos,
+                    positional,
+                    keywords,
+                };
+                let id = self.new_layer(args)?;
+                self.apply(id, vec![inputs], vec![], pos)
+            }
             Value::Class(class) => {
                 let args = Args {
                     class: class.clone(),
@@ -367,17 +629,10 @@ impl Eval {
                 }
             }
             Value::Layer(id) => self.apply(id, positional, keywords, pos),
-            Value::Method(model, method) if method == "add" => {
-                let layer = match positional.first() {
-                    Some((Value::Layer(l), _)) => *l,
-                    Some((Value::Tensor(t), _)) if self.is_input_node(*t) => {
-                        self.graph.nodes[t.node].layer
-                    }
-                    _ => return Err(error(pos, "model.add takes a layer")),
-                };
-                self.sequential_add(model, layer, pos)?;
-                Ok(Value::None)
-            }
+            Value::Model(_) => Err(error(
+                pos,
+                "a model called as a layer (a nested model) is not supported yet",
+            )),
             Value::Opaque(what) => Ok(Value::Opaque(format!("the result of {what}()"))),
             other => Err(error(
                 pos,
@@ -386,7 +641,198 @@ impl Eval {
         }
     }
 
+    pub(super) fn keras_method(
+        &mut self,
+        obj: Value,
+        method: &str,
+        positional: Vec<(Value, Pos)>,
+        keywords: Vec<(String, Value, Pos)>,
+        pos: Pos,
+    ) -> Result<Value, SyntaxError> {
+        let Value::Model(model) = obj else {
+            return Err(error(
+                pos,
+                format!(
+                    "{} has no method `{method}` the engine knows",
+                    obj.describe()
+                ),
+            ));
+        };
+        match method {
+            "add" => {
+                let layer = match positional.first() {
+                    Some((Value::Layer(l), _)) => *l,
+                    Some((Value::Tensor(t), _)) if self.is_input_node(*t) => {
+                        self.graph.nodes[t.node].layer
+                    }
+                    Some((Value::Model(_), p)) => {
+                        return Err(error(
+                            *p,
+                            "a model added as a layer (a nested model) is not supported yet",
+                        ));
+                    }
+                    _ => return Err(error(pos, "model.add takes a layer")),
+                };
+                self.sequential_add(model, layer, pos)?;
+                Ok(Value::None)
+            }
+            "summary" => {
+                for (k, v, p) in &keywords {
+                    let harmless = match (k.as_str(), v) {
+                        ("print_fn" | "line_length" | "positions", _) => false,
+                        ("expand_nested" | "show_trainable", Value::Bool(false)) => true,
+                        ("expand_nested" | "show_trainable", _) => false,
+                        _ => false,
+                    };
+                    if !harmless {
+                        return Err(error(
+                            *p,
+                            format!(
+                                "`summary({k}=...)` changes the layout: the engine prints the default summary only"
+                            ),
+                        ));
+                    }
+                }
+                if let Some((_, p)) = positional.first() {
+                    return Err(error(
+                        *p,
+                        "`summary(...)` with arguments: the engine prints the default summary only",
+                    ));
+                }
+                self.graph.summarised = Some(model);
+                Ok(Value::None)
+            }
+            "build" => {
+                let shape = match (
+                    positional.first(),
+                    keywords.iter().find(|(k, _, _)| k == "input_shape"),
+                ) {
+                    (Some((v, p)), _) | (None, Some((_, v, p))) => (v.clone(), *p),
+                    (None, None) => return Ok(Value::None),
+                };
+                self.sequential_build(model, shape.0, shape.1, pos)?;
+                Ok(Value::None)
+            }
+            "get_layer" => {
+                let by_name = positional.first().map(|(v, _)| v.clone()).or_else(|| {
+                    keywords
+                        .iter()
+                        .find(|(k, _, _)| k == "name")
+                        .map(|(_, v, _)| v.clone())
+                });
+                let by_index = keywords
+                    .iter()
+                    .find(|(k, _, _)| k == "index")
+                    .map(|(_, v, _)| v.clone());
+                let layers = self.model_layers(model);
+                match (by_name, by_index) {
+                    (Some(Value::Str(name)), _) => {
+                        let found: Vec<LayerId> = layers
+                            .iter()
+                            .copied()
+                            .filter(|l| self.graph.layers[*l].names.contains(&name))
+                            .collect();
+                        match found.as_slice() {
+                            [one]
+                                if self.graph.layers[*one].names[0]
+                                    == self.graph.layers[*one].names[1] =>
+                            {
+                                Ok(Value::Layer(*one))
+                            }
+                            [_] => Err(error(
+                                pos,
+                                format!(
+                                    "the layer `{name}` has another name in the other Keras version: name it explicitly"
+                                ),
+                            )),
+                            _ => Err(error(pos, format!("the model has no layer `{name}`"))),
+                        }
+                    }
+                    (_, Some(Value::Int(i))) => usize::try_from(i)
+                        .ok()
+                        .and_then(|i| layers.get(i))
+                        .map(|l| Value::Layer(*l))
+                        .ok_or_else(|| error(pos, format!("the model has no layer {i}"))),
+                    _ => Err(error(pos, "`get_layer` takes a name or an index")),
+                }
+            }
+            _ => Err(error(
+                pos,
+                format!("the model method `{method}` is not supported"),
+            )),
+        }
+    }
+
+    /// `model.build(input_shape)` of a Sequential model not yet built.
+    fn sequential_build(
+        &mut self,
+        model: usize,
+        shape: Value,
+        shape_pos: Pos,
+        pos: Pos,
+    ) -> Result<(), SyntaxError> {
+        let ModelKind::Sequential {
+            layers: list,
+            input,
+            ..
+        } = self.graph.models[model].kind.clone()
+        else {
+            return Ok(());
+        };
+        if input.is_some() {
+            return Ok(());
+        }
+        let Some(first) = list.first().copied() else {
+            return Err(error(pos, "`build` of a Sequential model without layers"));
+        };
+        let dims = shape_dims(&shape, shape_pos)?;
+        let names = [
+            format!("{}_input", self.graph.layers[first].names[0]),
+            self.namers[1].next("input_layer", true),
+        ];
+        let input_args = Args {
+            class: "InputLayer".into(),
+            pos,
+            positional: vec![],
+            keywords: vec![],
+        };
+        self.graph.layers.push(LayerDef {
+            args: input_args,
+            names,
+            nodes: Vec::new(),
+            trainable: true,
+        });
+        let input_layer = self.graph.layers.len() - 1;
+        let mut previous = self.add_node(input_layer, vec![], vec![dims])?;
+        for layer in &list {
+            if !self.graph.layers[*layer].nodes.is_empty() {
+                return Err(error(
+                    pos,
+                    "a layer of this Sequential model is already called elsewhere: shared layers are not supported",
+                ));
+            }
+            if self.graph.nodes[previous.node].built.outputs.len() != 1 {
+                return Err(error(pos, "a Sequential layer must have one output"));
+            }
+            let s = self.shape_of(previous);
+            previous = self.add_node(*layer, vec![previous], vec![s])?;
+        }
+        if let ModelKind::Sequential { input, .. } = &mut self.graph.models[model].kind {
+            *input = Some(TensorRef {
+                node: self.graph.layers[input_layer].nodes[0],
+                index: 0,
+            });
+        }
+        Ok(())
+    }
+
     fn new_layer(&mut self, args: Args) -> Result<LayerId, SyntaxError> {
+        if self.graph.layers.len() >= MAX_LAYERS {
+            return Err(error(
+                args.pos,
+                format!("the code makes more than {MAX_LAYERS} layers"),
+            ));
+        }
         let explicit = match args.keywords.iter().find(|(k, _, _)| k == "name") {
             Some((_, Value::Str(s), _)) => Some(s.clone()),
             Some((_, Value::None, _)) | None => None,
@@ -412,10 +858,21 @@ impl Eval {
         if args.class == "MultiHeadAttention" {
             self.namers[1].next("dropout", true);
         }
+        let trainable = match args.value(usize::MAX, "trainable") {
+            Some((Value::Bool(b), _)) => *b,
+            None => true,
+            Some((v, p)) => {
+                return Err(error(
+                    p,
+                    format!("`trainable` must be True or False, not {}", v.describe()),
+                ));
+            }
+        };
         self.graph.layers.push(LayerDef {
             args,
             names,
             nodes: Vec::new(),
+            trainable,
         });
         Ok(self.graph.layers.len() - 1)
     }
@@ -426,32 +883,7 @@ impl Eval {
 
     /// Shape `(None, ...)` from `shape=`/`batch_shape=` of `Input` or `InputLayer`.
     fn input_shape(&self, args: &Args) -> Result<Shape, SyntaxError> {
-        let dims = |v: &Value, p: Pos| -> Result<Vec<Option<u64>>, SyntaxError> {
-            let items = match v {
-                Value::Tuple(items) | Value::List(items) => items.clone(),
-                Value::Int(_) => vec![v.clone()],
-                other => {
-                    return Err(error(
-                        p,
-                        format!("a shape must be a tuple, not {}", other.describe()),
-                    ));
-                }
-            };
-            items
-                .iter()
-                .map(|d| match d {
-                    Value::Int(i) if (1..=MAX_DIM).contains(i) => Ok(Some(*i as u64)),
-                    Value::None => Ok(None),
-                    other => Err(error(
-                        p,
-                        format!(
-                            "shape sizes must be positive integers or None, not {}",
-                            other.describe()
-                        ),
-                    )),
-                })
-                .collect()
-        };
+        let dims = shape_dims;
         if let Some((v, p)) = args
             .value(0, "shape")
             .or_else(|| args.value(usize::MAX, "input_shape"))
@@ -516,7 +948,9 @@ impl Eval {
     fn tensors(&self, v: &Value, p: Pos) -> Result<Vec<TensorRef>, SyntaxError> {
         match v {
             Value::Tensor(t) => Ok(vec![*t]),
-            Value::List(items) | Value::Tuple(items) => items
+            Value::List(_) | Value::Tuple(_) => v
+                .items()
+                .unwrap_or_default()
                 .iter()
                 .map(|i| match i {
                     Value::Tensor(t) => Ok(*t),
@@ -626,7 +1060,7 @@ impl Eval {
         if outputs == 1 {
             Ok(Value::Tensor(first))
         } else {
-            Ok(Value::List(
+            Ok(Value::list(
                 (0..outputs)
                     .map(|index| {
                         Value::Tensor(TensorRef {
@@ -673,6 +1107,7 @@ impl Eval {
             kind: ModelKind::Functional { inputs, outputs },
             names,
             pos: args.pos,
+            trainable: true,
         });
         Ok(Value::Model(self.graph.models.len() - 1))
     }
@@ -689,11 +1124,12 @@ impl Eval {
             },
             names,
             pos,
+            trainable: true,
         });
         let model = self.graph.models.len() - 1;
         if let Some((v, p)) = args.value(0, "layers") {
             let items = match v {
-                Value::List(items) | Value::Tuple(items) => items.clone(),
+                Value::List(_) | Value::Tuple(_) => v.items().unwrap_or_default(),
                 Value::None => vec![],
                 other => {
                     return Err(error(
@@ -817,52 +1253,44 @@ impl Eval {
     }
 }
 
-fn arithmetic(op: &str, l: Value, r: Value, pos: Pos) -> Result<Value, SyntaxError> {
-    let overflow = || error(pos, "integer overflow");
-    match (l, r) {
-        (Value::Int(a), Value::Int(b)) => Ok(match op {
-            "+" => Value::Int(a.checked_add(b).ok_or_else(overflow)?),
-            "-" => Value::Int(a.checked_sub(b).ok_or_else(overflow)?),
-            "*" => Value::Int(a.checked_mul(b).ok_or_else(overflow)?),
-            "//" | "%" if b == 0 => return Err(error(pos, "division by zero")),
-            "//" => Value::Int(a.div_euclid(b)),
-            "%" => Value::Int(a.rem_euclid(b)),
-            "/" if b == 0 => return Err(error(pos, "division by zero")),
-            "/" => Value::Float(a as f64 / b as f64),
-            "**" => Value::Int(
-                u32::try_from(b)
-                    .ok()
-                    .and_then(|e| a.checked_pow(e))
-                    .ok_or_else(overflow)?,
-            ),
-            _ => return Err(error(pos, format!("operator `{op}` is not supported"))),
-        }),
-        (Value::Int(a), Value::Float(b)) => float_op(op, a as f64, b, pos),
-        (Value::Float(a), Value::Int(b)) => float_op(op, a, b as f64, pos),
-        (Value::Float(a), Value::Float(b)) => float_op(op, a, b, pos),
-        (Value::Tuple(a), Value::Tuple(b)) if op == "+" => Ok(Value::Tuple([a, b].concat())),
-        (Value::List(a), Value::List(b)) if op == "+" => Ok(Value::List([a, b].concat())),
-        (l, r) => Err(error(
-            pos,
-            format!("cannot compute {} {op} {}", l.describe(), r.describe()),
-        )),
-    }
+/// A shape as Python sees it: a tuple of ints and `None`.
+fn shape_value(shape: &Shape) -> Value {
+    Value::Tuple(
+        shape
+            .iter()
+            .map(|d| match d {
+                Some(v) => Value::Int(*v as i64),
+                None => Value::None,
+            })
+            .collect(),
+    )
 }
 
-fn float_op(op: &str, a: f64, b: f64, pos: Pos) -> Result<Value, SyntaxError> {
-    Ok(Value::Float(match op {
-        "+" => a + b,
-        "-" => a - b,
-        "*" => a * b,
-        "/" if b != 0.0 => a / b,
-        "**" => a.powf(b),
-        _ => {
-            return Err(error(
-                pos,
-                format!("operator `{op}` is not supported on numbers here"),
-            ));
-        }
-    }))
+/// A full shape (batch included) from a tuple of sizes and `None`.
+fn shape_dims(v: &Value, p: Pos) -> Result<Shape, SyntaxError> {
+    let items = match v {
+        Value::Int(_) => vec![v.clone()],
+        other => other.items().ok_or_else(|| {
+            error(
+                p,
+                format!("a shape must be a tuple, not {}", other.describe()),
+            )
+        })?,
+    };
+    items
+        .iter()
+        .map(|d| match d {
+            Value::Int(i) if (1..=MAX_DIM).contains(i) => Ok(Some(*i as u64)),
+            Value::None => Ok(None),
+            other => Err(error(
+                p,
+                format!(
+                    "shape sizes must be positive integers or None, not {}",
+                    other.describe()
+                ),
+            )),
+        })
+        .collect()
 }
 
 #[cfg(test)]

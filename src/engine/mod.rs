@@ -5,6 +5,7 @@
 //! values out — no files, no printing.
 
 pub mod build;
+pub mod eval;
 pub mod layers;
 pub mod network;
 pub mod python;
@@ -18,10 +19,26 @@ pub use python::SyntaxError;
 
 /// Parse and run a Keras snippet; the model it summarises as `keras` shows it.
 pub fn analyze(source: &str, keras: Keras) -> Result<Network, SyntaxError> {
-    let statements = python::parse(source)?;
-    let graph = build::run(&statements)?;
+    let graph = run(source)?;
+    refused_by(&graph, keras)?;
     network::network(&graph, keras).ok_or_else(|| SyntaxError {
         pos: python::Pos { line: 1, column: 1 },
         message: "the snippet builds no model (no keras.Model(...) or Sequential(...))".into(),
+    })
+}
+
+/// Code the given Keras version does not run.
+pub fn refused_by(graph: &build::Graph, keras: Keras) -> Result<(), SyntaxError> {
+    match (&graph.keras2_only, keras) {
+        (Some(e), Keras::V3) => Err(e.clone()),
+        _ => Ok(()),
+    }
+}
+
+/// Parse and run a snippet: everything it built.
+pub fn run(source: &str) -> Result<build::Graph, SyntaxError> {
+    python::with_stack(source.len(), || {
+        let program = python::parse(source)?;
+        eval::run(&program)
     })
 }

@@ -89,7 +89,7 @@ impl Traversal<'_> {
     }
 }
 
-fn ordered_layers(
+pub(super) fn ordered_layers(
     graph: &Graph,
     inputs: &[TensorRef],
     outputs: &[TensorRef],
@@ -203,6 +203,11 @@ pub fn network(graph: &Graph, keras: Keras) -> Option<Network> {
                     None
                 },
                 weights: match node {
+                    Some(n) if built && !def.trainable => Weights {
+                        trainable: 0,
+                        non_trainable: n.built.weights.total(),
+                        formula: n.built.weights.formula.clone(),
+                    },
                     Some(n) if built => n.built.weights.clone(),
                     _ => Weights {
                         trainable: 0,

@@ -73,8 +73,8 @@ fn error(message: String) -> SyntaxError {
 
 /// Compile the exam's snippet into the reference of `keras`' summary.
 pub fn reference(source: &str, keras: Keras) -> Result<Reference, SyntaxError> {
-    let statements = super::python::parse(source)?;
-    let graph = super::build::run(&statements)?;
+    let graph = super::run(source)?;
+    super::refused_by(&graph, keras)?;
     let net = network(&graph, keras).ok_or_else(|| error("the snippet builds no model".into()))?;
     let filled = match network(&graph, Keras::V2) {
         Some(v2) => render_cells(&v2, Cells::Filled).map_err(error)?,

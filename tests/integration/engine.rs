@@ -171,7 +171,11 @@ fn unsupported_code_is_an_error_at_its_line_and_column() {
         ),
         (
             "loop",
-            "line 5, column 1: `for` is not supported in a model snippet",
+            "line 7, column 9: the code makes more than 10000 layers",
+        ),
+        (
+            "custom_layer",
+            "line 5, column 1: a `class` definition (`Scale`): custom layers and models are not supported",
         ),
         (
             "channels_first",

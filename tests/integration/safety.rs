@@ -321,7 +321,7 @@ fn deep_keras_snippets_and_device_files_are_errors_not_crashes() {
     std::fs::write(&deep, format!("x = 1{}\n", "**1".repeat(100_000))).unwrap();
     let a = examgrade().arg("summary").arg(&deep).assert().code(2);
     assert!(
-        stderr(&a).contains("line 1, column 603: the expression is nested too deeply or too long"),
+        stderr(&a).contains("line 1, column 602: the code is nested too deeply or too long"),
         "{}",
         stderr(&a)
     );

@@ -176,7 +176,8 @@ impl Args {
     ) -> Result<Vec<i64>, SyntaxError> {
         match self.find(index, name) {
             Some((Value::Int(i), _)) => Ok(vec![*i; n]),
-            Some((Value::Tuple(items) | Value::List(items), p)) => {
+            Some((v @ (Value::Tuple(_) | Value::List(_)), p)) => {
+                let items = v.items().unwrap_or_default();
                 if items.len() != n {
                     return Err(error(
                         p,
@@ -243,7 +244,9 @@ impl Args {
                 other => Err(self.wrong(pos, name, "non-negative integers", other)),
             }
         };
-        match self.find(index, name) {
+        let found = self.find(index, name);
+        let items = found.and_then(|(v, _)| v.items());
+        match found {
             None => Ok(vec![(default as u64, default as u64); n]),
             Some((Value::Int(_), _)) => {
                 let v = nonneg(
@@ -253,20 +256,20 @@ impl Args {
                 )?;
                 Ok(vec![(v, v); n])
             }
-            Some((Value::Tuple(items) | Value::List(items), _)) if n == 1 && items.len() == 2 => {
+            Some(_) if n == 1 && items.as_ref().is_some_and(|i| i.len() == 2) => {
+                let items = items.unwrap_or_default();
                 Ok(vec![(nonneg(&items[0])?, nonneg(&items[1])?)])
             }
-            Some((Value::Tuple(items) | Value::List(items), _)) if items.len() == n => items
+            Some(_) if items.as_ref().is_some_and(|i| i.len() == n) => items
+                .unwrap_or_default()
                 .iter()
-                .map(|item| match item {
-                    Value::Int(_) => {
+                .map(|item| match (item, item.items()) {
+                    (Value::Int(_), _) => {
                         let v = nonneg(item)?;
                         Ok((v, v))
                     }
-                    Value::Tuple(p) | Value::List(p) if p.len() == 2 => {
-                        Ok((nonneg(&p[0])?, nonneg(&p[1])?))
-                    }
-                    other => Err(self.wrong(pos, name, "integers or pairs", other)),
+                    (_, Some(p)) if p.len() == 2 => Ok((nonneg(&p[0])?, nonneg(&p[1])?)),
+                    (other, _) => Err(self.wrong(pos, name, "integers or pairs", other)),
                 })
                 .collect(),
             Some((v, p)) => Err(self.wrong(p, name, &format!("an int, {n} ints or {n} pairs"), v)),
@@ -278,7 +281,9 @@ impl Args {
         match self.find(index, name) {
             None | Some((Value::None, _)) => Ok(None),
             Some((Value::Int(i), _)) => Ok(Some(vec![*i])),
-            Some((Value::Tuple(items) | Value::List(items), p)) => items
+            Some((v @ (Value::Tuple(_) | Value::List(_)), p)) => v
+                .items()
+                .unwrap_or_default()
                 .iter()
                 .map(|v| match v {
                     Value::Int(i) => Ok(*i),

@@ -142,6 +142,11 @@ fn table() -> &'static [(&'static str, Builder)] {
     ]
 }
 
+/// Every layer class the engine knows.
+pub fn classes() -> impl Iterator<Item = &'static str> {
+    table().iter().map(|(c, _)| *c)
+}
+
 /// Is `class` a layer the engine knows?
 pub fn is_known(class: &str) -> bool {
     table().iter().any(|(c, _)| *c == class)
