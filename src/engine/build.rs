@@ -22,6 +22,8 @@ pub struct LayerDef {
     pub nodes: Vec<usize>,
     /// `trainable=False` (or `layer.trainable = False`): its weights count as non-trainable.
     pub trainable: bool,
+    /// A model used as a layer (nested): which.
+    pub model: Option<usize>,
 }
 
 /// One call of a layer on tensors.
@@ -68,6 +70,8 @@ pub struct ModelDef {
     pub names: [String; 2],
     pub pos: Pos,
     pub trainable: bool,
+    /// The layer standing for this model where it is used as a layer.
+    pub layer: Option<LayerId>,
 }
 
 /// Everything the snippet built.
@@ -143,6 +147,10 @@ impl Namer {
 
 /// Keras' `to_snake_case` (Keras 2: `[a-z0-9]+` in the first rule; Keras 3: `[a-z]+`).
 fn snake_case(class: &str, keras3: bool) -> String {
+    // tf-keras names its ConvLSTM layers by hand (`conv_lstm2d`), not by the rule.
+    if !keras3 && let Some(n) = class.strip_prefix("ConvLSTM") {
+        return format!("conv_lstm{}", n.to_lowercase());
+    }
     use regex::Regex;
     use std::sync::OnceLock;
     static RULES: OnceLock<[Regex; 3]> = OnceLock::new();
@@ -488,15 +496,14 @@ impl Eval<'_> {
     ) -> Result<(), SyntaxError> {
         match (&obj, attr, &value) {
             (Value::Layer(id), "trainable", Value::Bool(b)) => {
-                self.graph.layers[*id].trainable = *b;
+                match self.graph.layers[*id].model {
+                    Some(m) => self.set_model_trainable(m, *b),
+                    None => self.graph.layers[*id].trainable = *b,
+                }
                 Ok(())
             }
             (Value::Model(id), "trainable", Value::Bool(b)) => {
-                // Keras sets every layer of the model (`Layer.trainable` setter).
-                self.graph.models[*id].trainable = *b;
-                for layer in self.model_layers(*id) {
-                    self.graph.layers[layer].trainable = *b;
-                }
+                self.set_model_trainable(*id, *b);
                 Ok(())
             }
             (Value::Layer(_) | Value::Model(_), "trainable", other) => Err(error(
@@ -528,6 +535,91 @@ impl Eval<'_> {
             Value::Opaque(what) => Ok(Value::Opaque(format!("{what}[...]"))),
             other => Err(error(pos, format!("cannot index {}", other.describe()))),
         }
+    }
+
+    /// Keras 3 rebuilds a Sequential model with an input on every `add` (and once after its
+    /// constructor), and each build makes an internal Functional that takes an auto-name.
+    fn keras3_rebuilt(&mut self, model: usize) {
+        if let ModelKind::Sequential {
+            layers,
+            input: Some(_),
+            ..
+        } = &self.graph.models[model].kind
+            && !layers.is_empty()
+        {
+            self.namers[1].next("functional", true);
+        }
+    }
+
+    /// Keras' `Layer.trainable` setter: the model and every layer in it, nested models too.
+    fn set_model_trainable(&mut self, model: usize, trainable: bool) {
+        self.graph.models[model].trainable = trainable;
+        if let Some(l) = self.graph.models[model].layer {
+            self.graph.layers[l].trainable = trainable;
+        }
+        for layer in self.model_layers(model) {
+            match self.graph.layers[layer].model {
+                Some(inner) if inner != model => self.set_model_trainable(inner, trainable),
+                _ => self.graph.layers[layer].trainable = trainable,
+            }
+        }
+    }
+
+    /// The layer that stands for model `m` inside another model.
+    fn model_layer(&mut self, m: usize) -> LayerId {
+        if let Some(l) = self.graph.models[m].layer {
+            return l;
+        }
+        let model = &self.graph.models[m];
+        let class = match model.kind {
+            ModelKind::Sequential { .. } => "Sequential",
+            ModelKind::Functional { .. } => "Functional",
+        };
+        let def = LayerDef {
+            args: Args {
+                class: class.into(),
+                pos: model.pos,
+                positional: vec![],
+                keywords: vec![],
+            },
+            names: model.names.clone(),
+            nodes: Vec::new(),
+            trainable: model.trainable,
+            model: Some(m),
+        };
+        self.graph.layers.push(def);
+        let id = self.graph.layers.len() - 1;
+        self.graph.models[m].layer = Some(id);
+        id
+    }
+
+    /// What calling model `m` on tensors of `shapes` gives: its outputs (it must be called on
+    /// the shapes it was built for; an unbuilt Sequential model is built on them).
+    fn model_built(&mut self, m: usize, shapes: &[Shape], pos: Pos) -> Result<Built, SyntaxError> {
+        if let ModelKind::Sequential { input: None, .. } = self.graph.models[m].kind {
+            let [shape] = shapes else {
+                return Err(error(pos, "a Sequential model takes one input"));
+            };
+            self.sequential_build_dims(m, shape.clone(), pos)?;
+        }
+        let (inputs, outputs) = self.model_ends(m, pos)?;
+        let expected: Vec<Shape> = inputs.iter().map(|t| self.shape_of(*t)).collect();
+        if expected.as_slice() != shapes {
+            let show = |s: &[Shape]| s.iter().map(layers::show).collect::<Vec<_>>().join(", ");
+            return Err(error(
+                pos,
+                format!(
+                    "the model `{}` is built for {} and called on {}: the engine does not rebuild a model for new shapes",
+                    self.graph.models[m].names[0],
+                    show(&expected),
+                    show(shapes)
+                ),
+            ));
+        }
+        Ok(Built {
+            outputs: outputs.iter().map(|t| self.shape_of(*t)).collect(),
+            weights: layers::Weights::none(),
+        })
     }
 
     /// Note code Keras 3 refuses (the first such place is reported).
@@ -629,10 +721,10 @@ impl Eval<'_> {
                 }
             }
             Value::Layer(id) => self.apply(id, positional, keywords, pos),
-            Value::Model(_) => Err(error(
-                pos,
-                "a model called as a layer (a nested model) is not supported yet",
-            )),
+            Value::Model(m) => {
+                let id = self.model_layer(m);
+                self.apply(id, positional, keywords, pos)
+            }
             Value::Opaque(what) => Ok(Value::Opaque(format!("the result of {what}()"))),
             other => Err(error(
                 pos,
@@ -665,15 +757,11 @@ impl Eval<'_> {
                     Some((Value::Tensor(t), _)) if self.is_input_node(*t) => {
                         self.graph.nodes[t.node].layer
                     }
-                    Some((Value::Model(_), p)) => {
-                        return Err(error(
-                            *p,
-                            "a model added as a layer (a nested model) is not supported yet",
-                        ));
-                    }
+                    Some((Value::Model(m), _)) if *m != model => self.model_layer(*m),
                     _ => return Err(error(pos, "model.add takes a layer")),
                 };
                 self.sequential_add(model, layer, pos)?;
+                self.keras3_rebuilt(model);
                 Ok(Value::None)
             }
             "summary" => {
@@ -782,10 +870,27 @@ impl Eval<'_> {
         if input.is_some() {
             return Ok(());
         }
-        let Some(first) = list.first().copied() else {
+        if list.is_empty() {
             return Err(error(pos, "`build` of a Sequential model without layers"));
-        };
+        }
         let dims = shape_dims(&shape, shape_pos)?;
+        self.sequential_build_dims(model, dims, pos)
+    }
+
+    /// Build the unbuilt Sequential `model` on inputs of shape `dims`.
+    fn sequential_build_dims(
+        &mut self,
+        model: usize,
+        dims: Shape,
+        pos: Pos,
+    ) -> Result<(), SyntaxError> {
+        let ModelKind::Sequential { layers: list, .. } = self.graph.models[model].kind.clone()
+        else {
+            return Ok(());
+        };
+        let Some(first) = list.first().copied() else {
+            return Err(error(pos, "a Sequential model without layers"));
+        };
         let names = [
             format!("{}_input", self.graph.layers[first].names[0]),
             self.namers[1].next("input_layer", true),
@@ -801,16 +906,11 @@ impl Eval<'_> {
             names,
             nodes: Vec::new(),
             trainable: true,
+            model: None,
         });
         let input_layer = self.graph.layers.len() - 1;
         let mut previous = self.add_node(input_layer, vec![], vec![dims])?;
         for layer in &list {
-            if !self.graph.layers[*layer].nodes.is_empty() {
-                return Err(error(
-                    pos,
-                    "a layer of this Sequential model is already called elsewhere: shared layers are not supported",
-                ));
-            }
             if self.graph.nodes[previous.node].built.outputs.len() != 1 {
                 return Err(error(pos, "a Sequential layer must have one output"));
             }
@@ -823,6 +923,7 @@ impl Eval<'_> {
                 index: 0,
             });
         }
+        self.keras3_rebuilt(model);
         Ok(())
     }
 
@@ -873,6 +974,7 @@ impl Eval<'_> {
             names,
             nodes: Vec::new(),
             trainable,
+            model: None,
         });
         Ok(self.graph.layers.len() - 1)
     }
@@ -923,13 +1025,33 @@ impl Eval<'_> {
         Ok(Value::Tensor(self.add_node(id, vec![], vec![shape])?))
     }
 
+    /// A node of `layer` reading `inputs`, built on `shapes` (the shapes of the first inputs:
+    /// an RNN's initial states are inputs its build does not see).
     fn add_node(
         &mut self,
         layer: LayerId,
         inputs: Vec<TensorRef>,
         shapes: Vec<Shape>,
     ) -> Result<TensorRef, SyntaxError> {
-        let built = layers::build(&self.graph.layers[layer].args, &shapes, &self.graph)?;
+        let built = match self.graph.layers[layer].model {
+            Some(m) => {
+                let pos = self.graph.layers[layer].args.pos;
+                self.model_built(m, &shapes, pos)?
+            }
+            None => layers::build(&self.graph.layers[layer].args, &shapes, &self.graph)?,
+        };
+        if let Some(first) = self.graph.layers[layer].nodes.first() {
+            // A shared layer: Keras prints one output shape for all its calls, or "multiple".
+            if self.graph.nodes[*first].built.outputs != built.outputs {
+                return Err(error(
+                    self.graph.layers[layer].args.pos,
+                    format!(
+                        "the shared layer `{}` gives different output shapes on its calls: Keras prints them as \"multiple\", which the engine does not model",
+                        self.graph.layers[layer].names[0]
+                    ),
+                ));
+            }
+        }
         self.graph.nodes.push(Node {
             layer,
             keras3_inputs: inputs.clone(),
@@ -974,17 +1096,9 @@ impl Eval<'_> {
         keywords: Vec<(String, Value, Pos)>,
         pos: Pos,
     ) -> Result<Value, SyntaxError> {
-        if !self.graph.layers[id].nodes.is_empty() {
-            return Err(error(
-                pos,
-                format!(
-                    "layer `{}` is called a second time: shared layers are not supported",
-                    self.graph.layers[id].names[0]
-                ),
-            ));
-        }
         let class = self.graph.layers[id].args.class.clone();
         let mut inputs = Vec::new();
+        let mut state_inputs = Vec::new();
         let mut keras3_order = Vec::new();
         if class == "MultiHeadAttention" {
             // layer(query, value[, key]) or keywords query=, value=, key=.
@@ -1044,14 +1158,53 @@ impl Eval<'_> {
                     "a layer takes its inputs as one argument (a list for several)",
                 ));
             }
-            for (k, _, p) in &keywords {
-                if !matches!(k.as_str(), "training" | "mask") {
-                    return Err(error(*p, format!("call argument `{k}` is not supported")));
+            inputs = self.tensors(v, *p)?;
+            for (k, value, p) in &keywords {
+                match (k.as_str(), value) {
+                    ("training" | "mask", Value::None | Value::Bool(_)) => {}
+                    ("initial_state", _)
+                        if matches!(class.as_str(), "SimpleRNN" | "LSTM" | "GRU")
+                            && inputs.len() == 1 =>
+                    {
+                        // The states are inputs of the call: Keras lists them after the
+                        // sequence (`lstm[0][1]`); each is `(batch, units)`.
+                        let units = self.graph.layers[id].args.size(0, "units", None)?;
+                        let states = self.tensors(value, *p)?;
+                        let wanted = if class == "LSTM" { 2 } else { 1 };
+                        if states.len() != wanted {
+                            return Err(error(
+                                *p,
+                                format!(
+                                    "{class} takes {wanted} initial state tensor(s), got {}",
+                                    states.len()
+                                ),
+                            ));
+                        }
+                        for t in &states {
+                            let shape = self.shape_of(*t);
+                            if shape.len() != 2 || shape[1] != Some(units) {
+                                return Err(error(
+                                    *p,
+                                    format!(
+                                        "an initial state of {class}({units}) must be (None, {units}), not {}",
+                                        layers::show(&shape)
+                                    ),
+                                ));
+                            }
+                        }
+                        state_inputs = states;
+                    }
+                    _ => {
+                        return Err(error(
+                            *p,
+                            format!("call argument `{k}` is not supported here"),
+                        ));
+                    }
                 }
             }
-            inputs = self.tensors(v, *p)?;
         }
         let shapes: Vec<Shape> = inputs.iter().map(|t| self.shape_of(*t)).collect();
+        inputs.extend(state_inputs);
         let first = self.add_node(id, inputs.clone(), shapes)?;
         if !keras3_order.is_empty() {
             self.graph.nodes[first.node].keras3_inputs = keras3_order;
@@ -1108,6 +1261,7 @@ impl Eval<'_> {
             names,
             pos: args.pos,
             trainable: true,
+            layer: None,
         });
         Ok(Value::Model(self.graph.models.len() - 1))
     }
@@ -1125,6 +1279,7 @@ impl Eval<'_> {
             names,
             pos,
             trainable: true,
+            layer: None,
         });
         let model = self.graph.models.len() - 1;
         if let Some((v, p)) = args.value(0, "layers") {
@@ -1144,6 +1299,7 @@ impl Eval<'_> {
             for item in items {
                 let layer = match item {
                     Value::Layer(l) => l,
+                    Value::Model(m) if m != model => self.model_layer(m),
                     Value::Tensor(t) if self.is_input_node(t) => self.graph.nodes[t.node].layer,
                     other => {
                         return Err(error(
@@ -1155,6 +1311,7 @@ impl Eval<'_> {
                 self.sequential_add(model, layer, p)?;
             }
         }
+        self.keras3_rebuilt(model);
         Ok(Value::Model(model))
     }
 
@@ -1209,6 +1366,14 @@ impl Eval<'_> {
                 }
             } else {
                 None
+            };
+            // A model added first brings its own input shape.
+            let shape = match (shape, self.graph.layers[layer].model) {
+                (None, Some(m)) => match self.model_ends(m, pos) {
+                    Ok((inputs, _)) if inputs.len() == 1 => Some(self.shape_of(inputs[0])),
+                    _ => None,
+                },
+                (s, _) => s,
             };
             let shape = match (shape, args.value(usize::MAX, "input_length")) {
                 (None, Some((Value::Int(n), _))) if args.class == "Embedding" => {

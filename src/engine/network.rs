@@ -55,6 +55,9 @@ pub struct Network {
     pub rows: Vec<Row>,
     pub trainable: u64,
     pub non_trainable: u64,
+    /// Non-trainable weights stored as int64 (Normalization's `count`): 8 bytes, not 4, in
+    /// the memory sizes Keras prints.
+    pub int64: u64,
 }
 
 impl Network {
@@ -151,6 +154,45 @@ pub(super) fn ordered_layers(
     (layers, sequential_like)
 }
 
+/// The weights of model `m` used as a layer: every weight of its layers (nested models
+/// included), non-trainable where the model or the layer is frozen.
+pub fn model_weights(graph: &Graph, m: usize) -> Weights {
+    let model = &graph.models[m];
+    let layer_ids: Vec<LayerId> = match &model.kind {
+        ModelKind::Functional { inputs, outputs } => {
+            ordered_layers(graph, inputs, outputs, false).0
+        }
+        ModelKind::Sequential { layers, .. } => layers.clone(),
+    };
+    let (mut trainable, mut non_trainable) = (0u64, 0u64);
+    let mut terms = Vec::new();
+    for id in layer_ids {
+        let def = &graph.layers[id];
+        let w = match (def.model, def.nodes.first()) {
+            (Some(inner), _) if inner != m => model_weights(graph, inner),
+            (_, Some(n)) => graph.nodes[*n].built.weights.clone(),
+            (_, None) => Weights::none(),
+        };
+        let frozen = !model.trainable || !def.trainable;
+        let t = if frozen { 0 } else { w.trainable };
+        let nt = if frozen { w.total() } else { w.non_trainable };
+        trainable = trainable.saturating_add(t);
+        non_trainable = non_trainable.saturating_add(nt);
+        if w.total() > 0 {
+            terms.push(w.total().to_string());
+        }
+    }
+    Weights {
+        trainable,
+        non_trainable,
+        formula: if terms.is_empty() {
+            "0".into()
+        } else {
+            terms.join(" + ")
+        },
+    }
+}
+
 /// The model `graph.summarised` (or the last one) as `keras` shows it; `None` if there is none.
 pub fn network(graph: &Graph, keras: Keras) -> Option<Network> {
     let model_id = graph.summarised.or(graph.models.len().checked_sub(1))?;
@@ -172,27 +214,44 @@ pub fn network(graph: &Graph, keras: Keras) -> Option<Network> {
             input.is_some() && !(keras == Keras::V3 && *keras3_unbuilt),
         ),
     };
+    let in_model: Option<HashSet<usize>> = match &model.kind {
+        ModelKind::Functional { outputs, .. } => {
+            let mut seen = HashSet::new();
+            let mut stack: Vec<usize> = outputs.iter().map(|t| t.node).collect();
+            while let Some(n) = stack.pop() {
+                if seen.insert(n) {
+                    stack.extend(graph.nodes[n].inputs.iter().map(|t| t.node));
+                }
+            }
+            Some(seen)
+        }
+        ModelKind::Sequential { .. } => None,
+    };
     let rows: Vec<Row> = layer_ids
         .iter()
         .map(|&id| {
             let def = &graph.layers[id];
-            let node = def.nodes.last().map(|n| &graph.nodes[*n]);
-            let inbound = node
-                .map(|n| {
-                    n.inputs_for(keras == Keras::V3)
+            // The layer's calls inside this model (a shared layer has several).
+            let calls: Vec<usize> = def
+                .nodes
+                .iter()
+                .copied()
+                .filter(|n| in_model.as_ref().is_none_or(|set| set.contains(n)))
+                .collect();
+            let node = calls.first().or(def.nodes.last()).map(|n| &graph.nodes[*n]);
+            let inbound = calls
+                .iter()
+                .flat_map(|n| graph.nodes[*n].inputs_for(keras == Keras::V3))
+                .map(|t| {
+                    let producer = &graph.layers[graph.nodes[t.node].layer];
+                    let node_index = producer
+                        .nodes
                         .iter()
-                        .map(|t| {
-                            let producer = &graph.layers[graph.nodes[t.node].layer];
-                            let node_index = producer
-                                .nodes
-                                .iter()
-                                .position(|x| *x == t.node)
-                                .unwrap_or(0);
-                            format!("{}[{}][{}]", producer.names[v], node_index, t.index)
-                        })
-                        .collect()
+                        .position(|x| *x == t.node)
+                        .unwrap_or(0);
+                    format!("{}[{}][{}]", producer.names[v], node_index, t.index)
                 })
-                .unwrap_or_default();
+                .collect();
             Row {
                 layer: id,
                 name: def.names[v].clone(),
@@ -202,17 +261,20 @@ pub fn network(graph: &Graph, keras: Keras) -> Option<Network> {
                 } else {
                     None
                 },
-                weights: match node {
-                    Some(n) if built && !def.trainable => Weights {
-                        trainable: 0,
-                        non_trainable: n.built.weights.total(),
-                        formula: n.built.weights.formula.clone(),
-                    },
-                    Some(n) if built => n.built.weights.clone(),
-                    _ => Weights {
-                        trainable: 0,
-                        non_trainable: 0,
-                        formula: "0".into(),
+                weights: match (node, def.model) {
+                    (Some(_), Some(m)) if built => model_weights(graph, m),
+                    _ => match node {
+                        Some(n) if built && !def.trainable => Weights {
+                            trainable: 0,
+                            non_trainable: n.built.weights.total(),
+                            formula: n.built.weights.formula.clone(),
+                        },
+                        Some(n) if built => n.built.weights.clone(),
+                        _ => Weights {
+                            trainable: 0,
+                            non_trainable: 0,
+                            formula: "0".into(),
+                        },
                     },
                 },
                 inbound,
@@ -231,8 +293,40 @@ pub fn network(graph: &Graph, keras: Keras) -> Option<Network> {
         sequential_class,
         sequential_like,
         built,
+        int64: layer_ids.iter().map(|l| int64_weights(graph, *l)).sum(),
         rows,
         trainable,
         non_trainable,
     })
+}
+
+/// Int64 weights of a layer (Normalization's count), nested models included.
+fn int64_weights(graph: &Graph, layer: LayerId) -> u64 {
+    let def = &graph.layers[layer];
+    match def.model {
+        Some(m) => match &graph.models[m].kind {
+            ModelKind::Functional { inputs, outputs } => {
+                ordered_layers(graph, inputs, outputs, false)
+                    .0
+                    .iter()
+                    .filter(|l| **l != layer)
+                    .map(|l| int64_weights(graph, *l))
+                    .sum()
+            }
+            ModelKind::Sequential { layers, .. } => layers
+                .iter()
+                .filter(|l| **l != layer)
+                .map(|l| int64_weights(graph, *l))
+                .sum(),
+        },
+        None => match def.nodes.first() {
+            Some(n)
+                if def.args.class == "Normalization"
+                    && graph.nodes[*n].built.weights.total() > 0 =>
+            {
+                1
+            }
+            _ => 0,
+        },
+    }
 }

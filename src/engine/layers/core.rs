@@ -160,3 +160,33 @@ pub fn resizing(args: &Args, inputs: &[Shape], _: &dyn Registry) -> Result<Built
     let input = super::rank(args, inputs, 4)?;
     Built::one(vec![input[0], Some(h), Some(w), input[3]], Weights::none())
 }
+
+/// RandomCrop and CenterCrop: `(batch, height, width, channels)`.
+pub fn crop(args: &Args, inputs: &[Shape], _: &dyn Registry) -> Result<Built, SyntaxError> {
+    args.only(2, &["height", "width", "data_format", "seed"])?;
+    let h = args.size(0, "height", None)?;
+    let w = args.size(1, "width", None)?;
+    let input = super::rank(args, inputs, 4)?;
+    Built::one(vec![input[0], Some(h), Some(w), input[3]], Weights::none())
+}
+
+/// Random augmentation layers that keep the shape: no weights.
+pub fn augmentation(args: &Args, inputs: &[Shape], _: &dyn Registry) -> Result<Built, SyntaxError> {
+    args.only(
+        3,
+        &[
+            "mode",
+            "factor",
+            "height_factor",
+            "width_factor",
+            "fill_mode",
+            "fill_value",
+            "interpolation",
+            "value_range",
+            "data_format",
+            "seed",
+        ],
+    )?;
+    let input = super::single(args, inputs)?;
+    Built::one(input.clone(), Weights::none())
+}

@@ -153,16 +153,16 @@ pub fn render_cells(net: &Network, cells: Cells) -> Result<String, String> {
     }
     out.push_str(&"=".repeat(width));
     out.push('\n');
-    let total = |n: u64| match cells {
-        Cells::Reference => format!("{n} ({})", super::memory(n, "Byte")),
+    let total = |n: u64, int64: u64| match cells {
+        Cells::Reference => format!("{n} ({})", super::memory(n, int64, "Byte")),
         Cells::Template => "[ADD PARAMS]".into(),
         Cells::Filled => n.to_string(),
     };
     out.push_str(&format!(
         "Total params: {}\nTrainable params: {}\nNon-trainable params: {}\n{}\n",
-        total(net.total()),
-        total(net.trainable),
-        total(net.non_trainable),
+        total(net.total(), net.int64),
+        total(net.trainable, 0),
+        total(net.non_trainable, net.int64),
         "_".repeat(width)
     ));
     Ok(out)

@@ -3,6 +3,35 @@
 //! column widths from `positions`, shrunk the way rich shrinks fixed-width columns
 //! (`ratio_reduce`), cells word-wrapped with over-long words cut by `…`.
 
+/// Keras 3 layers without a `build` method: built when constructed, so an unbuilt model
+/// prints `0` for them, not `0 (unbuilt)` (measured: `layer.built` right after construction).
+const BUILT_AT_CONSTRUCTION: [&str; 24] = [
+    "Activation",
+    "ReLU",
+    "LeakyReLU",
+    "ELU",
+    "Softmax",
+    "Dropout",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+    "GaussianNoise",
+    "GaussianDropout",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "MaxPooling3D",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "AveragePooling3D",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D",
+    "Reshape",
+];
+
 use crate::engine::layers::show;
 use crate::engine::network::{Network, Row};
 
@@ -242,6 +271,8 @@ pub fn render(net: &Network) -> String {
             shape_cell(row),
             if net.built {
                 thousands(row.weights.total())
+            } else if BUILT_AT_CONSTRUCTION.contains(&row.class.as_str()) {
+                "0".into()
             } else {
                 "0 (unbuilt)".into()
             },
@@ -259,11 +290,11 @@ pub fn render(net: &Network) -> String {
     out.push_str(&format!(
         " Total params: {} ({})\n Trainable params: {} ({})\n Non-trainable params: {} ({})\n",
         thousands(net.total()),
-        super::memory(net.total(), "B"),
+        super::memory(net.total(), net.int64, "B"),
         thousands(net.trainable),
-        super::memory(net.trainable, "B"),
+        super::memory(net.trainable, 0, "B"),
         thousands(net.non_trainable),
-        super::memory(net.non_trainable, "B"),
+        super::memory(net.non_trainable, net.int64, "B"),
     ));
     out
 }
