@@ -95,9 +95,9 @@ pub fn parse(text: &str, names: &[String]) -> SummaryAnswer {
     let mut saw_value = false;
     // The head of a several-output shape whose tail is on the next line.
     let mut pending: Option<String> = None;
-    for (i, raw) in text.lines().enumerate() {
+    let lines = rejoin_wrapped_shapes(text.lines().map(clean).collect());
+    for (i, line) in lines.iter().enumerate() {
         let line_no = i + 1;
-        let line = clean(raw);
         let trimmed = line.trim();
         if trimmed.is_empty() || is_decoration(trimmed) {
             continue;
@@ -156,18 +156,27 @@ pub fn parse(text: &str, names: &[String]) -> SummaryAnswer {
                 if let (Some(head), Some(row)) = (&pending, answer.rows.last_mut())
                     && rest.starts_with('(')
                 {
-                    let (tail, after) = match rest.find(']') {
-                        Some(at) => (&rest[..=at], rest[at + 1..].trim()),
+                    // The next shape of the list: up to its `)`, with the `,` or `]` after it;
+                    // what follows may be the Connected to column (`'lstm[0][1]',`).
+                    let (tail, after) = match rest.find(')') {
+                        Some(at) => {
+                            let end = match rest.as_bytes().get(at + 1) {
+                                Some(b',' | b']') => at + 1,
+                                _ => at,
+                            };
+                            (&rest[..=end], rest[end + 1..].trim())
+                        }
                         None => (rest, ""),
                     };
                     let whole = format!("{head} {tail}");
-                    let closed = whole.contains(']');
+                    let closed = whole.ends_with(']');
                     row.shape = match shape_prefix(&whole) {
                         Some((Some(s), _)) => Cell::Given(s),
                         _ => Cell::Unparsed(whole.clone()),
                     };
-                    pending = (!closed && (after.is_empty() || after.starts_with(['(', '['])))
-                        .then_some(whole);
+                    pending = (!closed
+                        && (after.is_empty() || after.starts_with(['(', '[', '\''])))
+                    .then_some(whole);
                     saw_value |= row_has_value(row);
                     continue;
                 }
@@ -189,6 +198,65 @@ pub fn parse(text: &str, names: &[String]) -> SummaryAnswer {
     }
     answer.untouched = saw_marker && !saw_value;
     answer
+}
+
+/// Keras 2 wraps a shape longer than its column (`(None, None, 64, 64, 64` / `)`): the closing
+/// `)` (or `)]`) under the shape's column on the next line is moved back to the end of the
+/// shape, so the row reads as one line. Line numbers are kept.
+fn rejoin_wrapped_shapes(mut lines: Vec<String>) -> Vec<String> {
+    for i in 1..lines.len() {
+        let prev: Vec<char> = lines[i - 1].chars().collect();
+        // The innermost `(` left open on the previous line (a wrapped class name such as
+        // `(Batch` may be open too, before it).
+        let mut open: Vec<usize> = Vec::new();
+        for (k, c) in prev.iter().enumerate() {
+            match c {
+                '(' => open.push(k),
+                ')' => {
+                    open.pop();
+                }
+                _ => {}
+            }
+        }
+        let Some(&start) = open.last() else {
+            continue;
+        };
+        let start = if start > 0 && prev[start - 1] == '[' {
+            start - 1
+        } else {
+            start
+        };
+        let next: Vec<char> = lines[i].chars().collect();
+        if next.len() <= start {
+            continue;
+        }
+        let at = match next[start..].iter().position(|c| !c.is_whitespace()) {
+            Some(offset) if next[start + offset] == ')' && offset <= 2 => start + offset,
+            _ => continue,
+        };
+        let mut end = at + 1;
+        while end < next.len() && matches!(next[end], ']' | ',') {
+            end += 1;
+        }
+        let token: String = next[at..end].iter().collect();
+        // The shape ends at the first run of two spaces after its `(` (or the line's end).
+        let mut shape_end = prev.len();
+        for k in start..prev.len().saturating_sub(1) {
+            if prev[k] == ' ' && prev[k + 1] == ' ' {
+                shape_end = k;
+                break;
+            }
+        }
+        let mut joined: String = prev[..shape_end].iter().collect();
+        joined.push_str(&token);
+        joined.extend(prev[shape_end..].iter());
+        let mut rest: String = next[..at].iter().collect();
+        rest.extend(std::iter::repeat_n(' ', end - at));
+        rest.extend(next[end..].iter());
+        lines[i - 1] = joined;
+        lines[i] = rest;
+    }
+    lines
 }
 
 /// `[(None, 25, 6),   rest` with the list of shapes unclosed: the head and the rest.

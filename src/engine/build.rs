@@ -84,7 +84,7 @@ pub struct Graph {
     pub summarised: Option<usize>,
     /// Code only Keras 2 runs (`layers.experimental.preprocessing`, `layer.output_shape`):
     /// where, and why Keras 3 refuses it.
-    pub keras2_only: Option<SyntaxError>,
+    pub keras3_refusal: Option<SyntaxError>,
 }
 
 impl Graph {
@@ -111,7 +111,8 @@ impl Graph {
                     return Err(bug(format!("node {id} reads a tensor that does not exist")));
                 }
             }
-            if node.keras3_inputs.len() != node.inputs.len() {
+            // Keras 3 may list more (a mask), never fewer.
+            if node.inputs.iter().any(|t| !node.keras3_inputs.contains(t)) {
                 return Err(bug(format!("node {id} has two different input lists")));
             }
         }
@@ -248,6 +249,7 @@ impl Eval<'_> {
                 "`{path}` (keras.applications models are not supported)"
             )),
             Some(m) => Value::Module(m),
+            None if path == "functools" => Value::Module("functools".into()),
             None => Value::Opaque(format!("the module `{path}`")),
         }
     }
@@ -306,6 +308,7 @@ impl Eval<'_> {
                 let path = format!("{m}.{attr}");
                 match (m.as_str(), attr) {
                     ("tensorflow", "keras") => Value::Module("keras".into()),
+                    ("functools", "partial") => Value::Builtin("partial"),
                     ("keras" | "keras.models", "Model" | "Sequential") => Value::Class(attr.into()),
                     ("keras" | "keras.layers", "Input") => Value::Class("Input".into()),
                     ("keras", "applications") | ("keras.applications", _) => {
@@ -315,7 +318,7 @@ impl Eval<'_> {
                         ));
                     }
                     ("keras.layers", "experimental") => {
-                        self.keras2_only(pos, "`layers.experimental` exists in Keras 2 only (Keras 3 has these layers in `keras.layers`)");
+                        self.keras3_refused(pos, "`layers.experimental` exists in Keras 2 only (Keras 3 has these layers in `keras.layers`)");
                         Value::Module("keras.layers.experimental".into())
                     }
                     ("keras.layers.experimental", "preprocessing") => {
@@ -331,7 +334,9 @@ impl Eval<'_> {
                             Value::Class(format!("fn:{f}"))
                         } else if let Some(why) = refused_class(class) {
                             return Err(error(pos, why));
-                        } else if layers::is_known(class) {
+                        } else if layers::is_known(class)
+                            && !matches!(class, "TensorAdd" | "NotEqual")
+                        {
                             Value::Class(class.into())
                         } else {
                             return Err(error(
@@ -344,7 +349,10 @@ impl Eval<'_> {
                     ("keras.backend", "clear_session") | ("keras.utils", "clear_session") => {
                         Value::Class("clear_session".into())
                     }
-                    ("keras.backend", "int_shape") => Value::Class("int_shape".into()),
+                    ("keras.backend", "int_shape") => {
+                        self.keras3_refused(pos, "`keras.backend.int_shape` exists in Keras 2 only (Keras 3: `tensor.shape`)");
+                        Value::Class("int_shape".into())
+                    }
                     _ => Value::Opaque(format!("`{path}`")),
                 }
             }
@@ -449,7 +457,7 @@ impl Eval<'_> {
                 }
                 "trainable" => Value::Bool(self.graph.layers[id].trainable),
                 "output_shape" => {
-                    self.keras2_only(pos, "`layer.output_shape` exists in Keras 2 only (Keras 3: `layer.output.shape`)");
+                    self.keras3_refused(pos, "`layer.output_shape` exists in Keras 2 only (Keras 3: `layer.output.shape`)");
                     let [node] = self.graph.layers[id].nodes.as_slice() else {
                         return Err(error(
                             pos,
@@ -535,6 +543,162 @@ impl Eval<'_> {
             Value::Opaque(what) => Ok(Value::Opaque(format!("{what}[...]"))),
             other => Err(error(pos, format!("cannot index {}", other.describe()))),
         }
+    }
+
+    /// `a + b` on two tensors of one shape: a layer of its own in both versions' summaries.
+    pub(super) fn tensor_add(
+        &mut self,
+        a: TensorRef,
+        b: TensorRef,
+        pos: Pos,
+    ) -> Result<Value, SyntaxError> {
+        let (sa, sb) = (self.shape_of(a), self.shape_of(b));
+        if sa != sb {
+            return Err(error(
+                pos,
+                format!(
+                    "`+` on tensors of shapes {} and {} broadcasts, which the engine does not model",
+                    layers::show(&sa),
+                    layers::show(&sb)
+                ),
+            ));
+        }
+        if self.graph.layers.len() >= MAX_LAYERS {
+            return Err(error(
+                pos,
+                format!("the code makes more than {MAX_LAYERS} layers"),
+            ));
+        }
+        let names = [
+            self.namers[0].next("tf.__operators__.add", true),
+            self.namers[1].next("add", true),
+        ];
+        self.graph.layers.push(LayerDef {
+            args: Args {
+                class: "TensorAdd".into(),
+                pos,
+                positional: vec![],
+                keywords: vec![],
+            },
+            names,
+            nodes: Vec::new(),
+            trainable: true,
+            model: None,
+        });
+        let id = self.graph.layers.len() - 1;
+        Ok(Value::Tensor(self.add_node(
+            id,
+            vec![a, b],
+            vec![sa, sb],
+        )?))
+    }
+
+    /// Keras 3's masks (`Embedding(mask_zero=True)`): the embedding's `compute_mask` makes a
+    /// `NotEqual` operation on its input (a row of Keras 3's summary); a layer whose call takes
+    /// a mask gets it as one more input (after the others: `call(x, initial_state=.., mask=..)`
+    /// flattens keywords by name) and passes it on when it returns sequences; Dropout and
+    /// Dense pass it on untouched. Anywhere else a mask leads is not modelled: Keras 3 refused.
+    /// Keras 2 keeps masks out of its graph, so none of this shows there.
+    fn keras3_mask(
+        &mut self,
+        layer: LayerId,
+        output: TensorRef,
+        masked: Vec<Option<TensorRef>>,
+        pos: Pos,
+    ) -> Result<(), SyntaxError> {
+        let args = self.graph.layers[layer].args.clone();
+        let class = args.class.as_str();
+        let node = output.node;
+        let inputs = self.graph.nodes[node].inputs.len();
+        if inputs > 1 && masked.len() == 1 && matches!(class, "SimpleRNN" | "LSTM" | "GRU") {
+            // Called with `initial_state`: Keras 3 does not pass the mask to it (measured);
+            // where the output's mask goes is unknown, so it may go no further.
+            self.masks.insert(TensorRef { node, index: 0 }, None);
+            return Ok(());
+        }
+        if masked.contains(&None) {
+            // An unknown mask: passed on by Dropout and Dense, refused anywhere else.
+            if matches!(class, "Dropout" | "Dense") && inputs == 1 {
+                self.masks.insert(TensorRef { node, index: 0 }, None);
+            } else if self.graph.keras3_refusal.is_none() {
+                self.graph.keras3_refusal = Some(error(
+                    pos,
+                    format!(
+                        "the mask of Embedding(mask_zero=True) reaches {class} here: Keras 3 adds mask operations to the summary that the engine does not model"
+                    ),
+                ));
+            }
+            return Ok(());
+        }
+        let masked: Vec<TensorRef> = masked.into_iter().flatten().collect();
+        if !masked.is_empty() {
+            let sequences = |a: &Args| {
+                matches!(
+                    a.value(usize::MAX, "return_sequences"),
+                    Some((Value::Bool(true), _))
+                )
+            };
+            let passes_on = match class {
+                _ if masked.len() > 1 || inputs > 1 => None,
+                "SimpleRNN" | "LSTM" | "GRU" => Some((true, sequences(&args))),
+                "Bidirectional" => {
+                    let inner = args
+                        .layer(0, "layer")
+                        .map(|l| self.graph.layers[l].args.clone());
+                    Some((true, inner.as_ref().is_ok_and(sequences)))
+                }
+                "GlobalAveragePooling1D" => Some((true, false)),
+                "Dropout" | "Dense" => Some((false, true)),
+                _ => None,
+            };
+            match passes_on {
+                Some((takes, keeps)) => {
+                    if takes {
+                        self.graph.nodes[node].keras3_inputs.push(masked[0]);
+                    }
+                    if keeps {
+                        self.masks
+                            .insert(TensorRef { node, index: 0 }, Some(masked[0]));
+                    }
+                }
+                None => {
+                    if self.graph.keras3_refusal.is_none() {
+                        self.graph.keras3_refusal = Some(error(
+                            pos,
+                            format!(
+                                "the mask of Embedding(mask_zero=True) reaches {class} here: Keras 3 adds mask operations to the summary that the engine does not model"
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        if class == "Embedding"
+            && matches!(
+                args.value(usize::MAX, "mask_zero"),
+                Some((Value::Bool(true), _))
+            )
+        {
+            let source = self.graph.nodes[node].inputs[0];
+            let shape = self.shape_of(source);
+            let names = [String::new(), self.namers[1].next("not_equal", true)];
+            self.graph.layers.push(LayerDef {
+                args: Args {
+                    class: "NotEqual".into(),
+                    pos,
+                    positional: vec![],
+                    keywords: vec![],
+                },
+                names,
+                nodes: Vec::new(),
+                trainable: true,
+                model: None,
+            });
+            let id = self.graph.layers.len() - 1;
+            let mask = self.add_node(id, vec![source], vec![shape])?;
+            self.masks.insert(output, Some(mask));
+        }
+        Ok(())
     }
 
     /// Keras 3 rebuilds a Sequential model with an input on every `add` (and once after its
@@ -623,9 +787,9 @@ impl Eval<'_> {
     }
 
     /// Note code Keras 3 refuses (the first such place is reported).
-    fn keras2_only(&mut self, pos: Pos, why: &str) {
-        if self.graph.keras2_only.is_none() {
-            self.graph.keras2_only = Some(error(pos, why));
+    fn keras3_refused(&mut self, pos: Pos, why: &str) {
+        if self.graph.keras3_refusal.is_none() {
+            self.graph.keras3_refusal = Some(error(pos, why));
         }
     }
 
@@ -1204,11 +1368,17 @@ impl Eval<'_> {
             }
         }
         let shapes: Vec<Shape> = inputs.iter().map(|t| self.shape_of(*t)).collect();
+        let masked: Vec<Option<TensorRef>> = inputs
+            .iter()
+            .filter_map(|t| self.masks.get(t))
+            .copied()
+            .collect();
         inputs.extend(state_inputs);
         let first = self.add_node(id, inputs.clone(), shapes)?;
         if !keras3_order.is_empty() {
             self.graph.nodes[first.node].keras3_inputs = keras3_order;
         }
+        self.keras3_mask(id, first, masked, pos)?;
         let outputs = self.graph.nodes[first.node].built.outputs.len();
         if outputs == 1 {
             Ok(Value::Tensor(first))
@@ -1380,6 +1550,12 @@ impl Eval<'_> {
                     // Keras 2 builds from `input_length`; Keras 3 ignores it (deprecated).
                     keras3_unbuilt = true;
                     Some(vec![None, Some(*n as u64)])
+                }
+                (None, None | Some((Value::None, _))) if args.class == "Embedding" => {
+                    // tf-keras' Embedding always declares `input_shape=(input_length,)`, so a
+                    // Keras 2 Sequential model starting with one is built on `(None, None)`.
+                    keras3_unbuilt = true;
+                    Some(vec![None, None])
                 }
                 (s, _) => s,
             };

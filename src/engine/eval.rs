@@ -63,6 +63,9 @@ pub struct Eval<'a> {
     steps: u64,
     pub(super) graph: Graph,
     pub(super) namers: [Namer; 2],
+    /// Keras 3's mask of a tensor (from `Embedding(mask_zero=True)`): the `NotEqual` output.
+    /// `None`: a mask whose way on is not known.
+    pub(super) masks: HashMap<super::value::TensorRef, Option<super::value::TensorRef>>,
 }
 
 /// Run the program; what it built.
@@ -75,6 +78,7 @@ pub fn run(program: &Program) -> Result<Graph, SyntaxError> {
         steps: 0,
         graph: Graph::default(),
         namers: [Namer::default(), Namer::default()],
+        masks: HashMap::new(),
     };
     match ev.suite(&program.module.body)? {
         Flow::Normal => {}
@@ -85,7 +89,8 @@ pub fn run(program: &Program) -> Result<Graph, SyntaxError> {
     Ok(ev.graph)
 }
 
-const BUILTINS: [&str; 24] = [
+const BUILTINS: [&str; 25] = [
+    "set",
     "print",
     "len",
     "range",
@@ -1104,6 +1109,21 @@ impl<'a> Eval<'a> {
     ) -> Result<Value, SyntaxError> {
         match f {
             Value::Function(id) => self.call_function(id, positional, keywords, pos),
+            Value::Partial(f, mut bound, mut bound_keywords) => {
+                bound.extend(positional);
+                for (k, v, p) in keywords {
+                    bound_keywords.retain(|(b, _, _)| *b != k);
+                    bound_keywords.push((k, v, p));
+                }
+                self.call(*f, bound, bound_keywords, pos)
+            }
+            Value::Builtin("partial") => {
+                let mut positional = positional.into_iter();
+                let Some((f, _)) = positional.next() else {
+                    return Err(error(pos, "`partial` takes a function"));
+                };
+                Ok(Value::Partial(Box::new(f), positional.collect(), keywords))
+            }
             Value::Builtin(name) => self.builtin(name, positional, keywords, pos),
             Value::Method(obj, method) => match *obj {
                 Value::List(_) | Value::Dict(_) | Value::Str(_) | Value::Tuple(_) => {
@@ -1248,10 +1268,11 @@ impl<'a> Eval<'a> {
                     _ => Value::Tuple(out),
                 })
             }
+            (O::Add, Value::Tensor(a), Value::Tensor(b)) => self.tensor_add(*a, *b, pos),
             (_, Value::Tensor(_), _) | (_, _, Value::Tensor(_)) => Err(error(
                 pos,
                 format!(
-                    "`{op}` on tensors makes a TensorFlow operation layer, which the engine does not model: use a Keras layer (`layers.Add`, `layers.Multiply`, ...)"
+                    "`{op}` on tensors (other than `+` of two tensors of one shape) makes a TensorFlow operation layer, which the engine does not model: use a Keras layer (`layers.Add`, `layers.Multiply`, ...)"
                 ),
             )),
             _ => arithmetic(op, l, r, pos),
@@ -1458,7 +1479,10 @@ impl<'a> Eval<'a> {
         pos: Pos,
     ) -> Result<Value, SyntaxError> {
         if let Some((k, _, p)) = keywords.iter().find(|(k, _, _)| {
-            !(matches!(name, "sorted" | "max" | "min") && k == "reverse") && name != "print"
+            let allowed = (matches!(name, "sorted" | "max" | "min") && k == "reverse")
+                || (name == "enumerate" && k == "start")
+                || name == "print";
+            !allowed
         }) {
             return Err(error(*p, format!("`{name}` takes no argument `{k}` here")));
         }
@@ -1514,10 +1538,20 @@ impl<'a> Eval<'a> {
                 ))
             }
             "enumerate" => {
-                let (v, start) = match args.as_slice() {
-                    [v] => (v.clone(), 0),
-                    [v, Value::Int(s)] => (v.clone(), *s),
-                    _ => return Err(error(pos, "`enumerate` takes an iterable and a start")),
+                let keyword_start = keywords
+                    .iter()
+                    .find(|(k, _, _)| k == "start")
+                    .map(|(_, v, _)| v.clone());
+                let (v, start) = match (args.as_slice(), keyword_start) {
+                    ([v], Some(Value::Int(s))) => (v.clone(), s),
+                    ([_], Some(_)) => {
+                        return Err(error(pos, "`enumerate` start must be an integer"));
+                    }
+                    (args, _) => match args {
+                        [v] => (v.clone(), 0),
+                        [v, Value::Int(s)] => (v.clone(), *s),
+                        _ => return Err(error(pos, "`enumerate` takes an iterable and a start")),
+                    },
                 };
                 let items = self.iterate(&v, pos)?;
                 Ok(Value::list(
@@ -1571,6 +1605,32 @@ impl<'a> Eval<'a> {
                 [v] => Ok(Value::list(self.iterate(v, pos)?)),
                 _ => Err(error(pos, "`list` takes one argument")),
             },
+            // A set's items in first-seen order: Python's own order is by hash (random for
+            // strings), so code that depends on it is sorted or only counted.
+            "set" => {
+                let items = match args.as_slice() {
+                    [] => vec![],
+                    [v] => self.iterate(v, pos)?,
+                    _ => return Err(error(pos, "`set` takes one argument")),
+                };
+                let mut unique: Vec<Value> = Vec::new();
+                for v in items {
+                    if !matches!(
+                        v,
+                        Value::Str(_)
+                            | Value::Int(_)
+                            | Value::Bool(_)
+                            | Value::None
+                            | Value::Tuple(_)
+                    ) {
+                        return Err(error(pos, format!("{} cannot be in a set", v.describe())));
+                    }
+                    if !unique.iter().any(|u| equal(u, &v)) {
+                        unique.push(v);
+                    }
+                }
+                Ok(Value::list(unique))
+            }
             "tuple" => match args.as_slice() {
                 [] => Ok(Value::Tuple(vec![])),
                 [v] => Ok(Value::Tuple(self.iterate(v, pos)?)),
@@ -1823,7 +1883,8 @@ pub(super) fn truthy(v: &Value, pos: Pos) -> Result<bool, SyntaxError> {
         | Value::Model(_)
         | Value::Function(_)
         | Value::Builtin(_)
-        | Value::Method(..) => true,
+        | Value::Method(..)
+        | Value::Partial(..) => true,
         Value::Tensor(_) | Value::Opaque(_) => {
             return Err(error(
                 pos,
@@ -2428,6 +2489,7 @@ mod tests {
                 steps: 0,
                 graph: Graph::default(),
                 namers: [Namer::default(), Namer::default()],
+                masks: HashMap::new(),
             };
             ev.suite(&program.module.body)?;
             let v = ev.globals.borrow().get(name).cloned();

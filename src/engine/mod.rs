@@ -29,30 +29,10 @@ pub fn analyze(source: &str, keras: Keras) -> Result<Network, SyntaxError> {
 
 /// Code the given Keras version does not run.
 pub fn refused_by(graph: &build::Graph, keras: Keras) -> Result<(), SyntaxError> {
-    if keras == Keras::V3 {
-        if let Some(e) = &graph.keras2_only {
-            return Err(e.clone());
-        }
-        // Keras 3 computes an Embedding's mask with a `NotEqual` operation that a functional
-        // summary lists as a row and feeds to the next layers: not modelled, so refused.
-        if let Some(net) = network::network(graph, keras)
-            && !net.sequential_class
-        {
-            for row in &net.rows {
-                let args = &graph.layers[row.layer].args;
-                if row.class == "Embedding"
-                    && matches!(
-                        args.value(usize::MAX, "mask_zero"),
-                        Some((value::Value::Bool(true), _))
-                    )
-                {
-                    return Err(python::error(
-                        args.pos,
-                        "Embedding(mask_zero=True) in a functional model: Keras 3 adds a `NotEqual` operation for the mask, which the engine does not model",
-                    ));
-                }
-            }
-        }
+    if keras == Keras::V3
+        && let Some(e) = &graph.keras3_refusal
+    {
+        return Err(e.clone());
     }
     Ok(())
 }

@@ -121,7 +121,7 @@ pub(super) fn ordered_layers(
             (*node_depth.entry(node).or_insert(0)).max(*layer_depth.get(&layer).unwrap_or(&0));
         layer_depth.insert(layer, depth);
         node_depth.insert(node, depth);
-        for t in &graph.nodes[node].inputs {
+        for t in graph.nodes[node].inputs_for(keras3) {
             let previous = *node_depth.get(&t.node).unwrap_or(&0);
             node_depth.insert(t.node, previous.max(depth + 1));
         }
@@ -150,7 +150,7 @@ pub(super) fn ordered_layers(
     }
     let sequential_like = nodes_by_depth
         .values()
-        .all(|nodes| nodes.len() == 1 && graph.nodes[nodes[0]].inputs.len() <= 1);
+        .all(|nodes| nodes.len() == 1 && graph.nodes[nodes[0]].inputs_for(keras3).len() <= 1);
     (layers, sequential_like)
 }
 
@@ -220,7 +220,12 @@ pub fn network(graph: &Graph, keras: Keras) -> Option<Network> {
             let mut stack: Vec<usize> = outputs.iter().map(|t| t.node).collect();
             while let Some(n) = stack.pop() {
                 if seen.insert(n) {
-                    stack.extend(graph.nodes[n].inputs.iter().map(|t| t.node));
+                    stack.extend(
+                        graph.nodes[n]
+                            .inputs_for(keras == Keras::V3)
+                            .iter()
+                            .map(|t| t.node),
+                    );
                 }
             }
             Some(seen)
@@ -255,7 +260,11 @@ pub fn network(graph: &Graph, keras: Keras) -> Option<Network> {
             Row {
                 layer: id,
                 name: def.names[v].clone(),
-                class: def.args.class.clone(),
+                class: match (def.args.class.as_str(), keras) {
+                    ("TensorAdd", Keras::V2) => "TFOpLambda".into(),
+                    ("TensorAdd", Keras::V3) => "Add".into(),
+                    (c, _) => c.to_string(),
+                },
                 outputs: if built {
                     node.map(|n| n.built.outputs.clone())
                 } else {

@@ -4,10 +4,11 @@
 //! model-input pixels on which the unit at the centre of the layer's output (row `H // 2`,
 //! column `W // 2`, as Python indexes the middle) depends, through every path of the graph,
 //! on the real grid: padding contributes no pixels, so near the border the field is clipped.
-//! Transposed convolutions and upsampling are followed exactly (their dependency depends on the
+//! Transposed convolutions and upsampling (nearest, and bilinear as tf.image.resize reads its
+//! input) are followed exactly (their dependency depends on the
 //! position); a global pooling that keeps its dimensions reads the whole map. Layers whose
 //! output is not a `(batch, H, W, C)` map, or that mix positions in ways that are not windows
-//! (Flatten, Resizing, bilinear upsampling, ...), have no
+//! (Flatten, Resizing, ...), have no
 //! receptive field (`None`), nor does anything depending on several model inputs.
 //!
 //! Per axis each layer maps an interval of output positions back to the interval of input
@@ -130,15 +131,26 @@ fn back(
             })
         }
         "UpSampling2D" => {
-            if args
+            let size = int_pair(args, 0, "size", 2)?;
+            match args
                 .string(usize::MAX, "interpolation", "nearest", &[])
                 .ok()?
-                != "nearest"
+                .as_str()
             {
-                return None;
+                "nearest" => both(&|axis, (a, b)| clip(axis, (a / size[axis], b / size[axis]))),
+                // tf.image.resize, half-pixel centres: output `o` reads input rows
+                // floor(x) and ceil(x) of x = (o + 0.5) / s - 0.5 = (2o + 1 - s) / 2s.
+                "bilinear" => both(&|axis, (a, b)| {
+                    let s = size[axis];
+                    let floor = |o: i64| (2 * o + 1 - s).div_euclid(2 * s);
+                    let ceil = |o: i64| {
+                        let n = 2 * o + 1 - s;
+                        n.div_euclid(2 * s) + i64::from(n.rem_euclid(2 * s) != 0)
+                    };
+                    clip(axis, (floor(a).max(0), ceil(b).max(0)))
+                }),
+                _ => None,
             }
-            let size = int_pair(args, 0, "size", 2)?;
-            both(&|axis, (a, b)| clip(axis, (a / size[axis], b / size[axis])))
         }
         "ZeroPadding2D" => {
             let pads = args.pairs(0, "padding", 2, 1).ok()?;
@@ -178,10 +190,24 @@ fn back(
                 _ => None,
             }
         }
+        // Keras' CenterCrop of a larger image: rows from `(H - h) // 2`.
+        "CenterCrop" => {
+            let offset = [
+                (n_in[0] - n_out[0]).div_euclid(2),
+                (n_in[1] - n_out[1]).div_euclid(2),
+            ];
+            if offset[0] < 0 || offset[1] < 0 {
+                return None; // a smaller image is resized, not cropped
+            }
+            both(&|axis, (a, b)| clip(axis, (a + offset[axis], b + offset[axis])))
+        }
+        // Random augmentation is the identity at inference; Normalization is per position.
+        "RandomFlip" | "RandomRotation" | "RandomZoom" | "RandomContrast" | "RandomTranslation"
+        | "RandomBrightness" | "Normalization" => both(&|axis, span| clip(axis, span)),
         "BatchNormalization" | "LayerNormalization" | "Activation" | "ReLU" | "LeakyReLU"
         | "ELU" | "PReLU" | "Dropout" | "SpatialDropout2D" | "GaussianNoise"
-        | "GaussianDropout" | "Rescaling" | "Dense" | "Add" | "Subtract" | "Multiply"
-        | "Average" | "Maximum" | "Minimum" => Some(Some(out)),
+        | "GaussianDropout" | "Rescaling" | "Dense" | "Add" | "TensorAdd" | "Subtract"
+        | "Multiply" | "Average" | "Maximum" | "Minimum" => Some(Some(out)),
         "Softmax" => {
             let axis = args.int(usize::MAX, "axis", Some(-1)).ok()?;
             (axis == -1 || axis == 3).then_some(Some(out))

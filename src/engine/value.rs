@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub type LayerId = usize;
 
 /// A tensor: output `index` of node `node`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TensorRef {
     pub node: usize,
     pub index: usize,
@@ -74,8 +74,10 @@ pub enum Value {
     Method(Box<Value>, String),
     /// A function the snippet defines (`def` or `lambda`): its index in the evaluator.
     Function(usize),
-    /// A Python builtin (`len`, `range`, `print`).
+    /// A Python builtin (`len`, `range`, `print`, `functools.partial`).
     Builtin(&'static str),
+    /// `functools.partial(f, *args, **kwargs)`.
+    Partial(Box<Value>, Vec<(Value, Pos)>, Vec<(String, Value, Pos)>),
     /// Something the engine does not model (an optimizer, a `print` result); fine where it
     /// is not used, an error where a layer needs it.
     Opaque(String),
@@ -116,6 +118,7 @@ impl Value {
             Value::Method(_, m) => format!("the method `{m}`"),
             Value::Function(_) => "a function".into(),
             Value::Builtin(b) => format!("the builtin `{b}`"),
+            Value::Partial(f, _, _) => format!("a partial of {}", f.describe()),
             Value::Opaque(what) => what.clone(),
         }
     }

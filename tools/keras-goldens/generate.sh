@@ -23,7 +23,7 @@ for snippet in fixtures/keras/*.py; do
       "$snippet" "$out/$name" "$version" 2>/dev/null
   done
   TF_CPP_MIN_LOG_LEVEL=3 "$venv/bin/python" tools/keras-goldens/receptive.py \
-    "$snippet" "$out/$name.rf.json" 2>/dev/null
+    "$snippet" "$out/$name.rf.json" 2>/dev/null || true  # it cannot clone some nested models
   echo "$name"
 done
 "$venv/bin/python" -c 'import tensorflow as tf, tf_keras, keras; print("tensorflow", tf.__version__, "| tf-keras", tf_keras.__version__, "| keras", keras.__version__)' 2>/dev/null > "$out/VERSIONS"

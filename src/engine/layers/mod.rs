@@ -139,6 +139,11 @@ fn table() -> &'static [(&'static str, Builder)] {
         ("LayerNormalization", normalization::layer_norm),
         ("Concatenate", merge::concatenate),
         ("Add", merge::elementwise),
+        // `x + y` on two tensors: Keras 2's TFOpLambda `tf.__operators__.add`, Keras 3's `Add`
+        // operation (internal name; `network` shows each version's class).
+        ("TensorAdd", merge::elementwise),
+        // Keras 3's mask of `Embedding(mask_zero=True)` (internal; a row in Keras 3 only).
+        ("NotEqual", core::same_shape),
         ("Subtract", merge::elementwise),
         ("Multiply", merge::elementwise),
         ("Average", merge::elementwise),
