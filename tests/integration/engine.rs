@@ -54,7 +54,7 @@ fn every_golden_summary_matches_real_keras_byte_for_byte() {
             }
         }
     }
-    assert_eq!(compared, 156, "78 snippets × 2 versions");
+    assert_eq!(compared, 158, "79 snippets × 2 versions");
 }
 
 #[test]

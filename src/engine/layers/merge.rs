@@ -75,3 +75,54 @@ pub fn elementwise(args: &Args, inputs: &[Shape], _: &dyn Registry) -> Result<Bu
     }
     Built::one(first.clone(), Weights::none())
 }
+
+/// Dot: the batched dot product along `axes` (Keras' `Dot.compute_output_shape`: each input
+/// loses its axis, the second also its batch; `(batch,)` becomes `(batch, 1)`).
+pub fn dot(args: &Args, inputs: &[Shape], _: &dyn Registry) -> Result<Built, SyntaxError> {
+    args.only(1, &["axes", "normalize"])?;
+    let [x, y] = inputs else {
+        return Err(error(args.pos, "Dot takes exactly 2 inputs"));
+    };
+    let axes = args
+        .int_list(0, "axes")?
+        .ok_or_else(|| error(args.pos, "Dot: `axes` is required"))?;
+    let axes = match axes.as_slice() {
+        [a] => [*a, *a],
+        [a, b] => [*a, *b],
+        _ => return Err(error(args.pos, "Dot: `axes` is an integer or a pair")),
+    };
+    let norm = |axis: i64, s: &Shape| -> Result<usize, SyntaxError> {
+        let rank = s.len() as i64;
+        let a = if axis < 0 { rank + axis } else { axis };
+        if a <= 0 || a >= rank {
+            return Err(error(
+                args.pos,
+                format!("Dot: axis {axis} is out of range for {}", show(s)),
+            ));
+        }
+        Ok(a as usize)
+    };
+    let (ax, ay) = (norm(axes[0], x)?, norm(axes[1], y)?);
+    if let (Some(p), Some(q)) = (x[ax], y[ay])
+        && p != q
+    {
+        return Err(error(
+            args.pos,
+            format!(
+                "Dot: sizes {p} and {q} along the axes differ ({} · {})",
+                show(x),
+                show(y)
+            ),
+        ));
+    }
+    let mut out: Shape = x.clone();
+    out.remove(ax);
+    let mut rest = y.clone();
+    rest.remove(ay);
+    rest.remove(0);
+    out.extend(rest);
+    if out.len() == 1 {
+        out.push(Some(1));
+    }
+    Built::one(out, Weights::none())
+}

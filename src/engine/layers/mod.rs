@@ -149,6 +149,7 @@ fn table() -> &'static [(&'static str, Builder)] {
         ("Average", merge::elementwise),
         ("Maximum", merge::elementwise),
         ("Minimum", merge::elementwise),
+        ("Dot", merge::dot),
         ("SimpleRNN", recurrent::rnn),
         ("LSTM", recurrent::rnn),
         ("GRU", recurrent::rnn),
