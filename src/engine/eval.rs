@@ -936,9 +936,43 @@ impl<'a> Eval<'a> {
     }
 
     /// Runs `each` for every combination of a comprehension's `for`s that passes its `if`s.
-    /// The loop variables live in the current scope (as Python 2 did; names never clash in
-    /// model code, and the values are the same).
+    /// As in Python 3, the loop variables are the comprehension's own: whatever the names
+    /// meant before, they mean again after.
     fn comprehension(
+        &mut self,
+        generators: &'a [ast::Comprehension],
+        pos: Pos,
+        each: &mut dyn FnMut(&mut Self) -> Result<(), SyntaxError>,
+    ) -> Result<(), SyntaxError> {
+        let mut names = Vec::new();
+        for g in generators {
+            target_names(&g.target, &mut names);
+        }
+        let saved: Vec<(&str, Option<Value>)> =
+            names.iter().map(|n| (*n, self.local_binding(n))).collect();
+        let result = self.comprehension_loops(generators, pos, each);
+        for (n, v) in saved {
+            match v {
+                Some(v) => self.bind(n, v),
+                None => {
+                    let _ = self.unbind(n, pos);
+                }
+            }
+        }
+        result
+    }
+
+    /// The value `name` has in the scope an assignment would bind it in.
+    fn local_binding(&self, name: &str) -> Option<Value> {
+        match self.frames.last() {
+            Some(frame) if !frame.globals.contains(name) => {
+                frame.locals.borrow().get(name).cloned()
+            }
+            _ => self.globals.borrow().get(name).cloned(),
+        }
+    }
+
+    fn comprehension_loops(
         &mut self,
         generators: &'a [ast::Comprehension],
         pos: Pos,
@@ -959,7 +993,7 @@ impl<'a> Eval<'a> {
                 }
             }
             if keep {
-                self.comprehension(rest, pos, each)?;
+                self.comprehension_loops(rest, pos, each)?;
             }
         }
         Ok(())
@@ -1742,6 +1776,21 @@ impl<'a> Eval<'a> {
             "isinstance" => Err(error(pos, "`isinstance` is not supported")),
             _ => Err(error(pos, format!("the builtin `{name}` is not supported"))),
         }
+    }
+}
+
+/// The names an assignment target binds.
+fn target_names<'e>(target: &'e ast::Expr, out: &mut Vec<&'e str>) {
+    match target {
+        ast::Expr::Name(n) => out.push(n.id.as_str()),
+        ast::Expr::Tuple(ast::ExprTuple { elts, .. })
+        | ast::Expr::List(ast::ExprList { elts, .. }) => {
+            for e in elts {
+                target_names(e, out);
+            }
+        }
+        ast::Expr::Starred(s) => target_names(&s.value, out),
+        _ => {}
     }
 }
 
@@ -2540,6 +2589,10 @@ mod tests {
         assert_eq!(show(src), "12");
         let src = "r = {i: i ** 2 for i in range(10, 0, -3)}\n";
         assert_eq!(show(src), "{10: 100, 7: 49, 4: 16, 1: 1}");
+        let src = "n = 64\nsizes = [n * 2 for n in (16, 32)]\nr = (n, sizes)\n";
+        assert_eq!(show(src), "(64, [32, 64])");
+        let src = "sizes = [k for k in range(2)]\nr = k\n";
+        assert_eq!(show(src), "error: line 2, column 5: `k` is not defined");
         let src = "for i in range(3):\n    pass\nelse:\n    r = i\n";
         assert_eq!(show(src), "2");
         let src = "x = 0\nwhile x >= 0:\n    x += 1\n";
