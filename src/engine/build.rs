@@ -21,7 +21,9 @@ pub struct LayerDef {
     /// Nodes (calls) of this layer, in order.
     pub nodes: Vec<usize>,
     /// `trainable=False` (or `layer.trainable = False`): its weights count as non-trainable.
-    pub trainable: bool,
+    /// Per version (`[keras2, keras3]`): their setters differ on models (see
+    /// `set_model_trainable`).
+    pub trainable: [bool; 2],
     /// A model used as a layer (nested): which.
     pub model: Option<usize>,
 }
@@ -69,7 +71,7 @@ pub struct ModelDef {
     pub kind: ModelKind,
     pub names: [String; 2],
     pub pos: Pos,
-    pub trainable: bool,
+    pub trainable: [bool; 2],
     /// The layer standing for this model where it is used as a layer.
     pub layer: Option<LayerId>,
 }
@@ -85,6 +87,8 @@ pub struct Graph {
     /// Code only Keras 2 runs (`layers.experimental.preprocessing`, `layer.output_shape`):
     /// where, and why Keras 3 refuses it.
     pub keras3_refusal: Option<SyntaxError>,
+    /// Code Keras 2 refuses (`Sequential(..., trainable=False)`).
+    pub keras2_refusal: Option<SyntaxError>,
 }
 
 impl Graph {
@@ -410,7 +414,7 @@ impl Eval<'_> {
                     }
                     Value::Str(k2.clone())
                 }
-                "trainable" => Value::Bool(self.graph.models[id].trainable),
+                "trainable" => trainable_value(self.graph.models[id].trainable, pos)?,
                 _ => Value::Opaque(format!("`model.{attr}`")),
             },
             Value::Layer(id) => match attr {
@@ -455,7 +459,7 @@ impl Eval<'_> {
                     }
                     Value::Str(k2.clone())
                 }
-                "trainable" => Value::Bool(self.graph.layers[id].trainable),
+                "trainable" => trainable_value(self.graph.layers[id].trainable, pos)?,
                 "output_shape" => {
                     self.keras3_refused(pos, "`layer.output_shape` exists in Keras 2 only (Keras 3: `layer.output.shape`)");
                     let [node] = self.graph.layers[id].nodes.as_slice() else {
@@ -506,7 +510,7 @@ impl Eval<'_> {
             (Value::Layer(id), "trainable", Value::Bool(b)) => {
                 match self.graph.layers[*id].model {
                     Some(m) => self.set_model_trainable(m, *b),
-                    None => self.graph.layers[*id].trainable = *b,
+                    None => self.graph.layers[*id].trainable = [*b, *b],
                 }
                 Ok(())
             }
@@ -582,7 +586,7 @@ impl Eval<'_> {
             },
             names,
             nodes: Vec::new(),
-            trainable: true,
+            trainable: [true; 2],
             model: None,
         });
         let id = self.graph.layers.len() - 1;
@@ -691,7 +695,7 @@ impl Eval<'_> {
                 },
                 names,
                 nodes: Vec::new(),
-                trainable: true,
+                trainable: [true; 2],
                 model: None,
             });
             let id = self.graph.layers.len() - 1;
@@ -715,16 +719,45 @@ impl Eval<'_> {
         }
     }
 
-    /// Keras' `Layer.trainable` setter: the model and every layer in it, nested models too.
+    /// `Model(..., trainable=False)`, `Sequential(..., trainable=False)`.
+    fn model_trainable_argument(&mut self, model: usize, args: &Args) -> Result<(), SyntaxError> {
+        match args.value(usize::MAX, "trainable") {
+            Some((Value::Bool(b), _)) => {
+                // tf-keras applies it like the setter; Keras 3 only records the model's flag
+                // (its layers' weights stay as they are: measured).
+                let b = *b;
+                self.set_model_trainable_in(model, b, 0);
+                self.graph.models[model].trainable[1] = b;
+                Ok(())
+            }
+            None => Ok(()),
+            Some((v, p)) => Err(error(
+                p,
+                format!("`trainable` must be True or False, not {}", v.describe()),
+            )),
+        }
+    }
+
+    /// Keras' `trainable` setter on a model. tf-keras sets the model and every layer in it,
+    /// nested models too; Keras 3 does the same but does nothing when the flag already has
+    /// that value (measured: `model.trainable = True` does not re-enable a frozen nested model).
     fn set_model_trainable(&mut self, model: usize, trainable: bool) {
-        self.graph.models[model].trainable = trainable;
+        self.set_model_trainable_in(model, trainable, 0);
+        self.set_model_trainable_in(model, trainable, 1);
+    }
+
+    fn set_model_trainable_in(&mut self, model: usize, trainable: bool, v: usize) {
+        if v == 1 && self.graph.models[model].trainable[1] == trainable {
+            return;
+        }
+        self.graph.models[model].trainable[v] = trainable;
         if let Some(l) = self.graph.models[model].layer {
-            self.graph.layers[l].trainable = trainable;
+            self.graph.layers[l].trainable[v] = trainable;
         }
         for layer in self.model_layers(model) {
             match self.graph.layers[layer].model {
-                Some(inner) if inner != model => self.set_model_trainable(inner, trainable),
-                _ => self.graph.layers[layer].trainable = trainable,
+                Some(inner) if inner != model => self.set_model_trainable_in(inner, trainable, v),
+                _ => self.graph.layers[layer].trainable[v] = trainable,
             }
         }
     }
@@ -887,6 +920,12 @@ impl Eval<'_> {
             Value::Layer(id) => self.apply(id, positional, keywords, pos),
             Value::Model(m) => {
                 let id = self.model_layer(m);
+                if !self.graph.layers[id].nodes.is_empty() {
+                    return Err(error(
+                        pos,
+                        "a model called as a layer a second time: the engine does not model a shared nested model",
+                    ));
+                }
                 self.apply(id, positional, keywords, pos)
             }
             Value::Opaque(what) => Ok(Value::Opaque(format!("the result of {what}()"))),
@@ -1069,7 +1108,7 @@ impl Eval<'_> {
             args: input_args,
             names,
             nodes: Vec::new(),
-            trainable: true,
+            trainable: [true; 2],
             model: None,
         });
         let input_layer = self.graph.layers.len() - 1;
@@ -1137,7 +1176,7 @@ impl Eval<'_> {
             args,
             names,
             nodes: Vec::new(),
-            trainable,
+            trainable: [trainable; 2],
             model: None,
         });
         Ok(self.graph.layers.len() - 1)
@@ -1154,7 +1193,20 @@ impl Eval<'_> {
             .value(0, "shape")
             .or_else(|| args.value(usize::MAX, "input_shape"))
         {
-            let mut s = vec![None];
+            let batch = match args.value(usize::MAX, "batch_size") {
+                Some((Value::Int(n), _)) if (1..=MAX_DIM).contains(n) => Some(*n as u64),
+                Some((Value::None, _)) | None => None,
+                Some((other, p)) => {
+                    return Err(error(
+                        p,
+                        format!(
+                            "`batch_size` must be a positive integer, not {}",
+                            other.describe()
+                        ),
+                    ));
+                }
+            };
+            let mut s = vec![batch];
             s.extend(dims(v, p)?);
             return Ok(s);
         }
@@ -1184,6 +1236,12 @@ impl Eval<'_> {
             ],
         )?;
         let shape = self.input_shape(&args)?;
+        if let Some((Value::Int(_), p)) = args.value(0, "shape") {
+            self.keras3_refused(
+                p,
+                "`Input(shape=4)` is Keras 2 only: Keras 3 needs a tuple, `shape=(4,)`",
+            );
+        }
         args.class = "InputLayer".into();
         let id = self.new_layer(args)?;
         Ok(Value::Tensor(self.add_node(id, vec![], vec![shape])?))
@@ -1430,13 +1488,23 @@ impl Eval<'_> {
             kind: ModelKind::Functional { inputs, outputs },
             names,
             pos: args.pos,
-            trainable: true,
+            trainable: [true; 2],
             layer: None,
         });
-        Ok(Value::Model(self.graph.models.len() - 1))
+        let model = self.graph.models.len() - 1;
+        self.model_trainable_argument(model, &args)?;
+        Ok(Value::Model(model))
     }
 
     fn sequential(&mut self, args: Args) -> Result<Value, SyntaxError> {
+        if let Some((_, p)) = args.value(usize::MAX, "trainable")
+            && self.graph.keras2_refusal.is_none()
+        {
+            self.graph.keras2_refusal = Some(error(
+                p,
+                "`Sequential(trainable=...)` is Keras 3 only: tf-keras' Sequential takes no `trainable`",
+            ));
+        }
         args.only(2, &["layers", "name"])?;
         let names = self.model_name(&args, ["sequential", "sequential"])?;
         let pos = args.pos;
@@ -1448,7 +1516,7 @@ impl Eval<'_> {
             },
             names,
             pos,
-            trainable: true,
+            trainable: [true; 2],
             layer: None,
         });
         let model = self.graph.models.len() - 1;
@@ -1482,6 +1550,7 @@ impl Eval<'_> {
             }
         }
         self.keras3_rebuilt(model);
+        self.model_trainable_argument(model, &args)?;
         Ok(Value::Model(model))
     }
 
@@ -1569,6 +1638,8 @@ impl Eval<'_> {
                 )];
                 input_args.positional.clear();
                 let input_layer = self.new_layer(input_args)?;
+                // Keras 3 makes this InputLayer without a name: it takes an auto-name.
+                self.graph.layers[input_layer].names[1] = self.namers[1].next("input_layer", true);
                 input = Some(self.add_node(input_layer, vec![], vec![shape])?);
             }
         }
@@ -1592,6 +1663,17 @@ impl Eval<'_> {
         };
         Ok(())
     }
+}
+
+/// `x.trainable` where both versions agree.
+fn trainable_value(flags: [bool; 2], pos: Pos) -> Result<Value, SyntaxError> {
+    if flags[0] != flags[1] {
+        return Err(error(
+            pos,
+            "`trainable` differs between Keras 2 and Keras 3 here: the engine does not run code that depends on it",
+        ));
+    }
+    Ok(Value::Bool(flags[0]))
 }
 
 /// A shape as Python sees it: a tuple of ints and `None`.

@@ -23,6 +23,11 @@ pub const MAX_CALL_DEPTH: usize = 64;
 pub const MAX_ITEMS: usize = 100_000;
 /// Characters in one string.
 pub const MAX_STRING: usize = 1 << 20;
+/// Everything a snippet may allocate over its run, in items (list items, or 8 bytes of string):
+/// bounds what many collections below the per-collection limits add up to.
+pub const MAX_ALLOCATION: u64 = 4_000_000;
+/// Deepest nesting of lists, tuples and dicts printed as text.
+const MAX_PRINT_DEPTH: usize = 64;
 
 type Scope = Rc<RefCell<HashMap<String, Value>>>;
 
@@ -61,6 +66,8 @@ pub struct Eval<'a> {
     frames: Vec<Frame>,
     functions: Vec<Function<'a>>,
     steps: u64,
+    /// What the run has allocated so far (see [`MAX_ALLOCATION`]).
+    allocated: u64,
     pub(super) graph: Graph,
     pub(super) namers: [Namer; 2],
     /// Keras 3's mask of a tensor (from `Embedding(mask_zero=True)`): the `NotEqual` output.
@@ -76,6 +83,7 @@ pub fn run(program: &Program) -> Result<Graph, SyntaxError> {
         frames: Vec::new(),
         functions: Vec::new(),
         steps: 0,
+        allocated: 0,
         graph: Graph::default(),
         namers: [Namer::default(), Namer::default()],
         masks: HashMap::new(),
@@ -139,6 +147,18 @@ pub(super) const MODEL_ONLY_METHODS: [&str; 14] = [
 impl<'a> Eval<'a> {
     pub(super) fn pos(&self, node: &impl Ranged) -> Pos {
         self.lines.at(node)
+    }
+
+    /// Count `items` against the run's allocation budget.
+    fn spend(&mut self, items: usize, pos: Pos) -> Result<(), SyntaxError> {
+        self.allocated = self.allocated.saturating_add(items as u64);
+        if self.allocated > MAX_ALLOCATION {
+            return Err(error(
+                pos,
+                format!("the code builds more than {MAX_ALLOCATION} items in all"),
+            ));
+        }
+        Ok(())
     }
 
     fn tick(&mut self, pos: Pos) -> Result<(), SyntaxError> {
@@ -690,11 +710,12 @@ impl<'a> Eval<'a> {
     }
 
     fn grow(
-        &self,
+        &mut self,
         items: &Shared<Vec<Value>>,
         extra: Vec<Value>,
         pos: Pos,
     ) -> Result<(), SyntaxError> {
+        self.spend(extra.len(), pos)?;
         let mut items = items.get();
         if items.len() + extra.len() > MAX_ITEMS {
             return Err(too_many(pos));
@@ -877,6 +898,7 @@ impl<'a> Eval<'a> {
                 let mut out = Vec::new();
                 self.comprehension(&c.generators, pos, &mut |ev| {
                     out.push(ev.expr(&c.elt)?);
+                    ev.spend(1, pos)?;
                     if out.len() > MAX_ITEMS {
                         return Err(too_many(pos));
                     }
@@ -889,6 +911,7 @@ impl<'a> Eval<'a> {
                 let mut out = Vec::new();
                 self.comprehension(&g.generators, pos, &mut |ev| {
                     out.push(ev.expr(&g.elt)?);
+                    ev.spend(1, pos)?;
                     if out.len() > MAX_ITEMS {
                         return Err(too_many(pos));
                     }
@@ -1260,6 +1283,7 @@ impl<'a> Eval<'a> {
         match (op, &l, &r) {
             (O::Mod, Value::Str(f), _) => Ok(Value::Str(percent_format(f, &r, pos)?)),
             (O::Add, Value::Str(a), Value::Str(b)) => {
+                self.spend((a.len() + b.len()) / 8 + 1, pos)?;
                 if a.len() + b.len() > MAX_STRING {
                     return Err(error(pos, "the string is too long"));
                 }
@@ -1267,6 +1291,7 @@ impl<'a> Eval<'a> {
             }
             (O::Mult, Value::Str(s), Value::Int(n)) | (O::Mult, Value::Int(n), Value::Str(s)) => {
                 let n = usize::try_from(*n).unwrap_or(0);
+                self.spend(s.len().saturating_mul(n) / 8 + 1, pos)?;
                 if s.len().saturating_mul(n) > MAX_STRING {
                     return Err(error(pos, "the string is too long"));
                 }
@@ -1290,6 +1315,7 @@ impl<'a> Eval<'a> {
                 let seq = if matches!(l, Value::Int(_)) { &r } else { &l };
                 let items = seq.items().unwrap_or_default();
                 let n = usize::try_from(*n).unwrap_or(0);
+                self.spend(items.len().saturating_mul(n), pos)?;
                 if items.len().saturating_mul(n) > MAX_ITEMS {
                     return Err(too_many(pos));
                 }
@@ -1565,6 +1591,7 @@ impl<'a> Eval<'a> {
                 if count > MAX_ITEMS as u64 {
                     return Err(too_many(pos));
                 }
+                self.spend(count as usize, pos)?;
                 Ok(Value::list(
                     (0..count as i64)
                         .map(|k| Value::Int(start + k * step))
@@ -2177,12 +2204,32 @@ fn float_repr(f: f64) -> String {
 }
 
 pub(super) fn repr(v: &Value, pos: Pos) -> Result<String, SyntaxError> {
+    let text = repr_at(v, pos, 0)?;
+    if text.len() > MAX_STRING {
+        return Err(error(pos, "the string is too long"));
+    }
+    Ok(text)
+}
+
+fn repr_at(v: &Value, pos: Pos, depth: usize) -> Result<String, SyntaxError> {
+    if depth > MAX_PRINT_DEPTH {
+        return Err(error(
+            pos,
+            "the value is nested too deeply to print (a list that contains itself?)",
+        ));
+    }
     let join = |items: &[Value]| -> Result<String, SyntaxError> {
-        Ok(items
-            .iter()
-            .map(|i| repr(i, pos))
-            .collect::<Result<Vec<_>, _>>()?
-            .join(", "))
+        let mut out = String::new();
+        for (k, i) in items.iter().enumerate() {
+            if k > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&repr_at(i, pos, depth + 1)?);
+            if out.len() > MAX_STRING {
+                return Err(error(pos, "the string is too long"));
+            }
+        }
+        Ok(out)
     };
     Ok(match v {
         Value::Int(i) => i.to_string(),
@@ -2196,14 +2243,22 @@ pub(super) fn repr(v: &Value, pos: Pos) -> Result<String, SyntaxError> {
                 format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
             }
         }
-        Value::Tuple(items) if items.len() == 1 => format!("({},)", repr(&items[0], pos)?),
+        Value::Tuple(items) if items.len() == 1 => {
+            format!("({},)", repr_at(&items[0], pos, depth + 1)?)
+        }
         Value::Tuple(items) => format!("({})", join(items)?),
         Value::List(items) => format!("[{}]", join(&items.snapshot())?),
         Value::Dict(d) => {
             let parts = d
                 .snapshot()
                 .iter()
-                .map(|(k, v)| Ok(format!("{}: {}", repr(k, pos)?, repr(v, pos)?)))
+                .map(|(k, v)| {
+                    Ok(format!(
+                        "{}: {}",
+                        repr_at(k, pos, depth + 1)?,
+                        repr_at(v, pos, depth + 1)?
+                    ))
+                })
                 .collect::<Result<Vec<_>, SyntaxError>>()?;
             format!("{{{}}}", parts.join(", "))
         }
@@ -2536,6 +2591,7 @@ mod tests {
                 frames: Vec::new(),
                 functions: Vec::new(),
                 steps: 0,
+                allocated: 0,
                 graph: Graph::default(),
                 namers: [Namer::default(), Namer::default()],
                 masks: HashMap::new(),
@@ -2600,6 +2656,16 @@ mod tests {
             show(src).contains("more than 1000000 steps"),
             "{}",
             show(src)
+        );
+        let src = "a = []\na.append(a)\nr = str(a)\n";
+        assert_eq!(
+            show(src),
+            "error: line 3, column 5: the value is nested too deeply to print (a list that contains itself?)"
+        );
+        let src = "r = [[0] * 100000 for _ in range(100)]\n";
+        assert_eq!(
+            show(src),
+            "error: line 1, column 6: the code builds more than 4000000 items in all"
         );
         let src = "r = list(range(10 ** 9))\n";
         assert_eq!(

@@ -29,6 +29,26 @@ pub fn analyze(source: &str, keras: Keras) -> Result<Network, SyntaxError> {
 
 /// Code the given Keras version does not run.
 pub fn refused_by(graph: &build::Graph, keras: Keras) -> Result<(), SyntaxError> {
+    if keras == Keras::V2
+        && let Some(e) = &graph.keras2_refusal
+    {
+        return Err(e.clone());
+    }
+    if let Some(net) = network::network(graph, keras) {
+        let mut names = std::collections::HashMap::new();
+        for row in &net.rows {
+            if *names.entry(row.name.as_str()).or_insert(row.layer) != row.layer {
+                let at = graph.layers[row.layer].args.pos;
+                return Err(python::error(
+                    at,
+                    format!(
+                        "the name \"{}\" is used twice in the model: Keras refuses it (layer names must be unique)",
+                        row.name
+                    ),
+                ));
+            }
+        }
+    }
     if keras == Keras::V3
         && let Some(e) = &graph.keras3_refusal
     {

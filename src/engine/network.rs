@@ -156,7 +156,10 @@ pub(super) fn ordered_layers(
 
 /// The weights of model `m` used as a layer: every weight of its layers (nested models
 /// included), non-trainable where the model or the layer is frozen.
-pub fn model_weights(graph: &Graph, m: usize) -> Weights {
+/// Keras 2 (tf-keras) asks each model for its trainable weights, and a frozen model has none;
+/// Keras 3 keeps a flag per variable, which `trainable = ...` sets at the time it runs (a layer
+/// re-enabled inside a frozen model counts as trainable again).
+pub fn model_weights(graph: &Graph, m: usize, keras: Keras) -> Weights {
     let model = &graph.models[m];
     let layer_ids: Vec<LayerId> = match &model.kind {
         ModelKind::Functional { inputs, outputs } => {
@@ -169,11 +172,14 @@ pub fn model_weights(graph: &Graph, m: usize) -> Weights {
     for id in layer_ids {
         let def = &graph.layers[id];
         let w = match (def.model, def.nodes.first()) {
-            (Some(inner), _) if inner != m => model_weights(graph, inner),
+            (Some(inner), _) if inner != m => model_weights(graph, inner, keras),
             (_, Some(n)) => graph.nodes[*n].built.weights.clone(),
             (_, None) => Weights::none(),
         };
-        let frozen = !model.trainable || !def.trainable;
+        let frozen = match keras {
+            Keras::V2 => !model.trainable[0] || !def.trainable[0],
+            Keras::V3 => def.model.is_none() && !def.trainable[1],
+        };
         let t = if frozen { 0 } else { w.trainable };
         let nt = if frozen { w.total() } else { w.non_trainable };
         trainable = trainable.saturating_add(t);
@@ -208,7 +214,15 @@ pub fn network(graph: &Graph, keras: Keras) -> Option<Network> {
             input,
             keras3_unbuilt,
         } => (
-            layers.clone(),
+            {
+                // A layer added twice: tf-keras lists (and counts) it once, Keras 3 twice.
+                let mut seen = HashSet::new();
+                layers
+                    .iter()
+                    .copied()
+                    .filter(|l| keras == Keras::V3 || seen.insert(*l))
+                    .collect()
+            },
             true,
             true,
             input.is_some() && !(keras == Keras::V3 && *keras3_unbuilt),
@@ -271,9 +285,22 @@ pub fn network(graph: &Graph, keras: Keras) -> Option<Network> {
                     None
                 },
                 weights: match (node, def.model) {
-                    (Some(_), Some(m)) if built => model_weights(graph, m),
+                    (Some(_), Some(m)) if built => {
+                        let w = model_weights(graph, m, keras);
+                        // Keras 3's row of a frozen model: its `trainable_weights` are none,
+                        // though the totals count each variable's own flag.
+                        if keras == Keras::V3 && !graph.models[m].trainable[1] {
+                            Weights {
+                                trainable: 0,
+                                non_trainable: w.total(),
+                                formula: w.formula,
+                            }
+                        } else {
+                            w
+                        }
+                    }
                     _ => match node {
-                        Some(n) if built && !def.trainable => Weights {
+                        Some(n) if built && !def.trainable[v] => Weights {
                             trainable: 0,
                             non_trainable: n.built.weights.total(),
                             formula: n.built.weights.formula.clone(),
@@ -294,8 +321,24 @@ pub fn network(graph: &Graph, keras: Keras) -> Option<Network> {
             }
         })
         .collect();
-    let trainable = rows.iter().map(|r| r.weights.trainable).sum();
-    let non_trainable = rows.iter().map(|r| r.weights.non_trainable).sum();
+    // Totals by each weight's own flag (a nested model's row may say otherwise in Keras 3),
+    // each layer once (Keras 3 lists a layer added twice twice), and none trainable in a
+    // frozen model — whatever its layers' rows say.
+    let counted = |r: &Row| match graph.layers[r.layer].model {
+        Some(m) if model.trainable[v] && built => model_weights(graph, m, keras),
+        _ => r.weights.clone(),
+    };
+    let mut seen = HashSet::new();
+    let (mut trainable, mut non_trainable) = (0u64, 0u64);
+    for r in rows.iter().filter(|r| seen.insert(r.layer)) {
+        let w = counted(r);
+        if model.trainable[v] {
+            trainable += w.trainable;
+            non_trainable += w.non_trainable;
+        } else {
+            non_trainable += w.total();
+        }
+    }
     Some(Network {
         name: model.names[v].clone(),
         keras,

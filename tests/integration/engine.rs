@@ -54,7 +54,7 @@ fn every_golden_summary_matches_real_keras_byte_for_byte() {
             }
         }
     }
-    assert_eq!(compared, 158, "79 snippets × 2 versions");
+    assert_eq!(compared, 178, "89 snippets × 2 versions");
 }
 
 #[test]
@@ -197,6 +197,14 @@ fn unsupported_code_is_an_error_at_its_line_and_column() {
         (
             "loop",
             "line 7, column 9: the code makes more than 10000 layers",
+        ),
+        (
+            "nested_model_twice",
+            "line 7, column 5: a model called as a layer a second time: the engine does not model a shared nested model",
+        ),
+        (
+            "duplicate_names",
+            "line 9, column 5: the name \"dense_1\" is used twice in the model: Keras refuses it (layer names must be unique)",
         ),
         (
             "custom_layer",

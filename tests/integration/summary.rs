@@ -316,5 +316,5 @@ fn every_golden_networks_filled_template_round_trips_to_full_marks() {
         checked += 1;
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!(checked, 78 + 54, "exam-style and real-world networks");
+    assert_eq!(checked, 88 + 54, "exam-style and real-world networks");
 }
