@@ -402,18 +402,7 @@ impl Eval<'_> {
                         Value::list(shapes)
                     }
                 }
-                "name" => {
-                    let [k2, k3] = &self.graph.models[id].names;
-                    if k2 != k3 {
-                        return Err(error(
-                            pos,
-                            format!(
-                                "the model's name is `{k2}` in Keras 2 and `{k3}` in Keras 3: name it to use its name"
-                            ),
-                        ));
-                    }
-                    Value::Str(k2.clone())
-                }
+                "name" => same_name(&self.graph.models[id].names, "model", pos)?,
                 "trainable" => trainable_value(self.graph.models[id].trainable, pos)?,
                 _ => Value::Opaque(format!("`model.{attr}`")),
             },
@@ -447,18 +436,7 @@ impl Eval<'_> {
                         Value::list(list.into_iter().map(Value::Tensor).collect())
                     }
                 }
-                "name" => {
-                    let [k2, k3] = &self.graph.layers[id].names;
-                    if k2 != k3 {
-                        return Err(error(
-                            pos,
-                            format!(
-                                "the layer's name is `{k2}` in Keras 2 and `{k3}` in Keras 3: name it to use its name"
-                            ),
-                        ));
-                    }
-                    Value::Str(k2.clone())
-                }
+                "name" => same_name(&self.graph.layers[id].names, "layer", pos)?,
                 "trainable" => trainable_value(self.graph.layers[id].trainable, pos)?,
                 "output_shape" => {
                     self.keras3_refused(pos, "`layer.output_shape` exists in Keras 2 only (Keras 3: `layer.output.shape`)");
@@ -549,6 +527,24 @@ impl Eval<'_> {
         }
     }
 
+    /// A layer the snippet does not construct itself (an implicit InputLayer, an operation
+    /// row), named as each version names it, without arguments.
+    fn internal_layer(&mut self, class: &str, names: [String; 2], pos: Pos) -> LayerId {
+        self.graph.layers.push(LayerDef {
+            args: Args {
+                class: class.into(),
+                pos,
+                positional: vec![],
+                keywords: vec![],
+            },
+            names,
+            nodes: Vec::new(),
+            trainable: [true; 2],
+            model: None,
+        });
+        self.graph.layers.len() - 1
+    }
+
     /// `a + b` on two tensors of one shape: a layer of its own in both versions' summaries.
     pub(super) fn tensor_add(
         &mut self,
@@ -577,19 +573,7 @@ impl Eval<'_> {
             self.namers[0].next("tf.__operators__.add", true),
             self.namers[1].next("add", true),
         ];
-        self.graph.layers.push(LayerDef {
-            args: Args {
-                class: "TensorAdd".into(),
-                pos,
-                positional: vec![],
-                keywords: vec![],
-            },
-            names,
-            nodes: Vec::new(),
-            trainable: [true; 2],
-            model: None,
-        });
-        let id = self.graph.layers.len() - 1;
+        let id = self.internal_layer("TensorAdd", names, pos);
         Ok(Value::Tensor(self.add_node(
             id,
             vec![a, b],
@@ -686,19 +670,7 @@ impl Eval<'_> {
             let source = self.graph.nodes[node].inputs[0];
             let shape = self.shape_of(source);
             let names = [String::new(), self.namers[1].next("not_equal", true)];
-            self.graph.layers.push(LayerDef {
-                args: Args {
-                    class: "NotEqual".into(),
-                    pos,
-                    positional: vec![],
-                    keywords: vec![],
-                },
-                names,
-                nodes: Vec::new(),
-                trainable: [true; 2],
-                model: None,
-            });
-            let id = self.graph.layers.len() - 1;
+            let id = self.internal_layer("NotEqual", names, pos);
             let mask = self.add_node(id, vec![source], vec![shape])?;
             self.masks.insert(output, Some(mask));
         }
@@ -1098,20 +1070,7 @@ impl Eval<'_> {
             format!("{}_input", self.graph.layers[first].names[0]),
             self.namers[1].next("input_layer", true),
         ];
-        let input_args = Args {
-            class: "InputLayer".into(),
-            pos,
-            positional: vec![],
-            keywords: vec![],
-        };
-        self.graph.layers.push(LayerDef {
-            args: input_args,
-            names,
-            nodes: Vec::new(),
-            trainable: [true; 2],
-            model: None,
-        });
-        let input_layer = self.graph.layers.len() - 1;
+        let input_layer = self.internal_layer("InputLayer", names, pos);
         let mut previous = self.add_node(input_layer, vec![], vec![dims])?;
         for layer in &list {
             if self.graph.nodes[previous.node].built.outputs.len() != 1 {
@@ -1663,6 +1622,20 @@ impl Eval<'_> {
         };
         Ok(())
     }
+}
+
+/// `x.name` where both versions agree (auto-names differ: `model` / `functional`).
+fn same_name(names: &[String; 2], what: &str, pos: Pos) -> Result<Value, SyntaxError> {
+    let [k2, k3] = names;
+    if k2 != k3 {
+        return Err(error(
+            pos,
+            format!(
+                "the {what}'s name is `{k2}` in Keras 2 and `{k3}` in Keras 3: name it to use its name"
+            ),
+        ));
+    }
+    Ok(Value::Str(k2.clone()))
 }
 
 /// `x.trainable` where both versions agree.

@@ -894,31 +894,9 @@ impl<'a> Eval<'a> {
                 l.parameters.as_deref(),
                 FunctionBody::Lambda(&l.body),
             )?,
-            Expr::ListComp(c) => {
-                let mut out = Vec::new();
-                self.comprehension(&c.generators, pos, &mut |ev| {
-                    out.push(ev.expr(&c.elt)?);
-                    ev.spend(1, pos)?;
-                    if out.len() > MAX_ITEMS {
-                        return Err(too_many(pos));
-                    }
-                    Ok(())
-                })?;
-                Value::list(out)
-            }
-            Expr::Generator(g) => {
-                // Consumed at once (by `sum`, `tuple`, `any`): a list has the same values.
-                let mut out = Vec::new();
-                self.comprehension(&g.generators, pos, &mut |ev| {
-                    out.push(ev.expr(&g.elt)?);
-                    ev.spend(1, pos)?;
-                    if out.len() > MAX_ITEMS {
-                        return Err(too_many(pos));
-                    }
-                    Ok(())
-                })?;
-                Value::list(out)
-            }
+            Expr::ListComp(c) => self.list_comprehension(&c.elt, &c.generators, pos)?,
+            // Consumed at once (by `sum`, `tuple`, `any`): a list has the same values.
+            Expr::Generator(g) => self.list_comprehension(&g.elt, &g.generators, pos)?,
             Expr::DictComp(c) => {
                 let mut out = Vec::new();
                 self.comprehension(&c.generators, pos, &mut |ev| {
@@ -956,6 +934,25 @@ impl<'a> Eval<'a> {
             }
         }
         Ok(out)
+    }
+
+    /// `[elt for ... in ... if ...]` as a list.
+    fn list_comprehension(
+        &mut self,
+        elt: &'a ast::Expr,
+        generators: &'a [ast::Comprehension],
+        pos: Pos,
+    ) -> Result<Value, SyntaxError> {
+        let mut out = Vec::new();
+        self.comprehension(generators, pos, &mut |ev| {
+            out.push(ev.expr(elt)?);
+            ev.spend(1, pos)?;
+            if out.len() > MAX_ITEMS {
+                return Err(too_many(pos));
+            }
+            Ok(())
+        })?;
+        Ok(Value::list(out))
     }
 
     /// Runs `each` for every combination of a comprehension's `for`s that passes its `if`s.

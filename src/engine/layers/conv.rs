@@ -7,7 +7,7 @@ use crate::engine::python::{SyntaxError, error};
 use crate::engine::value::Args;
 
 /// Spatial rank from the class name: `Conv2D` → 2.
-fn spatial(class: &str) -> usize {
+pub(super) fn spatial(class: &str) -> usize {
     if class.contains("1D") {
         1
     } else if class.contains("3D") {
@@ -17,7 +17,7 @@ fn spatial(class: &str) -> usize {
     }
 }
 
-fn channels_last(args: &Args) -> Result<(), SyntaxError> {
+pub(super) fn channels_last(args: &Args) -> Result<(), SyntaxError> {
     let format = args.string(
         usize::MAX,
         "data_format",

@@ -101,21 +101,8 @@ pub fn conv_lstm(args: &Args, inputs: &[Shape], _: &dyn Registry) -> Result<Buil
             "unit_forget_bias",
         ],
     )?;
-    let n = if args.class.contains("1D") {
-        1
-    } else if args.class.contains("3D") {
-        3
-    } else {
-        2
-    };
-    if let Some((crate::engine::value::Value::Str(f), p)) = args.value(usize::MAX, "data_format")
-        && f != "channels_last"
-    {
-        return Err(crate::engine::python::error(
-            p,
-            format!("{}: data_format='{f}' is not supported", args.class),
-        ));
-    }
+    let n = super::conv::spatial(&args.class);
+    super::conv::channels_last(args)?;
     let filters = args.size(0, "filters", None)?;
     let kernel = args.sizes(1, "kernel_size", n, None)?;
     let strides = args.sizes(2, "strides", n, Some(1))?;
