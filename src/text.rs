@@ -121,9 +121,58 @@ pub fn excerpt(text: &str, max_chars: usize) -> String {
     }
 }
 
+/// Order ids as people number questions: runs of digits by value, so `5.1` < `10.5` and
+/// `q2` < `q10`; ties (`01` and `1`) fall back to the plain text.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn pieces(s: &str) -> impl Iterator<Item = (bool, &str)> {
+        let mut rest = s;
+        std::iter::from_fn(move || {
+            let first = rest.chars().next()?;
+            let digit = first.is_ascii_digit();
+            let end = rest
+                .find(|c: char| c.is_ascii_digit() != digit)
+                .unwrap_or(rest.len());
+            let (piece, tail) = rest.split_at(end);
+            rest = tail;
+            Some((digit, piece))
+        })
+    }
+    let (mut x, mut y) = (pieces(a), pieces(b));
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return std::cmp::Ordering::Less,
+            (Some(_), None) => return std::cmp::Ordering::Greater,
+            (Some((true, p)), Some((true, q))) => {
+                let (p, q) = (p.trim_start_matches('0'), q.trim_start_matches('0'));
+                let o = p.len().cmp(&q.len()).then_with(|| p.cmp(q));
+                if o.is_ne() {
+                    return o;
+                }
+            }
+            (Some((_, p)), Some((_, q))) => {
+                let o = p.cmp(q);
+                if o.is_ne() {
+                    return o;
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn natural_order_of_question_ids() {
+        let mut ids = vec!["10.5", "5.1", "1.10", "1.2", "q10", "q2", "2.1", "q2-gans"];
+        ids.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            ids,
+            ["1.2", "1.10", "2.1", "5.1", "10.5", "q2", "q2-gans", "q10"]
+        );
+    }
 
     #[test]
     fn ascii_case_insensitive_search_gives_offsets_into_the_original() {

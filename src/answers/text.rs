@@ -108,6 +108,22 @@ pub fn is_negator(word: &str) -> bool {
     NEGATORS.contains(&word)
 }
 
+/// A function word of English or Italian (NLTK's lists, from the stop-words crate): what
+/// sentences are built with, not what they are about.
+pub fn is_stopword(word: &str) -> bool {
+    use std::collections::HashSet;
+    static WORDS: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    WORDS
+        .get_or_init(|| {
+            stop_words::get("en")
+                .iter()
+                .chain(stop_words::get("it"))
+                .copied()
+                .collect()
+        })
+        .contains(word)
+}
+
 /// Words that start a new clause (a negation does not reach across them).
 const CLAUSE_WORDS: [&str; 7] = [
     "but", "however", "although", "whereas", "ma", "però", "invece",

@@ -5,7 +5,7 @@
 use super::{CheckArgs, Fatal, read_file};
 use crate::answers::checkbox::Separator;
 use crate::check::{Check, against, rubric_checks};
-use crate::report::agreement::{self, Pair, Report};
+use crate::report::agreement;
 use crate::rubric::{self, Rubric};
 use crate::score::score;
 use serde::Serialize;
@@ -53,6 +53,11 @@ struct JsonReport<'a> {
 }
 
 fn checks(args: &CheckArgs) -> Result<ExitCode, Fatal> {
+    if args.format == "csv" && args.marked.is_none() {
+        return Err(Fatal(
+            "--format csv writes one row per marked answer: it needs --marked FILE".into(),
+        ));
+    }
     let mut rubrics = Vec::new();
     for path in &args.rubrics {
         let source = String::from_utf8(read_file(path)?)
@@ -68,11 +73,14 @@ fn checks(args: &CheckArgs) -> Result<ExitCode, Fatal> {
         )?);
     }
     if let Some(marked) = &args.marked {
-        let rubric = match &rubrics[0].1 {
-            Ok(r) => r,
-            Err(e) => return Err(Fatal(e.clone())),
-        };
-        return marked_report(args, rubric, marked);
+        let mut loaded = Vec::new();
+        for (_, r) in &rubrics {
+            match r {
+                Ok(r) => loaded.push(r),
+                Err(e) => return Err(Fatal(e.clone())),
+            }
+        }
+        return marked_report(args, &loaded, marked);
     }
     let mut all: Vec<Check> = Vec::new();
     for (file, rubric) in &rubrics {
@@ -134,9 +142,12 @@ fn checks(args: &CheckArgs) -> Result<ExitCode, Fatal> {
 
 fn marked_report(
     args: &CheckArgs,
-    rubric: &Rubric,
+    rubrics: &[&Rubric],
     marked: &std::path::Path,
 ) -> Result<ExitCode, Fatal> {
+    use crate::points::Points;
+    use crate::report::agreement::{Marked, Skipped};
+    use crate::score::Finding;
     let sheet = super::Sheet::read(marked)?;
     let file = &sheet.file;
     let column = |name: &str| {
@@ -152,68 +163,156 @@ fn marked_report(
         column(&args.answer_column)?,
         column(&args.points_column)?,
     );
-    let mut pairs: BTreeMap<String, Vec<Pair>> = BTreeMap::new();
+    // Question ids over all rubrics: each id in one rubric only.
+    let mut questions: BTreeMap<&str, (&Rubric, &crate::rubric::Question)> = BTreeMap::new();
+    for r in rubrics {
+        for q in &r.questions {
+            if let Some((other, _)) = questions.insert(&q.id, (r, q)) {
+                return Err(Fatal(format!(
+                    "question `{}` is in {} and in {}: give --marked rubrics with distinct question ids",
+                    q.id, other.file, r.file
+                )));
+            }
+        }
+    }
+    let mut rows = Vec::new();
     let mut not_in_rubric: BTreeMap<String, usize> = BTreeMap::new();
+    let mut blank = 0usize;
+    let mut out_of_range = Vec::new();
     for (line, row) in &sheet.rows {
         let get = |c: usize| super::Sheet::cell(row, c);
         let id = get(qc);
-        let Some(question) = rubric.questions.iter().find(|q| q.id == id) else {
+        let Some(&(rubric, question)) = questions.get(id.as_str()) else {
             *not_in_rubric.entry(id).or_default() += 1;
             continue;
         };
-        let human = crate::points::Points::parse(&get(pc)).ok_or_else(|| {
+        let mark = get(pc);
+        if mark.is_empty() {
+            blank += 1;
+            continue;
+        }
+        let human = Points::parse(&mark).ok_or_else(|| {
             Fatal(format!(
                 "{file}:{line}: the human points `{}` are not a number",
-                get(pc)
+                crate::text::excerpt(&mark, 40)
             ))
         })?;
+        if human < Points::ZERO || human > question.points {
+            out_of_range.push(Skipped {
+                line: *line,
+                question: id,
+                why: format!("{human} points; the question has {}", question.points),
+            });
+            continue;
+        }
         let answer = row.get(ac).map(String::as_str).unwrap_or("");
-        let s = score(question, answer, Separator::Semicolon);
-        pairs.entry(id).or_default().push(Pair {
-            human: human.to_f64(),
-            machine: s.points.to_f64(),
-        });
+        rows.push((*line, rubric, question, answer, human));
     }
-    let max_of = |id: &str| {
-        rubric
-            .questions
-            .iter()
-            .find(|q| q.id == id)
-            .map(|q| q.points.to_f64())
-            .unwrap_or(1.0)
-    };
-    let all: Vec<Pair> = pairs.values().flatten().copied().collect();
-    let overall_max = rubric
-        .questions
+    let scored: Vec<Marked> = rows
         .iter()
-        .map(|q| q.points.to_f64())
-        .fold(1.0, f64::max);
-    let report = Report {
-        per_question: pairs
-            .iter()
-            .map(|(q, p)| (q.clone(), agreement::agreement(p, max_of(q))))
-            .collect(),
-        overall: agreement::agreement(&all, overall_max),
-        confusion: agreement::confusion(&all, overall_max),
-        did_you_mean: not_in_rubric
-            .keys()
-            .filter_map(|id| {
-                crate::rubric::error::did_you_mean(
-                    id,
-                    rubric.questions.iter().map(|q| q.id.as_str()),
-                )
-                .map(|known| (id.clone(), known.to_string()))
-            })
-            .collect(),
-        not_in_rubric,
-    };
-    if args.format == "json" {
-        write_out(&format!(
+        .map(|&(line, rubric, question, answer, human)| {
+            let s = score(question, answer, Separator::Semicolon);
+            let mut met = Vec::new();
+            let mut matched = Vec::new();
+            for f in &s.findings {
+                if let Finding::Criterion {
+                    criterion,
+                    met: true,
+                    penalty,
+                    matched: evidence,
+                    ..
+                } = f
+                {
+                    met.push(if *penalty {
+                        format!("penalty:{criterion}")
+                    } else {
+                        criterion.clone()
+                    });
+                    for e in evidence {
+                        matched.push(format!(
+                            "`{}` ← {}",
+                            e.term,
+                            crate::text::excerpt(&e.text, 40)
+                        ));
+                    }
+                }
+            }
+            let mut reasons: Vec<String> = s
+                .review
+                .iter()
+                .map(|r| r.reason.name().to_string())
+                .collect();
+            reasons.dedup();
+            let uncovered = match &question.kind {
+                crate::rubric::Kind::Text(key) => {
+                    crate::score::text::uncovered(key, &question.column, answer)
+                }
+                _ => Vec::new(),
+            };
+            Marked {
+                rubric: rubric.file.clone(),
+                question: question.id.clone(),
+                line,
+                answer: answer.to_string(),
+                human: human.to_f64(),
+                machine: s.points.to_f64(),
+                max: question.points.to_f64(),
+                met,
+                matched,
+                reasons,
+                uncovered,
+            }
+        })
+        .collect();
+    let mut not_in_rubric: Vec<(String, usize)> = not_in_rubric.into_iter().collect();
+    not_in_rubric.sort_by(|a, b| crate::text::natural_cmp(&a.0, &b.0));
+    let report = agreement::report(&scored, not_in_rubric, blank, out_of_range);
+    match args.format.as_str() {
+        "json" => write_out(&format!(
             "{}\n",
             serde_json::to_string_pretty(&report).map_err(|e| Fatal(e.to_string()))?
-        ))?;
-    } else {
-        write_out(&agreement::render(&report))?;
+        ))?,
+        "csv" => {
+            use crate::report::csv::{Cell, CsvOut};
+            let mut out = CsvOut::default();
+            out.header(&[
+                "line",
+                "question",
+                "human",
+                "machine",
+                "max",
+                "difference",
+                "far",
+                "reviewed",
+                "criteria_met",
+                "matched",
+                "review_reasons",
+                "answer",
+            ]);
+            let mut sorted: Vec<&Marked> = scored.iter().collect();
+            sorted.sort_by(|a, b| {
+                crate::text::natural_cmp(&a.question, &b.question).then(a.line.cmp(&b.line))
+            });
+            let num = |x: f64| Cell::Plain(format!("{x}"));
+            for m in sorted {
+                out.row(&[
+                    Cell::Plain(m.line.to_string()),
+                    Cell::Text(&m.question),
+                    num(m.human),
+                    num(m.machine),
+                    num(m.max),
+                    num(m.machine - m.human),
+                    Cell::Plain(if m.far() { "yes" } else { "no" }.into()),
+                    Cell::Plain(if m.reviewed() { "yes" } else { "no" }.into()),
+                    Cell::Text(&m.met.join(" ")),
+                    Cell::Text(&m.matched.join("; ")),
+                    Cell::Plain(m.reasons.join(" ")),
+                    Cell::Text(&m.answer),
+                ]);
+            }
+            write_out(&String::from_utf8_lossy(&out.into_bytes()))?;
+        }
+        _ => write_out(&agreement::render(&report))?,
     }
     Ok(ExitCode::SUCCESS)
 }

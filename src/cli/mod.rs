@@ -54,7 +54,9 @@ pub struct CheckArgs {
     /// Also check the rubrics against this export: columns found, ticked options known.
     #[arg(long)]
     pub against: Vec<PathBuf>,
-    /// A CSV of human-marked answers to score with the (first) rubric.
+    /// A CSV of human-marked answers to score with the rubrics (question ids distinct across
+    /// them): agreement and review figures per question, the largest disagreements, and
+    /// suggested terms.
     #[arg(long)]
     pub marked: Option<PathBuf>,
     /// Column of the marked CSV with the question id.
@@ -66,8 +68,8 @@ pub struct CheckArgs {
     /// Column with the human's points.
     #[arg(long, default_value = "points")]
     pub points_column: String,
-    /// `text` or `json`.
-    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    /// `text` or `json`; with --marked also `csv` (one row per marked answer).
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "csv"])]
     pub format: String,
 }
 

@@ -127,27 +127,254 @@ pub fn confusion(pairs: &[Pair], max: f64) -> Vec<Vec<usize>> {
     t
 }
 
+/// One marked answer, scored: what `check --marked --format csv` writes a row of.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Marked {
+    pub rubric: String,
+    pub question: String,
+    /// Line of the marked file.
+    pub line: usize,
+    pub answer: String,
+    pub human: f64,
+    pub machine: f64,
+    pub max: f64,
+    /// Criteria the answer met.
+    pub met: Vec<String>,
+    /// The words that met them: "`term` ← words".
+    pub matched: Vec<String>,
+    /// Why the answer is in the review queue (empty: it is not).
+    pub reasons: Vec<String>,
+    /// Words (and word pairs) of the answer that no criterion's pattern relates to, as
+    /// (key, shown form): the raw material of suggestions.
+    #[serde(skip)]
+    pub uncovered: Vec<(String, String)>,
+}
+
+impl Marked {
+    /// Machine and human differ by 40 % of the question's points or more.
+    pub fn far(&self) -> bool {
+        (self.human - self.machine).abs() + 1e-9 >= 0.4 * self.max
+    }
+
+    pub fn reviewed(&self) -> bool {
+        !self.reasons.is_empty()
+    }
+}
+
+/// How well the review queue catches the machine's mistakes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReviewFigures {
+    pub n: usize,
+    /// Answers where machine and human differ by 40 % of the points or more.
+    pub far: usize,
+    /// Of those, how many the review queue holds.
+    pub far_reviewed: usize,
+    /// Answers in the review queue.
+    pub reviewed: usize,
+    /// `far / n`, `far_reviewed / far`, `reviewed / n` (0 when the denominator is).
+    pub far_share: f64,
+    pub caught_share: f64,
+    pub queue_share: f64,
+}
+
+pub fn review_figures(marked: &[&Marked]) -> ReviewFigures {
+    let n = marked.len();
+    let far = marked.iter().filter(|m| m.far()).count();
+    let far_reviewed = marked.iter().filter(|m| m.far() && m.reviewed()).count();
+    let reviewed = marked.iter().filter(|m| m.reviewed()).count();
+    let share = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    ReviewFigures {
+        n,
+        far,
+        far_reviewed,
+        reviewed,
+        far_share: share(far, n),
+        caught_share: share(far_reviewed, far),
+        queue_share: share(reviewed, n),
+    }
+}
+
+/// One question's figures.
+#[derive(Clone, Debug, Serialize)]
+pub struct QuestionReport {
+    pub question: String,
+    pub rubric: String,
+    pub agreement: Agreement,
+    pub review: ReviewFigures,
+}
+
+/// A candidate term for the rubric author: frequent in high-marked answers, rare in
+/// low-marked ones, and met by no criterion.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Suggestion {
+    pub term: String,
+    /// High-marked answers (≥ 80 % of the points) with the term, and all of them.
+    pub high: usize,
+    pub high_of: usize,
+    /// Low-marked answers (≤ 40 %) with the term, and all of them.
+    pub low: usize,
+    pub low_of: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct QuestionSuggestions {
+    pub question: String,
+    pub terms: Vec<Suggestion>,
+}
+
+/// A marked row not scored, and why.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Skipped {
+    pub line: usize,
+    pub question: String,
+    pub why: String,
+}
+
 /// The whole report: per question and overall.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
-    pub per_question: BTreeMap<String, Agreement>,
+    /// In natural order of question ids (5.1 before 10.5).
+    pub per_question: Vec<QuestionReport>,
     pub overall: Agreement,
+    pub review: ReviewFigures,
     pub confusion: Vec<Vec<usize>>,
-    /// Marked rows for questions the rubric does not have (held out), by question id.
-    pub not_in_rubric: BTreeMap<String, usize>,
-    /// For an unknown question id close to one of the rubric's, that id ("did you mean").
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub did_you_mean: BTreeMap<String, String>,
+    /// The largest disagreements, largest first.
+    pub worst: Vec<Marked>,
+    pub suggestions: Vec<QuestionSuggestions>,
+    /// Marked rows for questions no rubric has (held out), by question id, natural order.
+    pub not_in_rubric: Vec<(String, usize)>,
+    /// Rows without a human mark: skipped.
+    pub blank_marks: usize,
+    /// Rows whose human mark is outside 0..the question's points: reported, not scored.
+    pub out_of_range: Vec<Skipped>,
+}
+
+/// How many disagreements the report lists.
+const WORST: usize = 15;
+/// Suggestions per question.
+const SUGGESTIONS: usize = 6;
+
+/// The report over scored marked answers (any order).
+pub fn report(
+    marked: &[Marked],
+    not_in_rubric: Vec<(String, usize)>,
+    blank_marks: usize,
+    out_of_range: Vec<Skipped>,
+) -> Report {
+    let mut questions: Vec<(&str, &str)> = marked
+        .iter()
+        .map(|m| (m.question.as_str(), m.rubric.as_str()))
+        .collect();
+    questions.sort_by(|a, b| crate::text::natural_cmp(a.0, b.0));
+    questions.dedup_by(|a, b| a.0 == b.0);
+    let pairs = |of: &[&Marked]| -> Vec<Pair> {
+        of.iter()
+            .map(|m| Pair {
+                human: m.human,
+                machine: m.machine,
+            })
+            .collect()
+    };
+    let mut per_question = Vec::new();
+    let mut suggestions = Vec::new();
+    for (q, rubric) in &questions {
+        let of: Vec<&Marked> = marked.iter().filter(|m| m.question == *q).collect();
+        let max = of.iter().map(|m| m.max).fold(0.0, f64::max);
+        per_question.push(QuestionReport {
+            question: q.to_string(),
+            rubric: rubric.to_string(),
+            agreement: agreement(&pairs(&of), max),
+            review: review_figures(&of),
+        });
+        let terms = suggest(&of);
+        if !terms.is_empty() {
+            suggestions.push(QuestionSuggestions {
+                question: q.to_string(),
+                terms,
+            });
+        }
+    }
+    let all: Vec<&Marked> = marked.iter().collect();
+    let overall_max = marked.iter().map(|m| m.max).fold(1.0, f64::max);
+    let mut worst: Vec<&Marked> = all.iter().copied().filter(|m| m.far()).collect();
+    worst.sort_by(|a, b| {
+        let d = |m: &Marked| (m.human - m.machine).abs() / m.max.max(f64::MIN_POSITIVE);
+        d(b).total_cmp(&d(a))
+            .then_with(|| crate::text::natural_cmp(&a.question, &b.question))
+            .then(a.line.cmp(&b.line))
+    });
+    Report {
+        per_question,
+        overall: agreement(&pairs(&all), overall_max),
+        review: review_figures(&all),
+        confusion: confusion(&pairs(&all), overall_max),
+        worst: worst.into_iter().take(WORST).cloned().collect(),
+        suggestions,
+        not_in_rubric,
+        blank_marks,
+        out_of_range,
+    }
+}
+
+/// Terms frequent in high-marked answers and rare in low-marked ones that no criterion meets.
+fn suggest(of: &[&Marked]) -> Vec<Suggestion> {
+    let high: Vec<&&Marked> = of.iter().filter(|m| m.human >= 0.8 * m.max).collect();
+    let low: Vec<&&Marked> = of.iter().filter(|m| m.human <= 0.4 * m.max).collect();
+    if high.len() < 3 {
+        return Vec::new();
+    }
+    // Per term: answers with it among the high and the low, and its first shown form.
+    let mut counts: BTreeMap<&str, (usize, usize, &str)> = BTreeMap::new();
+    for (set, is_high) in [(&high, true), (&low, false)] {
+        for m in set.iter() {
+            let mut seen: Vec<&str> = Vec::new();
+            for (key, shown) in &m.uncovered {
+                if seen.contains(&key.as_str()) {
+                    continue;
+                }
+                seen.push(key);
+                let c = counts.entry(key).or_insert((0, 0, shown));
+                if is_high {
+                    c.0 += 1;
+                } else {
+                    c.1 += 1;
+                }
+            }
+        }
+    }
+    let min_high = 3.max(high.len().div_ceil(5));
+    let rate = |k: usize, n: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
+    let mut out: Vec<(f64, Suggestion)> = counts
+        .into_iter()
+        .filter(|(_, (h, _, _))| *h >= min_high)
+        .map(|(_, (h, l, shown))| {
+            let lift = rate(h, high.len()) - rate(l, low.len());
+            (
+                lift,
+                Suggestion {
+                    term: shown.to_string(),
+                    high: h,
+                    high_of: high.len(),
+                    low: l,
+                    low_of: low.len(),
+                },
+            )
+        })
+        .filter(|(lift, _)| *lift >= 0.2)
+        .collect();
+    out.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.term.cmp(&b.1.term)));
+    // A pair whose words are both suggested already says little more; keep the best few.
+    out.into_iter().take(SUGGESTIONS).map(|(_, s)| s).collect()
 }
 
 fn opt(x: Option<f64>) -> String {
     x.map(|v| format!("{v:.2}")).unwrap_or_else(|| "-".into())
 }
 
-fn row(out: &mut String, name: &str, a: &Agreement) {
+fn row(out: &mut String, name: &str, width: usize, a: &Agreement, r: &ReviewFigures) {
     let _ = writeln!(
         out,
-        "{name:<10} {:>5} {:>7} {:>6} {:>6} {:>6.0}% {:>8.0}% {:>6.2} {:>6.2}",
+        "{name:<width$} {:>5} {:>7} {:>6} {:>6} {:>6.0}% {:>8.0}% {:>6.2} {:>6.2} {:>5.0}% {:>6} {:>5.0}%",
         a.n,
         opt(a.pearson),
         format!("{:.2}", a.rmse),
@@ -155,21 +382,57 @@ fn row(out: &mut String, name: &str, a: &Agreement) {
         a.exact * 100.0,
         a.within_one * 100.0,
         a.mean_human,
-        a.mean_machine
+        a.mean_machine,
+        r.far_share * 100.0,
+        if r.far == 0 {
+            "-".to_string()
+        } else {
+            format!("{:.0}%", r.caught_share * 100.0)
+        },
+        r.queue_share * 100.0,
     );
+}
+
+/// A number of points as a TA writes it: `2.5`, `3`.
+fn pts(x: f64) -> String {
+    let s = format!("{x:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
+    let width = report
+        .per_question
+        .iter()
+        .map(|q| q.question.chars().count())
+        .fold(10, usize::max);
     let _ = writeln!(
         out,
-        "{:<10} {:>5} {:>7} {:>6} {:>6} {:>7} {:>9} {:>6} {:>6}",
-        "question", "n", "pearson", "rmse", "qwk", "exact", "within-1", "human", "ours"
+        "{:<width$} {:>5} {:>7} {:>6} {:>6} {:>7} {:>9} {:>6} {:>6} {:>6} {:>6} {:>6}",
+        "question",
+        "n",
+        "pearson",
+        "rmse",
+        "qwk",
+        "exact",
+        "within-1",
+        "human",
+        "ours",
+        "far",
+        "caught",
+        "queue"
     );
-    for (q, a) in &report.per_question {
-        row(&mut out, q, a);
+    for q in &report.per_question {
+        row(&mut out, &q.question, width, &q.agreement, &q.review);
     }
-    row(&mut out, "all", &report.overall);
+    row(&mut out, "all", width, &report.overall, &report.review);
+    let r = &report.review;
+    let _ = writeln!(
+        out,
+        "\nfar: machine and human differ by 40 % of the points or more ({} of {}); caught: of those, \
+         in the review queue ({} of {}); queue: all answers in the review queue ({} of {})",
+        r.far, r.n, r.far_reviewed, r.far, r.reviewed, r.n
+    );
     let _ = writeln!(
         out,
         "\nconfusion (rows: human, columns: examgrade; whole points)"
@@ -187,19 +450,78 @@ pub fn render(report: &Report) -> String {
         }
         let _ = writeln!(out);
     }
+    if !report.worst.is_empty() {
+        let _ = writeln!(out, "\nlargest disagreements");
+        for m in &report.worst {
+            let _ = writeln!(
+                out,
+                "  {} line {}: human {}, ours {} of {}{}\n    answer: {}\n    met: {}",
+                m.question,
+                m.line,
+                pts(m.human),
+                pts(m.machine),
+                pts(m.max),
+                if m.reasons.is_empty() {
+                    " — not reviewed".to_string()
+                } else {
+                    format!(" — reviewed: {}", m.reasons.join(", "))
+                },
+                crate::text::excerpt(&m.answer, 160),
+                if m.matched.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    m.matched.join("; ")
+                }
+            );
+        }
+    }
+    if !report.suggestions.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nsuggestions: words in high-marked answers (≥ 80 %) that no criterion meets, rare in \
+             low-marked ones (≤ 40 %)"
+        );
+        for s in &report.suggestions {
+            let terms: Vec<String> = s
+                .terms
+                .iter()
+                .map(|t| {
+                    format!(
+                        "`{}` ({}/{} high, {}/{} low)",
+                        t.term, t.high, t.high_of, t.low, t.low_of
+                    )
+                })
+                .collect();
+            let _ = writeln!(out, "  {}: {}", s.question, terms.join(", "));
+        }
+    }
+    if report.blank_marks > 0 {
+        let _ = writeln!(
+            out,
+            "\n{} marked row(s) have no human points: skipped",
+            report.blank_marks
+        );
+    }
+    if !report.out_of_range.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} marked row(s) have points outside the question's range (not scored):",
+            report.out_of_range.len()
+        );
+        for s in &report.out_of_range {
+            let _ = writeln!(out, "  line {}: {}: {}", s.line, s.question, s.why);
+        }
+    }
     if !report.not_in_rubric.is_empty() {
-        let total: usize = report.not_in_rubric.values().sum();
+        let total: usize = report.not_in_rubric.iter().map(|(_, n)| n).sum();
         let _ = writeln!(
             out,
             "\n{total} marked answer(s) for {} question(s) the rubric does not have (not scored): {}",
             report.not_in_rubric.len(),
             report
                 .not_in_rubric
-                .keys()
-                .map(|id| match report.did_you_mean.get(id) {
-                    Some(known) => format!("{id} (did you mean {known}?)"),
-                    None => id.clone(),
-                })
+                .iter()
+                .map(|(id, _)| id.clone())
                 .collect::<Vec<_>>()
                 .join(", ")
         );

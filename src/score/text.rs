@@ -481,6 +481,53 @@ fn judge(
     }
 }
 
+/// The answer's content words that no word pattern of the key relates to, and adjacent pairs
+/// of them, as (key, shown form) in order: what a rubric author might add (`check --marked`'s
+/// suggestions). Keys are English stems (pairs: two stems), so `stacks` and `stack` count
+/// together; stopwords, numbers, words under 3 letters and words of the question's own wording
+/// are left out.
+pub fn uncovered(key: &TextKey, question: &str, cell: &str) -> Vec<(String, String)> {
+    let asked: std::collections::HashSet<String> = tokenize(question)
+        .tokens
+        .into_iter()
+        .map(|t| t.stem_en)
+        .collect();
+    let mut answer = tokenize(cell);
+    pattern_bits(key, &mut answer);
+    let n = answer.patterns;
+    let free: Vec<bool> = answer
+        .tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            t.norm.chars().count() >= 3
+                && !t.norm.chars().all(|c| c.is_ascii_digit())
+                && !crate::answers::text::is_stopword(&t.norm)
+                && !asked.contains(&t.stem_en)
+                && answer.pattern_bits[i * n..(i + 1) * n]
+                    .iter()
+                    .all(|&b| b == 0)
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (i, t) in answer.tokens.iter().enumerate() {
+        if !free[i] {
+            continue;
+        }
+        out.push((t.stem_en.clone(), t.norm.clone()));
+        if let Some(next) = answer.tokens.get(i + 1)
+            && free[i + 1]
+            && next.clause == t.clause
+        {
+            out.push((
+                format!("{} {}", t.stem_en, next.stem_en),
+                format!("{} {}", t.norm, next.norm),
+            ));
+        }
+    }
+    out
+}
+
 /// Score a free-text answer. `question` names it in review details.
 pub fn score(key: &TextKey, points: Points, cell: &str, question: &str) -> Score {
     if cell.trim().is_empty() {

@@ -71,10 +71,25 @@ fn marked_answers_give_agreement_figures() {
     assert_eq!(all["rmse"].as_f64().unwrap(), (2.0f64 / 6.0).sqrt());
     assert_eq!(all["exact"].as_f64().unwrap(), 4.0 / 6.0);
     assert_eq!(all["within_one"], 1.0);
-    assert_eq!(json["per_question"]["q2-gans"]["pearson"], 1.0);
-    assert_eq!(json["not_in_rubric"]["q9-unknown"], 1);
-    assert_eq!(json["not_in_rubric"]["q2-gan"], 1);
-    assert_eq!(json["did_you_mean"]["q2-gan"], "q2-gans");
+    let q2 = &json["per_question"][0];
+    assert_eq!(q2["question"], "q2-gans");
+    assert_eq!(q2["agreement"]["pearson"], 1.0);
+    assert_eq!(json["per_question"][1]["question"], "q3-transformer");
+    // Ids no rubric has, in natural order (q9 before q10), with no "did you mean".
+    assert_eq!(
+        json["not_in_rubric"],
+        serde_json::json!([["q2-gan", 1], ["q9-unknown", 1], ["q10-later", 1]])
+    );
+    assert_eq!(json["blank_marks"], 1);
+    assert_eq!(json["out_of_range"][0]["line"], 11);
+    assert_eq!(
+        json["out_of_range"][0]["why"],
+        "9 points; the question has 2"
+    );
+    // q3: the humans gave 1.5 and 0.5 where examgrade gave 0.5 and 1.5 (50 % of 2 points).
+    assert_eq!(json["review"]["far"], 2);
+    assert_eq!(json["review"]["far_reviewed"], 0);
+    assert_eq!(json["worst"][0]["line"], 6);
     let text = examgrade()
         .args([
             "check",
@@ -86,10 +101,49 @@ fn marked_answers_give_agreement_figures() {
         .success();
     let text = String::from_utf8(text.get_output().stdout.clone()).unwrap();
     assert!(
-        text.contains("\nq2-gans        3    1.00   0.00   1.00    100%      100%   1.17   1.17\n"),
+        text.contains(
+            "
+q2-gans            3    1.00   0.00   1.00    100%      100%   1.17   1.17     0%      -     0%\n"
+        ),
         "{text}"
     );
-    assert!(text.ends_with("2 marked answer(s) for 2 question(s) the rubric does not have (not scored): q2-gan (did you mean q2-gans?), q9-unknown\n"), "{text}");
+    assert!(
+        text.contains("\n1 marked row(s) have no human points: skipped\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n  line 11: q2-gans: 9 points; the question has 2\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("3 marked answer(s) for 3 question(s) the rubric does not have (not scored): q2-gan, q9-unknown, q10-later\n"), "{text}");
+    // One row per scored answer, questions in natural order.
+    let csv = examgrade()
+        .args([
+            "check",
+            SEED_RUBRIC,
+            "--marked",
+            "fixtures/marked/seed-text-marked.csv",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success();
+    let csv = String::from_utf8(csv.get_output().stdout.clone()).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "line,question,human,machine,max,difference,far,reviewed,criteria_met,matched,review_reasons,answer"
+    );
+    assert_eq!(lines.len(), 7);
+    assert!(
+        lines[3].starts_with("4,q2-gans,1.5,1.5,2,0,no,"),
+        "{}",
+        lines[3]
+    );
+    examgrade()
+        .args(["check", SEED_RUBRIC, "--format", "csv"])
+        .assert()
+        .code(2);
 }
 
 /// One broken rubric per failure `check` must catch, each with the exact message (insta
