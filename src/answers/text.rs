@@ -46,6 +46,8 @@ pub struct TextAnswer {
     pub joined: Vec<String>,
     /// The answer was longer than [`MAX_ANSWER`] bytes; only its beginning was read.
     pub truncated: bool,
+    /// Bytes of the answer read (all of it, or the first [`MAX_ANSWER`] up to a character).
+    pub read: usize,
     /// How each token matches each word pattern of the key it is scored against, filled by
     /// the scorer: `pattern_bits[token * patterns + pattern]`.
     pub pattern_bits: Vec<u8>,
@@ -218,6 +220,7 @@ pub fn tokenize(text: &str) -> TextAnswer {
     };
     let mut answer = TextAnswer {
         truncated: text.len() < original_len,
+        read: text.len(),
         ..TextAnswer::default()
     };
     let mut clause = 0usize;

@@ -37,10 +37,35 @@ pub struct WordPattern {
     pub id: usize,
 }
 
-/// A phrase: one of several word sequences (synonyms).
+/// A phrase: one of several word sequences (synonyms), or of several literals.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Phrase {
     pub alternatives: Vec<Vec<WordPattern>>,
+    /// Literal alternatives (`c++`, `O(n log n)`, `` `int*` ``), lower-case: matched as written,
+    /// ASCII case aside, any run of spaces for a space, at word boundaries.
+    pub literals: Vec<String>,
+}
+
+/// Characters a plain term word may have besides letters and digits: the wildcard, apostrophes
+/// and the separators words are split at. Any other (`+ # ( ) ^ \ . < >` …) makes the entry
+/// a literal.
+fn is_plain(c: char) -> bool {
+    c.is_alphanumeric() || c.is_whitespace() || matches!(c, '*' | '\'' | '’' | '-' | '/' | '_')
+}
+
+/// An entry's literal text, when it is one: written in backticks (`` `int*` ``), or containing
+/// a symbol a word cannot (`c++`, `C#`, `O(n^2)`, `\0`, `int\*` — `\*` is a literal star).
+fn literal(entry: &str) -> Option<String> {
+    let t = entry.trim();
+    let raw = if let Some(inner) = t.strip_prefix('`').and_then(|r| r.strip_suffix('`')) {
+        inner.to_string()
+    } else if !t.chars().all(is_plain) {
+        t.replace("\\*", "*")
+    } else {
+        return None;
+    };
+    let squeezed = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    Some(crate::text::normalize(&squeezed))
 }
 
 /// A term as written in the rubric, compiled: phrases joined by proximity gaps.
@@ -226,7 +251,7 @@ pub fn compile_term(text: &str, synonyms: &BTreeMap<String, Vec<String>>) -> Res
             None => (rest, None),
         };
         let part = part.trim();
-        let alternatives: Vec<Vec<WordPattern>> = if let Some(name) = part.strip_prefix('@') {
+        let alternatives: Vec<&str> = if let Some(name) = part.strip_prefix('@') {
             let list = synonyms.get(name.trim()).ok_or_else(|| {
                 let hint =
                     crate::rubric::error::did_you_mean(name, synonyms.keys().map(String::as_str))
@@ -234,18 +259,30 @@ pub fn compile_term(text: &str, synonyms: &BTreeMap<String, Vec<String>>) -> Res
                         .unwrap_or_default();
                 format!("unknown synonym list `@{name}`{hint}: define it under [synonyms]")
             })?;
-            list.iter()
-                .map(|s| words(s))
-                .filter(|w| !w.is_empty())
-                .collect()
+            list.iter().map(String::as_str).collect()
         } else {
-            let w = words(part);
-            if w.is_empty() { vec![] } else { vec![w] }
+            vec![part]
         };
-        if alternatives.is_empty() {
+        let mut phrase = Phrase {
+            alternatives: Vec::new(),
+            literals: Vec::new(),
+        };
+        for entry in alternatives {
+            match literal(entry) {
+                Some(l) if !l.is_empty() => phrase.literals.push(l),
+                Some(_) => {}
+                None => {
+                    let w = words(entry);
+                    if !w.is_empty() {
+                        phrase.alternatives.push(w);
+                    }
+                }
+            }
+        }
+        if phrase.alternatives.is_empty() && phrase.literals.is_empty() {
             return Err(format!("the term `{text}` has an empty part"));
         }
-        parts.push(Phrase { alternatives });
+        parts.push(phrase);
         match gap {
             Some(n) => gaps.push(n),
             None => break,

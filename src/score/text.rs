@@ -214,9 +214,101 @@ fn within_edits(a: &str, b: &str, k: usize) -> bool {
     prev[m] <= k
 }
 
-/// Occurrences of a phrase: (first token, one past the last, weakest rule).
-fn occurrences(phrase: &Phrase, answer: &TextAnswer, rules: Rules) -> Vec<(usize, usize, Rule)> {
+/// Where a literal (`c++`, `O(n log n)`) occurs in the answer, as byte spans of `text`: the
+/// literal's characters as written (ASCII and Unicode case aside, `’` for `'`), any run of
+/// whitespace for one of its spaces, and no letter or digit glued to either end when the
+/// literal starts or ends with one (`c++` is not in `abc++`, `c++11` has it).
+fn literal_spans(lit: &str, text: &str) -> Vec<(usize, usize)> {
+    let same = |a: char, l: char| {
+        a == l || (a == '’' && l == '\'') || (a.is_uppercase() && a.to_lowercase().eq([l]))
+    };
+    let Some(first) = lit.chars().next() else {
+        return Vec::new();
+    };
+    let last = lit.chars().next_back().unwrap_or(first);
+    let mut out = Vec::new();
+    let mut from = 0;
+    while from < text.len() {
+        let Some((at, _)) = text[from..].char_indices().find(|&(_, c)| same(c, first)) else {
+            break;
+        };
+        let start = from + at;
+        let glued_before = first.is_alphanumeric()
+            && text[..start]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric);
+        let mut rest = text[start..].char_indices().peekable();
+        let mut end = None;
+        let mut ok = !glued_before;
+        let mut lits = lit.chars().peekable();
+        while ok && let Some(l) = lits.next() {
+            if l == ' ' {
+                let mut spaces = 0;
+                while let Some(&(_, c)) = rest.peek()
+                    && c.is_whitespace()
+                {
+                    rest.next();
+                    spaces += 1;
+                }
+                ok = spaces > 0;
+            } else {
+                match rest.next() {
+                    Some((i, c)) if same(c, l) => end = Some(start + i + c.len_utf8()),
+                    _ => ok = false,
+                }
+            }
+        }
+        if ok && let Some(end) = end {
+            let glued_after = last.is_alphanumeric()
+                && text[end..]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_alphanumeric);
+            if !glued_after {
+                out.push((start, end));
+            }
+        }
+        from = start + text[start..].chars().next().map_or(1, char::len_utf8);
+    }
+    out
+}
+
+/// One occurrence of a phrase: tokens `first..end` (empty when a literal covers no word, as
+/// `++`), the weakest rule over its words, and its byte span in the answer.
+#[derive(Clone, Copy, Debug)]
+struct Occurrence {
+    first: usize,
+    end: usize,
+    rule: Rule,
+    start: usize,
+    stop: usize,
+}
+
+/// Occurrences of a phrase.
+fn occurrences(phrase: &Phrase, answer: &TextAnswer, text: &str, rules: Rules) -> Vec<Occurrence> {
     let tokens = &answer.tokens;
+    let words = |first: usize, end: usize, rule: Rule| Occurrence {
+        first,
+        end,
+        rule,
+        start: tokens[first].start,
+        stop: tokens[end - 1].end,
+    };
+    let mut found = Vec::new();
+    for lit in &phrase.literals {
+        for (start, stop) in literal_spans(lit, &text[..answer.read.min(text.len())]) {
+            let first = tokens.partition_point(|t| t.end <= start);
+            let end = tokens.partition_point(|t| t.start < stop).max(first);
+            found.push(Occurrence {
+                first,
+                end,
+                rule: Rule::Exact,
+                start,
+                stop,
+            });
+        }
+    }
     // Where an occurrence can start: a token related to some alternative's first word, or a
     // pair of tokens that written as one could be a one-word alternative.
     let mut starts: Vec<usize> = Vec::new();
@@ -258,15 +350,14 @@ fn occurrences(phrase: &Phrase, answer: &TextAnswer, rules: Rules) -> Vec<(usize
     }
     starts.sort_unstable();
     starts.dedup();
-    let mut found = Vec::new();
     for i in starts {
         let mut matched = false;
-        for words in &phrase.alternatives {
-            if i + words.len() > tokens.len() {
+        for alternative in &phrase.alternatives {
+            if i + alternative.len() > tokens.len() {
                 continue;
             }
             let mut weakest = Rule::Exact;
-            let all = words.iter().enumerate().all(|(k, w)| {
+            let all = alternative.iter().enumerate().all(|(k, w)| {
                 let bits = answer.pattern_bits[(i + k) * answer.patterns + w.id];
                 match match_word(w, bits, rules) {
                     Some(r) => {
@@ -277,7 +368,7 @@ fn occurrences(phrase: &Phrase, answer: &TextAnswer, rules: Rules) -> Vec<(usize
                 }
             });
             if all {
-                found.push((i, i + words.len(), weakest));
+                found.push(words(i, i + alternative.len(), weakest));
                 matched = true;
                 break;
             }
@@ -296,7 +387,7 @@ fn occurrences(phrase: &Phrase, answer: &TextAnswer, rules: Rules) -> Vec<(usize
                     _ => None,
                 };
                 if let Some(rule) = hit {
-                    found.push((i, i + 2, rule));
+                    found.push(words(i, i + 2, rule));
                     break;
                 }
             }
@@ -314,36 +405,39 @@ fn find(
     allow_negated: bool,
 ) -> Option<Evidence> {
     let tokens = &answer.tokens;
-    let mut spans: Vec<(usize, usize, Rule)> = occurrences(&term.parts[0], answer, rules);
+    let mut spans = occurrences(&term.parts[0], answer, text, rules);
     for (k, gap) in term.gaps.iter().enumerate() {
-        let next = occurrences(&term.parts[k + 1], answer, rules);
+        let next = occurrences(&term.parts[k + 1], answer, text, rules);
         let mut joined = Vec::new();
-        for &(a0, a1, ra) in &spans {
-            for &(b0, b1, rb) in &next {
-                let apart = if b0 >= a1 {
-                    b0 - a1
-                } else if a0 >= b1 {
-                    a0 - b1
+        for a in &spans {
+            for b in &next {
+                let apart = if b.first >= a.end {
+                    b.first - a.end
+                } else if a.first >= b.end {
+                    a.first - b.end
                 } else {
                     continue;
                 };
                 if apart <= *gap {
-                    joined.push((a0.min(b0), a1.max(b1), ra.max(rb)));
+                    joined.push(Occurrence {
+                        first: a.first.min(b.first),
+                        end: a.end.max(b.end),
+                        rule: a.rule.max(b.rule),
+                        start: a.start.min(b.start),
+                        stop: a.stop.max(b.stop),
+                    });
                 }
             }
         }
         spans = joined;
     }
-    let evidence = |(s, e, rule): (usize, usize, Rule)| {
-        let negated = tokens[s..e].iter().any(|t| t.negated);
-        Evidence {
-            term: term.text.clone(),
-            text: text[tokens[s].start..tokens[e - 1].end].to_string(),
-            rule,
-            start: tokens[s].start,
-            end: tokens[e - 1].end,
-            negated,
-        }
+    let evidence = |o: Occurrence| Evidence {
+        term: term.text.clone(),
+        text: text[o.start..o.stop].to_string(),
+        rule: o.rule,
+        start: o.start,
+        end: o.stop,
+        negated: tokens[o.first..o.end].iter().any(|t| t.negated),
     };
     let mut candidates: Vec<Evidence> = spans.into_iter().map(evidence).collect();
     candidates.sort_by_key(|e| (e.negated, e.rule, e.start));
@@ -871,6 +965,63 @@ mod tests {
         assert_eq!(run(&k, "uses back-propagation").points, Points::ONE);
         let k = key("\"datamember*\"", "");
         assert_eq!(run(&k, "a data members list").points, Points::ONE);
+    }
+
+    #[test]
+    fn literals_match_as_written_at_word_boundaries() {
+        let k = key("\"c++\"", "");
+        assert_eq!(
+            evidence(&run(&k, "I like C++ and Java")),
+            vec![("C++".into(), Rule::Exact, false)]
+        );
+        assert_eq!(run(&k, "written in C# or C").points, Points::ZERO);
+        assert_eq!(run(&k, "c++11 is newer").points, Points::ONE);
+        let k = key("\"C#\"", "");
+        assert_eq!(run(&k, "C++ only").points, Points::ZERO);
+        assert_eq!(run(&k, "in c#.").points, Points::ONE);
+        let k = key("\"O(n log n)\"", "");
+        assert_eq!(
+            evidence(&run(&k, "merge sort is O(n  log n) always")),
+            vec![("O(n  log n)".into(), Rule::Exact, false)]
+        );
+        assert_eq!(run(&k, "it is O(n^2)").points, Points::ZERO);
+        let k = key("\"O(n^2)\"", "");
+        assert_eq!(run(&k, "worst case O(N^2).").points, Points::ONE);
+        let k = key("\"\\\\0\"", "");
+        assert_eq!(run(&k, "ends with a \\0 character").points, Points::ONE);
+        assert_eq!(run(&k, "ends with a 0").points, Points::ZERO);
+        // `*` is a wildcard; `\*` or backticks make it a star.
+        let k = key("\"int*\"", "");
+        assert_eq!(run(&k, "an interval").points, Points::ONE);
+        let k = key("\"int\\\\*\"", "");
+        assert_eq!(run(&k, "an interval").points, Points::ZERO);
+        assert_eq!(run(&k, "a pointer: int* p").points, Points::ONE);
+        let k = key("\"`int*`\"", "");
+        assert_eq!(run(&k, "an interval").points, Points::ZERO);
+        assert_eq!(run(&k, "INT* p").points, Points::ONE);
+        let k = key("\"`k-means`\"", "");
+        assert_eq!(run(&k, "we ran k-means").points, Points::ONE);
+        assert_eq!(run(&k, "we ran k means").points, Points::ZERO);
+        // A literal takes part in proximity like a word.
+        let k = key("\"c++ ~3 compiled\"", "");
+        assert_eq!(run(&k, "C++ code is compiled").points, Points::ONE);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn literal_spans_are_valid_slices_that_match(
+            text in "[a-cC+#İ’' \u{00e9}]{0,30}",
+            lit in "[a-c+#' ]{1,4}",
+        ) {
+            let lit = lit.split_whitespace().collect::<Vec<_>>().join(" ");
+            proptest::prop_assume!(!lit.is_empty());
+            for (s, e) in literal_spans(&lit, &text) {
+                proptest::prop_assert!(text.is_char_boundary(s) && text.is_char_boundary(e));
+                let found = text[s..e].replace('’', "'").to_lowercase();
+                let found = found.split_whitespace().collect::<Vec<_>>().join(" ");
+                proptest::prop_assert_eq!(found, lit.clone());
+            }
+        }
     }
 
     #[test]
