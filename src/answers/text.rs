@@ -179,6 +179,101 @@ pub fn stems(norm: &str) -> (String, String) {
     })
 }
 
+/// The inflectional base of an English word: plural, third person, past and -ing forms taken
+/// off, a silent final `e` and a doubled final consonant dropped — so `gates`, `gated`,
+/// `gating` and `gate` share one (`gat`), and `studies`, `studied`, `study` another, while
+/// derivations keep theirs: `generative`, `generated`, `generator` are three. (A light
+/// stemmer in the manner of Harman's S-stemmer and Porter's step 1; Snowball goes further.)
+pub fn inflection_en(word: &str) -> String {
+    let mut w: String = word.to_string();
+    let n = w.len();
+    if !w.is_ascii() || n <= 3 {
+        return w;
+    }
+    let ends = |w: &str, s: &str| w.ends_with(s);
+    if n > 4 && (ends(&w, "ies") || ends(&w, "ied")) {
+        w.truncate(n - 3);
+        w.push('y');
+    } else if ends(&w, "es")
+        && ["s", "x", "z", "ch", "sh"]
+            .iter()
+            .any(|e| w[..n - 2].ends_with(e))
+    {
+        w.truncate(n - 2);
+    } else if ends(&w, "s") && !ends(&w, "ss") && !ends(&w, "us") && !ends(&w, "is") {
+        w.truncate(n - 1);
+    } else if ends(&w, "ing") && w[..n - 3].contains(['a', 'e', 'i', 'o', 'u', 'y']) {
+        w.truncate(n - 3);
+    } else if ends(&w, "ed") && w[..n - 2].contains(['a', 'e', 'i', 'o', 'u', 'y']) {
+        w.truncate(n - 2);
+    }
+    if w.len() >= 3 && w.ends_with('e') {
+        w.pop();
+    }
+    let b = w.as_bytes();
+    if b.len() > 3 && b[b.len() - 1] == b[b.len() - 2] && !b"aeiou".contains(&b[b.len() - 1]) {
+        w.pop();
+    }
+    w
+}
+
+/// What an English word's ending says it is, after [`inflection_en`]: a doer (`generator`,
+/// `compiler`), a quality (`generative`, `adversarial`, `reusable`), or an action or thing
+/// (`generate`, `refinement`, `implementation`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Agent,
+    Quality,
+    Action,
+}
+
+fn family(base: &str) -> Family {
+    const AGENT: [&str; 3] = ["or", "er", "ist"];
+    const QUALITY: [&str; 9] = ["iv", "al", "ary", "ous", "abl", "ibl", "ic", "ful", "less"];
+    if base.len() > 4 && AGENT.iter().any(|s| base.ends_with(s)) {
+        Family::Agent
+    } else if base.len() > 4 && QUALITY.iter().any(|s| base.ends_with(s)) {
+        Family::Quality
+    } else {
+        Family::Action
+    }
+}
+
+/// Two English words that share a Snowball stem but not an inflectional base mean the same
+/// for grading when one is the other plus `-ly` (`local`, `locally`) or both name an action
+/// (`refine`, `refining`, `refinement`; `implement`, `implementation`). A doer or a quality
+/// is another meaning (`generator`, `generative`, `generated`; `adversary`, `adversarial`):
+/// those match only where a criterion asks for derivations.
+pub fn same_meaning_en(a: &str, b: &str) -> bool {
+    let (x, y) = (inflection_en(a), inflection_en(b));
+    let without_ly = |w: &str| w.strip_suffix("ly").map(inflection_en);
+    if without_ly(a).is_some_and(|w| w == y) || without_ly(b).is_some_and(|w| w == x) {
+        return true;
+    }
+    family(&x) == Family::Action && family(&y) == Family::Action
+}
+
+/// The inflectional base of an Italian word: the final vowel of gender and number taken off
+/// (`nascosto`, `nascosta`, `nascosti`, `nascoste` → `nascost`; `banchi`, `banco` → `banc`).
+pub fn inflection_it(word: &str) -> String {
+    let chars: Vec<char> = word.chars().collect();
+    if chars.len() <= 3 {
+        return word.to_string();
+    }
+    let mut end = chars.len();
+    if matches!(
+        chars[end - 1],
+        'a' | 'e' | 'i' | 'o' | 'à' | 'è' | 'é' | 'ì' | 'ò' | 'ù'
+    ) {
+        end -= 1;
+        // banchi/banche → banc, like banco; laghi → lag, like lago.
+        if end >= 2 && chars[end - 1] == 'h' && matches!(chars[end - 2], 'c' | 'g') {
+            end -= 1;
+        }
+    }
+    chars[..end].iter().collect()
+}
+
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
 }
@@ -423,6 +518,54 @@ mod tests {
         let words: Vec<&str> = a.tokens.iter().map(|t| t.norm.as_str()).collect();
         assert_eq!(words, ["dell", "attenzione", "dei", "gradienti"]);
         assert_eq!(a.tokens[3].stem_it, stems("gradiente").1);
+    }
+
+    #[test]
+    fn inflections_share_a_base_and_derivations_do_not() {
+        let base = |w: &str| inflection_en(w);
+        for (a, b) in [
+            ("gate", "gates"),
+            ("gate", "gated"),
+            ("gate", "gating"),
+            ("study", "studies"),
+            ("study", "studied"),
+            ("study", "studying"),
+            ("vanish", "vanishing"),
+            ("vanish", "vanishes"),
+            ("stack", "stacked"),
+            ("run", "running"),
+            ("fall", "falling"),
+            ("pass", "passes"),
+            ("uses", "using"),
+            ("uses", "used"),
+            ("bring", "brings"),
+            ("memory", "memories"),
+            ("box", "boxes"),
+        ] {
+            assert_eq!(base(a), base(b), "{a} {b}");
+        }
+        for (a, b) in [
+            ("generative", "generator"),
+            ("generative", "generated"),
+            ("generator", "generated"),
+            ("adversary", "adversarial"),
+            ("pointer", "point"),
+            ("implementation", "implement"),
+        ] {
+            assert_ne!(base(a), base(b), "{a} {b}");
+        }
+        assert!(same_meaning_en("locally", "local"));
+        assert!(same_meaning_en("refinement", "refining"));
+        assert!(same_meaning_en("implementation", "implemented"));
+        assert!(!same_meaning_en("generative", "generated"));
+        assert!(!same_meaning_en("generator", "generated"));
+        assert!(!same_meaning_en("adversary", "adversarial"));
+        assert!(!same_meaning_en("compiler", "compile"));
+        let it = |w: &str| inflection_it(w);
+        assert_eq!(it("nascosto"), it("nascoste"));
+        assert_eq!(it("gradiente"), it("gradienti"));
+        assert_eq!(it("banco"), it("banchi"));
+        assert_ne!(it("generatore"), it("generativo"));
     }
 
     #[test]

@@ -99,7 +99,10 @@ pub enum Negation {
 /// Matching rules a criterion allows (exact matching is always on).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rules {
+    /// Inflections (`gates` for `gate`, `nascosti` for `nascosto`) match.
     pub stem: bool,
+    /// Derivations sharing a Snowball stem match too (`generated` for `generative`).
+    pub derivation: bool,
     pub wildcard: bool,
     pub typo: bool,
 }

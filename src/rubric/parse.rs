@@ -705,7 +705,7 @@ struct RawCriterion {
     all: Option<Spanned<Vec<toml::Value>>>,
     contradicts: Option<Spanned<Vec<String>>>,
     negation: Option<Spanned<String>>,
-    stem: Option<bool>,
+    stem: Option<Spanned<toml::Value>>,
     typo: Option<bool>,
     wildcard: Option<bool>,
     /// What the criterion is about, for the TA (not used in matching).
@@ -802,6 +802,20 @@ fn criterion(
             }
         },
     };
+    let (stem, derivation) = match raw.stem.as_ref().map(|s| (s.get_ref(), s.span())) {
+        None => (true, false),
+        Some((toml::Value::Boolean(b), _)) => (*b, false),
+        Some((toml::Value::String(s), _)) if s == "inflection" => (true, false),
+        Some((toml::Value::String(s), _)) if s == "derivation" => (true, true),
+        Some((_, span)) => {
+            cx.err(
+                span,
+                "`stem` is `true` (inflections: `gates` for `gate`), `\"derivation\"` (also words \
+                 sharing a stem: `generated` for `generative`) or `false`",
+            );
+            (true, false)
+        }
+    };
     let expr = match parts.len() {
         0 => {
             if raw.any.is_none() && raw.all.is_none() {
@@ -825,7 +839,8 @@ fn criterion(
         contradicts,
         negation,
         rules: Rules {
-            stem: raw.stem.unwrap_or(true),
+            stem,
+            derivation,
             typo: raw.typo.unwrap_or(true),
             wildcard: raw.wildcard.unwrap_or(true),
         },

@@ -44,8 +44,13 @@ const LONG_ANSWER_WORDS: usize = 20;
 const EXACT: u8 = 1;
 const NEGATORS: u8 = 2;
 const GLOB: u8 = 4;
+/// Same Snowball stem and the same meaning: an inflection (`gates` for `gate`, `nascosti` for
+/// `nascosto`) or an action noun or adverb of the word (`refining`, `refinement`; `locally`).
 const STEM: u8 = 8;
 const TYPO: u8 = 16;
+/// Same Snowball stem, another meaning: a doer or quality (`generated`, `generator`,
+/// `generative`), matched only under `stem = "derivation"`.
+const DERIVED: u8 = 32;
 
 fn relation(p: &WordPattern, t: &Token) -> u8 {
     let mut bits = 0;
@@ -62,11 +67,17 @@ fn relation(p: &WordPattern, t: &Token) -> u8 {
         }
         return bits;
     }
-    if p.stemmable
-        && ((t.hashes[1] == p.hashes[1] && t.stem_en == p.stem_en)
-            || (t.hashes[2] == p.hashes[2] && t.stem_it == p.stem_it))
-    {
-        bits |= STEM;
+    if p.stemmable && bits & EXACT == 0 {
+        use crate::answers::text::{inflection_it, same_meaning_en};
+        let en = t.hashes[1] == p.hashes[1] && t.stem_en == p.stem_en;
+        let it = t.hashes[2] == p.hashes[2] && t.stem_it == p.stem_it;
+        if (en && same_meaning_en(&t.norm, &p.norm))
+            || (it && inflection_it(&t.norm) == inflection_it(&p.norm))
+        {
+            bits |= STEM;
+        } else if en || it {
+            bits |= DERIVED;
+        }
     }
     if p.max_typos > 0
         && (p.letters ^ t.letters).count_ones() as usize <= 2 * p.max_typos
@@ -86,7 +97,7 @@ fn match_word(p: &WordPattern, bits: u8, rules: Rules) -> Option<Rule> {
     if p.glob.is_some() {
         return (rules.wildcard && bits & GLOB != 0).then_some(Rule::Wildcard);
     }
-    if rules.stem && bits & STEM != 0 {
+    if (rules.stem && bits & STEM != 0) || (rules.derivation && bits & DERIVED != 0) {
         return Some(Rule::Stem);
     }
     if rules.typo && bits & TYPO != 0 {
