@@ -126,9 +126,41 @@ pub fn is_stopword(word: &str) -> bool {
         .contains(word)
 }
 
-/// Words that start a new clause (a negation does not reach across them).
-const CLAUSE_WORDS: [&str; 7] = [
-    "but", "however", "although", "whereas", "ma", "però", "invece",
+/// Words that start a new clause (a negation does not reach across them): contrasts, and
+/// the conjunctions of a reason or consequence ("does not vanish because the gates …").
+const CLAUSE_WORDS: [&str; 21] = [
+    "but",
+    "however",
+    "although",
+    "whereas",
+    "because",
+    "since",
+    "so",
+    "thus",
+    "therefore",
+    "hence",
+    "while",
+    "ma",
+    "però",
+    "invece",
+    "perché",
+    "poiché",
+    "quindi",
+    "siccome",
+    "mentre",
+    "dunque",
+    "infatti",
+];
+
+/// Words that carry a negation on to what they join: "do not have gates or a cell state",
+/// "non ha né porte né celle" (`né` is itself a negation).
+const OR_WORDS: [&str; 4] = ["or", "nor", "o", "oppure"];
+
+/// `and` carries a negation on only after a negation of a noun phrase: "without gates and
+/// cell state", "no gates and no cell" — not "does not vanish and keeps the state".
+const AND_WORDS: [&str; 2] = ["and", "e"];
+const NOUN_NEGATORS: [&str; 10] = [
+    "without", "no", "neither", "nor", "none", "senza", "né", "nessun", "nessuna", "nessuno",
 ];
 
 /// Longest answer read, in bytes; Forms limits long answers to a few thousand characters.
@@ -321,6 +353,7 @@ pub fn tokenize(text: &str) -> TextAnswer {
     let mut clause = 0usize;
     let mut clause_start = 0usize;
     let mut last_negator: Option<usize> = None;
+    let mut noun_negation = false;
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut i = 0;
     while i < chars.len() {
@@ -366,6 +399,13 @@ pub fn tokenize(text: &str) -> TextAnswer {
             let negated = last_negator.is_some_and(|n| index - n <= NEGATION_WINDOW);
             let negator = is_negator(&norm);
             if negator {
+                last_negator = Some(index);
+                noun_negation = NOUN_NEGATORS.contains(&norm.as_str());
+            } else if negated
+                && (OR_WORDS.contains(&norm.as_str())
+                    || (noun_negation && AND_WORDS.contains(&norm.as_str())))
+            {
+                // The negation reaches as far past the conjunction as past the negation.
                 last_negator = Some(index);
             }
             let (stem_en, stem_it) = stems(&norm);
@@ -496,6 +536,32 @@ mod tests {
         assert_eq!(
             negated("il gradiente non esplode senza motivo"),
             ["esplode", "senza", "motivo"]
+        );
+        // Over coordination.
+        assert_eq!(
+            negated("LSTM do not have gates or a cell state"),
+            ["have", "gates", "or", "a", "cell", "state"]
+        );
+        assert_eq!(
+            negated("an RNN without gates and cell state at all"),
+            ["gates", "and", "cell", "state", "at", "all"]
+        );
+        assert_eq!(
+            negated("neither gates nor a memory cell"),
+            ["gates", "nor", "a", "memory", "cell"]
+        );
+        assert_eq!(
+            negated("la RNN non ha né porte né cella di memoria"),
+            ["ha", "né", "porte", "né", "cella", "di", "memoria"]
+        );
+        // `and` after a verb's negation, and a reason, start afresh.
+        assert_eq!(
+            negated("it does not vanish and the gates keep the cell state"),
+            ["vanish", "and", "the", "gates"]
+        );
+        assert_eq!(
+            negated("it does not vanish because the gates keep it"),
+            ["vanish"]
         );
         let a = tokenize("it doesn't vanish");
         assert_eq!(a.tokens[1].norm, "doesn't");

@@ -526,10 +526,21 @@ fn judge(
     // Penalties never fire on a negated mention ("ReLU does not fix it").
     let allow_negated = !penalty && c.negation != Negation::Reject;
     let Some(evidence) = eval(&c.expr, answer, text, c.rules, allow_negated) else {
-        let note = (!penalty && c.negation == Negation::Reject)
+        let negated = (!penalty && c.negation == Negation::Reject)
             .then(|| eval(&c.expr, answer, text, c.rules, true))
-            .flatten()
-            .map(|ev| format!("only negated: \"{}\"", sentence(answer, text, ev[0].start)));
+            .flatten();
+        let note = negated.map(|ev| {
+            let quoted = sentence(answer, text, ev[0].start);
+            // Not counted; a human confirms that the negation is what it seems.
+            review.push(Review {
+                reason: Reason::NegatedMatch,
+                detail: format!(
+                    "{question} / {}: `{}` only in a negated clause, not counted: \"{quoted}\"",
+                    c.id, ev[0].term
+                ),
+            });
+            format!("only negated: \"{quoted}\"")
+        });
         return Outcome {
             met: false,
             evidence: Vec::new(),
