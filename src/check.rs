@@ -260,6 +260,65 @@ fn verify(rubric: &Rubric, q: &Question, out: &mut Vec<Check>) {
     out.push(check(rubric, Some(q), name, passed, detail));
 }
 
+/// A free-text question's criteria can earn its points, and do not add up to more unless the
+/// rubric says the total is capped on purpose.
+fn criteria_total(rubric: &Rubric, q: &Question, out: &mut Vec<Check>) {
+    let Kind::Text(key) = &q.kind else { return };
+    let total = key
+        .criteria
+        .iter()
+        .fold(Points::ZERO, |a, c| a.checked_add(c.points).unwrap_or(a));
+    let sum = key
+        .criteria
+        .iter()
+        .map(|c| c.points.to_string())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let sufficient: Vec<&str> = key
+        .criteria
+        .iter()
+        .filter(|c| c.sufficient)
+        .map(|c| c.id.as_str())
+        .collect();
+    let (passed, detail) = if total < q.points && sufficient.is_empty() {
+        (
+            false,
+            format!(
+                "{sum} = {total}: no answer can reach the question's {} points (raise the criteria, \
+                 or mark one `sufficient = true`)",
+                q.points
+            ),
+        )
+    } else if total > q.points && !key.capped {
+        (
+            false,
+            format!(
+                "{sum} = {total}, more than the question's {} points: an answer meeting them all \
+                 is cut to {}; say `capped = true` if that is meant",
+                q.points, q.points
+            ),
+        )
+    } else if !sufficient.is_empty() && total < q.points {
+        (
+            true,
+            format!(
+                "{sum} = {total} of {}; `{}` alone earns full points",
+                q.points,
+                sufficient.join("`, `")
+            ),
+        )
+    } else {
+        (true, format!("{sum} = {total} of {}", q.points))
+    };
+    out.push(check(
+        rubric,
+        Some(q),
+        "the criteria add up to the question's points".into(),
+        passed,
+        detail,
+    ));
+}
+
 fn examples(rubric: &Rubric, q: &Question, out: &mut Vec<Check>) {
     for e in &q.examples {
         let s = score(q, &e.answer, Separator::Semicolon);
@@ -332,6 +391,7 @@ pub fn rubric_checks(rubric: &Rubric) -> Vec<Check> {
     for q in &rubric.questions {
         verify(rubric, q, &mut out);
         self_tests(rubric, q, &mut out);
+        criteria_total(rubric, q, &mut out);
         examples(rubric, q, &mut out);
     }
     out

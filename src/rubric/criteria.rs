@@ -116,6 +116,10 @@ pub struct Criterion {
     pub contradicts: Vec<Term>,
     pub negation: Negation,
     pub rules: Rules,
+    /// What the criterion is about, in the rubric author's words.
+    pub description: Option<String>,
+    /// Met, it alone earns the question's full points (penalties still apply).
+    pub sufficient: bool,
 }
 
 /// A free-text question's key.
@@ -130,6 +134,13 @@ pub struct TextKey {
     /// Point values near which a human should confirm the grade.
     pub boundaries: Vec<Points>,
     pub review_margin: Points,
+    /// Model answers (`reference = [...]`): with the worked examples that earn full points,
+    /// what the second opinion compares an answer with.
+    pub references: Vec<String>,
+    /// The most an answer that is a bare list of keywords earns (`keyword_list_points`).
+    pub keyword_list_points: Option<Points>,
+    /// The criteria add up to more than the question's points on purpose.
+    pub capped: bool,
     /// Every word pattern of the key, numbered (`WordPattern::id`): how each distinct answer
     /// word matches each of them is worked out once and remembered (`score::text`).
     pub patterns: Vec<WordPattern>,

@@ -71,6 +71,12 @@ struct RawQuestion {
     examples: Option<Vec<Spanned<RawExample>>>,
     verify: Option<Spanned<toml::Table>>,
     ungraded: Option<bool>,
+    /// Free text: model answers, for the second opinion.
+    reference: Option<Spanned<Vec<String>>>,
+    /// Free text: the most an answer that is only a list of keywords earns.
+    keyword_list_points: Option<Spanned<toml::Value>>,
+    /// Free text: the criteria add up to more than the points on purpose (the total is capped).
+    capped: Option<Spanned<bool>>,
 }
 
 const KINDS: [&str; 5] = ["checkbox", "choice", "number", "text", "summary"];
@@ -357,6 +363,12 @@ fn reject_fields(cx: &mut Ctx, q: &RawQuestion, kind: &str, allowed: &[&str]) {
         ("boundaries", q.boundaries.as_ref().map(|v| v.span())),
         ("review_margin", q.review_margin.as_ref().map(|v| v.span())),
         ("max_words", q.max_words.as_ref().map(|v| v.span())),
+        ("reference", q.reference.as_ref().map(|v| v.span())),
+        (
+            "keyword_list_points",
+            q.keyword_list_points.as_ref().map(|v| v.span()),
+        ),
+        ("capped", q.capped.as_ref().map(|v| v.span())),
         (
             "criteria",
             q.criteria
@@ -708,9 +720,10 @@ struct RawCriterion {
     stem: Option<Spanned<toml::Value>>,
     typo: Option<bool>,
     wildcard: Option<bool>,
-    /// What the criterion is about, for the TA (not used in matching).
-    #[allow(dead_code)]
+    /// What the criterion is about, for the TA and the student's report (not used in matching).
     description: Option<String>,
+    /// Met, this criterion alone earns the question's full points.
+    sufficient: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -838,6 +851,12 @@ fn criterion(
         expr,
         contradicts,
         negation,
+        description: raw
+            .description
+            .as_ref()
+            .map(|d| d.trim().to_string())
+            .filter(|d| !d.is_empty()),
+        sufficient: raw.sufficient.unwrap_or(false),
         rules: Rules {
             stem,
             derivation,
@@ -865,6 +884,9 @@ fn text_key(
             "boundaries",
             "review_margin",
             "criteria",
+            "reference",
+            "keyword_list_points",
+            "capped",
         ],
     );
     let Some(raw_criteria) = &q.criteria else {
@@ -926,8 +948,26 @@ fn text_key(
         Some(m) => cx.points(m, "`review_margin`").unwrap_or(Points::ZERO),
         None => Points::ZERO,
     };
+    let keyword_list_points = q
+        .keyword_list_points
+        .as_ref()
+        .and_then(|v| cx.points(v, "`keyword_list_points`"));
+    let references: Vec<String> = q
+        .reference
+        .as_ref()
+        .map(|r| {
+            r.get_ref()
+                .iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
     Some(
         TextKey {
+            references,
+            keyword_list_points,
+            capped: q.capped.as_ref().is_some_and(|c| *c.get_ref()),
             criteria,
             penalties,
             language,

@@ -111,8 +111,15 @@ pub enum Finding {
         points: Points,
         max: Points,
         matched: Vec<text::Evidence>,
+        /// Why it was not met ("missing `a` or `b`"), or what changed it.
         #[serde(skip_serializing_if = "Option::is_none")]
         note: Option<String>,
+        /// The rubric's description of the criterion.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        description: Option<String>,
+        /// Met, it alone earns the question's points.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        sufficient: bool,
     },
     /// The answer seems written in another language than the rubric's (a note, not a fault).
     Language {
@@ -223,8 +230,14 @@ impl Finding {
                 max,
                 matched,
                 note,
+                description,
+                sufficient,
             } => {
                 let what = if *penalty { "penalty" } else { "criterion" };
+                let about = description
+                    .as_ref()
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default();
                 let words = matched
                     .iter()
                     .map(|e| {
@@ -239,13 +252,15 @@ impl Finding {
                     })
                     .collect::<Vec<_>>()
                     .join(", ");
-                let state = if *met {
+                let state = if *met && *sufficient {
+                    format!("met by {words}: full points on its own")
+                } else if *met {
                     format!("met by {words}: {points} of {max}")
                 } else {
                     format!("not met: 0 of {max}")
                 };
                 let note = note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
-                format!("{what} `{criterion}`: {state}{note}")
+                format!("{what} `{criterion}`{about}: {state}{note}")
             }
             Finding::Override {
                 points,

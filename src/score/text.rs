@@ -135,7 +135,12 @@ fn pattern_bits(key: &TextKey, answer: &mut TextAnswer) {
             let row = match words.get(t.norm.as_str()) {
                 Some(row) => row,
                 None => {
-                    let row: Box<[u8]> = key.patterns.iter().map(|p| relation(p, t)).collect();
+                    let mut row: Box<[u8]> = key.patterns.iter().map(|p| relation(p, t)).collect();
+                    // A word the rubric itself uses (`fifo`) is no typo of another of its
+                    // words (`lifo`).
+                    if row.iter().any(|b| b & (EXACT | STEM) != 0) {
+                        row.iter_mut().for_each(|b| *b &= !TYPO);
+                    }
                     *size += 1;
                     words.entry(t.norm.clone()).or_insert(row)
                 }
@@ -515,6 +520,48 @@ struct Outcome {
     note: Option<String>,
 }
 
+/// Most terms named when saying what an unmet criterion was missing.
+const MISSING_TERMS: usize = 6;
+
+/// What an unmet expression lacks, in the rubric's terms: "`a`, `b` or `c`" for `any`, the
+/// unmet parts of an `all` joined by "and".
+fn missing(expr: &Expr, answer: &TextAnswer, text: &str, rules: Rules) -> String {
+    fn terms(e: &Expr, out: &mut Vec<String>) {
+        match e {
+            Expr::Term(t) => out.push(format!("`{}`", t.text)),
+            Expr::Any(es) | Expr::All(es) => es.iter().for_each(|e| terms(e, out)),
+        }
+    }
+    fn list(mut names: Vec<String>, joiner: &str) -> String {
+        let more = names.len() > MISSING_TERMS;
+        names.truncate(MISSING_TERMS);
+        match (names.len(), more) {
+            (_, true) => format!("{}, … ({joiner} others)", names.join(", ")),
+            (0, _) => String::new(),
+            (1, _) => names.remove(0),
+            _ => {
+                let last = names.pop().unwrap_or_default();
+                format!("{} {joiner} {last}", names.join(", "))
+            }
+        }
+    }
+    match expr {
+        Expr::All(children) => {
+            let unmet: Vec<String> = children
+                .iter()
+                .filter(|c| eval(c, answer, text, rules, true).is_none())
+                .map(|c| missing(c, answer, text, rules))
+                .collect();
+            list(unmet, "and")
+        }
+        Expr::Any(_) | Expr::Term(_) => {
+            let mut names = Vec::new();
+            terms(expr, &mut names);
+            list(names, "or")
+        }
+    }
+}
+
 fn judge(
     c: &Criterion,
     answer: &TextAnswer,
@@ -540,6 +587,9 @@ fn judge(
                 ),
             });
             format!("only negated: \"{quoted}\"")
+        });
+        let note = note.or_else(|| {
+            (!penalty).then(|| format!("missing {}", missing(&c.expr, answer, text, c.rules)))
         });
         return Outcome {
             met: false,
@@ -657,10 +707,17 @@ pub fn score(key: &TextKey, points: Points, cell: &str, question: &str) -> Score
     let mut findings = Vec::new();
     let mut review = Vec::new();
     let mut earned = Points::ZERO;
+    let mut sufficient_met = false;
     for (penalty, list) in [(false, &key.criteria), (true, &key.penalties)] {
+        if penalty && sufficient_met {
+            // A criterion that alone earns the question's points was met: penalties apply to
+            // the full points.
+            earned = points;
+        }
         for c in list {
             let o = judge(c, &answer, cell, penalty, &mut review, question);
             let value = if o.met { c.points } else { Points::ZERO };
+            sufficient_met |= o.met && c.sufficient && !penalty;
             earned = if penalty {
                 earned.checked_sub(value).unwrap_or(earned)
             } else {
@@ -678,6 +735,8 @@ pub fn score(key: &TextKey, points: Points, cell: &str, question: &str) -> Score
                 max: c.points,
                 matched: o.evidence,
                 note: o.note,
+                description: c.description.clone(),
+                sufficient: c.sufficient,
             });
         }
     }
@@ -1044,6 +1103,50 @@ mod tests {
                 proptest::prop_assert_eq!(found, lit.clone());
             }
         }
+    }
+
+    #[test]
+    fn a_sufficient_criterion_earns_full_points_and_unmet_ones_say_what_is_missing() {
+        let toml = "[exam]\ntitle = \"t\"\n[[questions]]\nid = \"q\"\ncolumn = \"Q\"\npoints = 5\nkind = \"text\"\n\
+                    [[questions.criteria]]\nid = \"fifo\"\npoints = 2\nsufficient = true\ndescription = \"names the FIFO order\"\nany = [\"fifo\", \"first in first out\"]\n\
+                    [[questions.criteria]]\nid = \"ends\"\npoints = 3\nall = [\"front\", { any = [\"rear\", \"back\", \"tail\"] }]\n\
+                    [[questions.penalties]]\nid = \"lifo\"\npoints = 1\nany = [\"lifo\"]\n";
+        let r = parse("t.toml", toml).unwrap();
+        let Kind::Text(k) = &r.questions[0].kind else {
+            panic!()
+        };
+        let five = Points::int(5);
+        assert_eq!(score(k, five, "a FIFO list", "q").points, five);
+        assert_eq!(
+            score(k, five, "FIFO, not LIFO... well LIFO", "q").points,
+            Points::int(4)
+        );
+        let s = score(k, five, "items leave at the front", "q");
+        assert_eq!(s.points, Points::ZERO);
+        let notes: Vec<String> = s
+            .findings
+            .iter()
+            .filter_map(|f| match f {
+                Finding::Criterion { note, .. } => note.clone(),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            notes,
+            [
+                "missing `fifo` or `first in first out`",
+                "missing `rear`, `back` or `tail`"
+            ]
+        );
+        assert_eq!(
+            s.findings[0].message(),
+            "criterion `fifo` (names the FIFO order): not met: 0 of 2 (missing `fifo` or `first in first out`)"
+        );
+        let s = score(k, five, "first in first out", "q");
+        assert_eq!(
+            s.findings[0].message(),
+            "criterion `fifo` (names the FIFO order): met by \"first in first out\": full points on its own"
+        );
     }
 
     #[test]
