@@ -319,6 +319,12 @@ pub enum Reason {
     Truncated,
     /// Grading this answer failed unexpectedly; it has no points until a human decides.
     Error,
+    /// A free-text answer that is mostly rubric terms without sentence structure.
+    KeywordList,
+    /// The rubric's score and the second opinion (similarity to model answers) disagree.
+    ScorersDisagree,
+    /// Near-identical answers that got different points.
+    GroupDisagrees,
 }
 
 impl Reason {
@@ -339,6 +345,9 @@ impl Reason {
             Reason::Boundary => "boundary",
             Reason::Truncated => "truncated",
             Reason::Error => "error",
+            Reason::KeywordList => "keyword-list",
+            Reason::ScorersDisagree => "scorers-disagree",
+            Reason::GroupDisagrees => "group-disagrees",
         }
     }
 }

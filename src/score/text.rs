@@ -694,6 +694,31 @@ pub fn uncovered(key: &TextKey, question: &str, cell: &str) -> Vec<(String, Stri
     out
 }
 
+/// Fewest words for an answer to count as a keyword list (shorter ones are just short).
+const KEYWORD_LIST_WORDS: usize = 5;
+
+/// `Some("7/9")` when the answer is mostly rubric terms without sentence structure: at least
+/// [`KEYWORD_LIST_WORDS`] words, under one in eight a function word ("the", "is", "di" …;
+/// real sentences have three or four in ten), and at least half related to the rubric's words.
+fn keyword_list(answer: &TextAnswer) -> Option<String> {
+    let words = answer.tokens.len();
+    if words < KEYWORD_LIST_WORDS {
+        return None;
+    }
+    let function = answer
+        .tokens
+        .iter()
+        .filter(|t| crate::answers::text::is_stopword(&t.norm))
+        .count();
+    let n = answer.patterns.max(1);
+    let terms = answer
+        .pattern_bits
+        .chunks_exact(n)
+        .filter(|row| row.iter().any(|&b| b != 0))
+        .count();
+    (function * 8 < words && terms * 2 >= words).then(|| format!("{terms}/{words}"))
+}
+
 /// Score a free-text answer. `question` names it in review details.
 pub fn score(key: &TextKey, points: Points, cell: &str, question: &str) -> Score {
     if cell.trim().is_empty() {
@@ -740,7 +765,7 @@ pub fn score(key: &TextKey, points: Points, cell: &str, question: &str) -> Score
             });
         }
     }
-    let total = earned.clamp(Points::ZERO, points);
+    let mut total = earned.clamp(Points::ZERO, points);
     let words = answer.tokens.len();
     if answer.truncated {
         review.push(Review {
@@ -749,6 +774,23 @@ pub fn score(key: &TextKey, points: Points, cell: &str, question: &str) -> Score
                 "{question}: the answer has {} bytes; only the first {} were graded",
                 cell.len(),
                 crate::answers::text::MAX_ANSWER
+            ),
+        });
+    }
+    if let Some(share) = keyword_list(&answer) {
+        let capped = key
+            .keyword_list_points
+            .filter(|cap| total > *cap)
+            .map(|cap| {
+                total = cap;
+                format!("; the rubric caps such answers at {cap} points")
+            })
+            .unwrap_or_default();
+        review.push(Review {
+            reason: Reason::KeywordList,
+            detail: format!(
+                "{question}: a list of keywords rather than sentences ({words} words, {share} of \
+                 them rubric terms, almost no function words){capped}"
             ),
         });
     }
@@ -1147,6 +1189,33 @@ mod tests {
             s.findings[0].message(),
             "criterion `fifo` (names the FIFO order): met by \"first in first out\": full points on its own"
         );
+    }
+
+    #[test]
+    fn keyword_lists_go_to_review_and_a_rubric_may_cap_them() {
+        let toml = "[exam]\ntitle = \"t\"\n[[questions]]\nid = \"q\"\ncolumn = \"Q\"\npoints = 2\nkind = \"text\"\nkeyword_list_points = 0.5\n\
+                    [[questions.criteria]]\nid = \"a\"\npoints = 1\nany = [\"gate*\"]\n\
+                    [[questions.criteria]]\nid = \"b\"\npoints = 1\nany = [\"cell state\"]\n";
+        let r = parse("t.toml", toml).unwrap();
+        let Kind::Text(k) = &r.questions[0].kind else {
+            panic!()
+        };
+        let s = score(k, Points::int(2), "gates cell state sigmoid lstm", "q");
+        assert_eq!(s.points, Points::parse("0.5").unwrap());
+        assert_eq!(s.review[0].reason, Reason::KeywordList);
+        assert_eq!(
+            s.review[0].detail,
+            "q: a list of keywords rather than sentences (5 words, 3/5 of them rubric terms, \
+             almost no function words); the rubric caps such answers at 0.5 points"
+        );
+        let s = score(
+            k,
+            Points::int(2),
+            "the gates protect the cell state from the vanishing gradient",
+            "q",
+        );
+        assert_eq!(s.points, Points::int(2));
+        assert!(s.review.is_empty());
     }
 
     #[test]
