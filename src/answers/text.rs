@@ -126,6 +126,19 @@ pub fn is_stopword(word: &str) -> bool {
         .contains(word)
 }
 
+/// Is `word` (normalised) an English word? SCOWL's size-60 list (80,434 words with their
+/// inflections; permissive licence, `data/words/`): a student's word that is a word is not a
+/// typo of another (`last` is not `list`, `node` not `none`). No Italian list with a licence
+/// compatible with ours exists (they are GPL or CC-BY-SA): for Italian, the class's own words
+/// and the rubric's stand in.
+pub fn is_english_word(word: &str) -> bool {
+    static WORDS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    WORDS
+        .get_or_init(|| include_str!("../../data/words/en.txt").lines().collect())
+        .binary_search(&word)
+        .is_ok()
+}
+
 /// Words that start a new clause (a negation does not reach across them): contrasts, and
 /// the conjunctions of a reason or consequence ("does not vanish because the gates …").
 const CLAUSE_WORDS: [&str; 21] = [
@@ -632,6 +645,18 @@ mod tests {
         assert_eq!(it("gradiente"), it("gradienti"));
         assert_eq!(it("banco"), it("banchi"));
         assert_ne!(it("generatore"), it("generativo"));
+    }
+
+    #[test]
+    fn english_words_are_known_and_jargon_is_not() {
+        for w in [
+            "last", "list", "node", "none", "tree", "true", "pushed", "doesn't",
+        ] {
+            assert!(is_english_word(w), "{w}");
+        }
+        for w in ["lstm", "fifo", "gardeint", "Last", ""] {
+            assert!(!is_english_word(w), "{w}");
+        }
     }
 
     #[test]

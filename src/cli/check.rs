@@ -208,9 +208,26 @@ fn marked_report(
         let answer = row.get(ac).map(String::as_str).unwrap_or("");
         rows.push((*line, rubric, question, answer, human));
     }
+    // Each question graded as for a class: its context learnt from all its marked answers
+    // (never from the human marks).
+    let mut prepared: BTreeMap<&str, crate::rubric::Question> = BTreeMap::new();
+    for &(_, _, question, _, _) in &rows {
+        if !prepared.contains_key(question.id.as_str()) {
+            let answers: Vec<&str> = rows
+                .iter()
+                .filter(|r| r.2.id == question.id)
+                .map(|r| r.3)
+                .collect();
+            prepared.insert(
+                &question.id,
+                crate::score::class::prepare(question, &answers),
+            );
+        }
+    }
     let scored: Vec<Marked> = rows
         .iter()
         .map(|&(line, rubric, question, answer, human)| {
+            let question = &prepared[question.id.as_str()];
             let s = score(question, answer, Separator::Semicolon);
             let mut met = Vec::new();
             let mut matched = Vec::new();

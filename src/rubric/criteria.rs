@@ -146,7 +146,25 @@ pub struct TextKey {
     pub patterns: Vec<WordPattern>,
     /// Tells this compiled key from every other in the process (for that memory).
     pub uid: KeyId,
+    /// What the class's answers tell the scorer (set before grading a class; none for a
+    /// rubric checked on its own).
+    pub class: ClassRef,
 }
+
+/// The class context of a key; keys compare equal whatever it is (it is no part of what a
+/// key says).
+#[derive(Clone, Debug, Default)]
+pub struct ClassRef(pub Option<std::sync::Arc<crate::score::class::Class>>);
+
+impl PartialEq for ClassRef {
+    fn eq(&self, _: &ClassRef) -> bool {
+        true
+    }
+}
+
+impl Eq for ClassRef {}
+
+static NEXT_KEY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// A process-wide unique number for a compiled key; all keys compare equal by it (it is no
 /// part of what a key says).
@@ -160,10 +178,19 @@ impl PartialEq for KeyId {
 }
 
 impl TextKey {
+    /// The key for grading one class: its context attached, and a new id (words relate to
+    /// its patterns differently once the class's own words are known).
+    pub fn with_class(&self, class: crate::score::class::Class) -> TextKey {
+        use std::sync::atomic::Ordering;
+        let mut key = self.clone();
+        key.class = ClassRef(Some(std::sync::Arc::new(class)));
+        key.uid = KeyId(NEXT_KEY.fetch_add(1, Ordering::Relaxed));
+        key
+    }
+
     /// Number the key's word patterns and list them; give the key its unique id.
     pub fn seal(mut self) -> TextKey {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static NEXT: AtomicU64 = AtomicU64::new(1);
+        use std::sync::atomic::Ordering;
         let mut patterns = Vec::new();
         fn term(t: &mut Term, out: &mut Vec<WordPattern>) {
             for phrase in &mut t.parts {
@@ -188,7 +215,7 @@ impl TextKey {
             }
         }
         self.patterns = patterns;
-        self.uid = KeyId(NEXT.fetch_add(1, Ordering::Relaxed));
+        self.uid = KeyId(NEXT_KEY.fetch_add(1, Ordering::Relaxed));
         self
     }
 }

@@ -977,6 +977,7 @@ fn text_key(
             review_margin,
             patterns: Vec::new(),
             uid: crate::rubric::criteria::KeyId(0),
+            class: Default::default(),
         }
         .seal(),
     )

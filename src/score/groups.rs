@@ -34,6 +34,9 @@ pub struct AnswerGroup {
     pub possible_collusion: bool,
     /// The first answer, shortened.
     pub excerpt: String,
+    /// Positions of the members among the answers grouped, in order.
+    #[serde(skip)]
+    pub members: Vec<usize>,
 }
 
 /// The answer's words, normalised, joined by single spaces: one string per answer (no string
@@ -326,6 +329,7 @@ pub fn groups(question: &str, answers: &[(&str, &str)]) -> Grouping {
                 identical,
                 possible_collusion: long,
                 excerpt: crate::text::excerpt(answers[m[0]].1, 100),
+                members: m.clone(),
             }
         })
         .collect();

@@ -3,6 +3,7 @@
 
 pub mod checkbox;
 mod choice;
+pub mod class;
 pub mod decisions;
 pub mod groups;
 mod number;
@@ -120,6 +121,11 @@ pub enum Finding {
         /// Met, it alone earns the question's points.
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         sufficient: bool,
+    },
+    /// The second opinion: how close the answer is to the model answers and the class's best
+    /// (TF-IDF cosine, 0–1). Informs review; never changes points.
+    SecondOpinion {
+        similarity: f64,
     },
     /// The answer seems written in another language than the rubric's (a note, not a fault).
     Language {
@@ -262,6 +268,10 @@ impl Finding {
                 let note = note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
                 format!("{what} `{criterion}`{about}: {state}{note}")
             }
+            Finding::SecondOpinion { similarity } => format!(
+                "second opinion: similarity {similarity:.2} to the model answers and the class's \
+                 best answers (points unchanged)"
+            ),
             Finding::Override {
                 points,
                 machine,

@@ -337,7 +337,12 @@ pub fn grade_with(
 /// caller can write each range out and let it go: the scores of a large class are never all
 /// held at once.
 pub struct Grading<'a> {
-    rubric: &'a Rubric,
+    /// The rubric's questions, each ready for this class (free text: with the class's
+    /// context, see [`super::class`]).
+    questions: Vec<crate::rubric::Question>,
+    /// (question, respondent) → why a human should compare the answer with near-identical
+    /// ones that got other points.
+    group_review: std::collections::HashMap<(usize, usize), String>,
     exports: &'a [Export],
     maps: Vec<Vec<usize>>,
     /// Every submission of every export, in order, with the index of its export.
@@ -516,7 +521,15 @@ impl<'a> Grading<'a> {
         let text_questions: Vec<usize> = (0..rubric.questions.len())
             .filter(|&qi| matches!(rubric.questions[qi].kind, crate::rubric::Kind::Text(_)))
             .collect();
-        let groupings: Vec<(usize, super::groups::Grouping)> = text_questions
+        let mut questions: Vec<crate::rubric::Question> = rubric.questions.clone();
+        let mut group_review = std::collections::HashMap::new();
+        type Prepared = (
+            usize,
+            super::groups::Grouping,
+            crate::rubric::Question,
+            Vec<(usize, String)>,
+        );
+        let groupings: Vec<Prepared> = text_questions
             .par_iter()
             .map(|&qi| {
                 let answers: Vec<(&str, &str)> = resolution
@@ -527,13 +540,19 @@ impl<'a> Grading<'a> {
                         (s.id.as_str(), s.cell(maps[e][qi]))
                     })
                     .collect();
-                (
-                    qi,
-                    super::groups::groups(&rubric.questions[qi].id, &answers),
-                )
+                let q = &rubric.questions[qi];
+                let texts: Vec<&str> = answers.iter().map(|(_, a)| *a).collect();
+                let prepared = super::class::prepare(q, &texts);
+                let grouping = super::groups::groups(&q.id, &answers);
+                let disagree = super::class::groups_disagree(&prepared, &grouping, &answers);
+                (qi, grouping, prepared, disagree)
             })
             .collect();
-        for (qi, grouping) in groupings {
+        for (qi, grouping, prepared, disagree) in groupings {
+            questions[qi] = prepared;
+            for (n, why) in disagree {
+                group_review.insert((qi, n), why);
+            }
             let q = &rubric.questions[qi];
             if grouping.skipped_checks > 0 {
                 notes.push(format!(
@@ -577,7 +596,8 @@ impl<'a> Grading<'a> {
             problems,
         };
         Ok(Grading {
-            rubric,
+            questions,
+            group_review,
             exports,
             maps,
             submissions,
@@ -664,14 +684,23 @@ impl<'a> Grading<'a> {
         let export = &self.exports[e];
         let sep = separator(export.flavor);
         let questions: Vec<QuestionResult> = self
-            .rubric
             .questions
             .iter()
             .zip(&self.maps[e])
             .zip(&self.memo)
-            .map(|((q, &col), memo)| {
+            .enumerate()
+            .map(|(qi, ((q, &col), memo))| {
                 let cell = s.cell(col);
-                let score = memo.score(cell, sep, || super::score_isolated(scorer, q, cell, sep));
+                let mut score =
+                    memo.score(cell, sep, || super::score_isolated(scorer, q, cell, sep));
+                if let Some(why) = self.group_review.get(&(qi, n)) {
+                    let mut own = (*score).clone();
+                    own.review.push(super::Review {
+                        reason: super::Reason::GroupDisagrees,
+                        detail: why.clone(),
+                    });
+                    score = std::sync::Arc::new(own);
+                }
                 QuestionResult {
                     answer: cell.to_string(),
                     id: q.id.clone(),

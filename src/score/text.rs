@@ -36,8 +36,10 @@ pub struct Evidence {
     pub negated: bool,
 }
 
-/// Answers at least this long that match nothing go to review.
-const LONG_ANSWER_WORDS: usize = 20;
+/// Answers at least this long that match nothing go to review (calibrated on Mohler's marked
+/// answers: most answers of five words or more that the rubric gives nothing earn something
+/// from a human).
+const LONG_ANSWER_WORDS: usize = 5;
 
 /// How a word of an answer relates to a word pattern, whatever rules a criterion allows: a
 /// function of the word alone, so it is worked out once per distinct word ([`pattern_bits`]).
@@ -136,9 +138,13 @@ fn pattern_bits(key: &TextKey, answer: &mut TextAnswer) {
                 Some(row) => row,
                 None => {
                     let mut row: Box<[u8]> = key.patterns.iter().map(|p| relation(p, t)).collect();
-                    // A word the rubric itself uses (`fifo`) is no typo of another of its
-                    // words (`lifo`).
-                    if row.iter().any(|b| b & (EXACT | STEM) != 0) {
+                    // A word the rubric itself uses (`fifo`), an English word (`last`), or one
+                    // the class writes often is no typo of another of the rubric's words
+                    // (`lifo`, `list`).
+                    if row.iter().any(|b| b & (EXACT | STEM) != 0)
+                        || crate::answers::text::is_english_word(&t.norm)
+                        || key.class.0.as_ref().is_some_and(|c| c.knows(&t.norm))
+                    {
                         row.iter_mut().for_each(|b| *b &= !TYPO);
                     }
                     *size += 1;
@@ -810,20 +816,17 @@ pub fn score(key: &TextKey, points: Points, cell: &str, question: &str) -> Score
             detail: format!("{question}: {words} words (the rubric expects at most {max})"),
         });
     }
-    let matched_any = findings.iter().any(|f| {
-        matches!(
-            f,
-            Finding::Criterion {
-                met: true,
-                penalty: false,
-                ..
-            }
-        )
-    });
+    // A met penalty is a misconception recognised: something did match.
+    let matched_any = findings
+        .iter()
+        .any(|f| matches!(f, Finding::Criterion { met: true, .. }));
     if !matched_any && words >= LONG_ANSWER_WORDS {
         review.push(Review {
             reason: Reason::NothingMatched,
-            detail: format!("{question}: a {words}-word answer matched no criterion"),
+            detail: format!(
+                "{question}: a {words}-word answer matched no criterion (a paraphrase the \
+                 rubric's words may not reach)"
+            ),
         });
     }
     for b in &key.boundaries {
@@ -838,6 +841,19 @@ pub fn score(key: &TextKey, points: Points, cell: &str, question: &str) -> Score
                     "{question}: {total} points is within {} of the boundary {b}",
                     key.review_margin
                 ),
+            });
+        }
+    }
+    if let Some(class) = &key.class.0
+        && let Some(opinion) = class.opinion(&answer, cell)
+    {
+        findings.push(Finding::SecondOpinion {
+            similarity: (opinion.similarity * 100.0).round() / 100.0,
+        });
+        if let Some(why) = super::class::Class::disagreement(opinion, total, points) {
+            review.push(Review {
+                reason: Reason::ScorersDisagree,
+                detail: format!("{question}: {why}"),
             });
         }
     }

@@ -181,15 +181,20 @@ fn grades_json_explains_every_point() {
 fn review_queue_lists_the_fuzzy_option_match() {
     let (_dir, out) = grade(SEED_RUBRIC, &[SEED_XLSX], &["--quiet"]);
     let review = csv_rows(&out.join("review.csv"));
-    assert_eq!(review.len(), 3);
-    // A terse answer of keywords is a human's call.
-    assert_eq!(review[1][0], "13");
-    assert_eq!(review[1][7], "keyword-list");
-    assert_eq!(review[2][0], "15");
-    assert_eq!(review[2][5], "q1-gradients");
-    assert_eq!(review[2][7], "fuzzy-match");
+    assert_eq!(review.len(), 16);
+    let reasons = |r: &str| review.iter().filter(|row| row[7] == r).count();
+    // Answers of five words or more that meet no criterion (and no penalty): a human's call.
+    assert_eq!(reasons("nothing-matched"), 12);
+    // A terse answer of keywords, that the second opinion finds close to the best ones.
+    assert_eq!(review[3][0], "13");
+    assert_eq!(review[3][7], "keyword-list");
+    assert_eq!(review[4][0], "13");
+    assert_eq!(review[4][7], "scorers-disagree");
+    assert_eq!(review[5][0], "15");
+    assert_eq!(review[5][5], "q1-gradients");
+    assert_eq!(review[5][7], "fuzzy-match");
     assert_eq!(
-        review[2][8],
+        review[5][8],
         "`The average gradient-norm during training` was taken as option \
          `The average gradient norm during training` (similarity 0.98)"
     );
@@ -237,7 +242,7 @@ fn summary_goes_to_stderr_and_stdout_stays_empty() {
     assert!(
         stderr.contains(
             "graded 43 respondent(s), out of 20 points; 3 superseded submission(s) (policy: latest); \
-             0 row problem(s); 2 item(s) to review"
+             0 row problem(s); 15 item(s) to review"
         ),
         "{stderr}"
     );
