@@ -72,6 +72,9 @@ fn literal(entry: &str) -> Option<String> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Term {
     pub text: String,
+    /// The term as a student can read it: a synonym list by its first entry, proximity as
+    /// "…" (`@disc ~8 @real` → `discriminator … real`).
+    pub display: String,
     pub parts: Vec<Phrase>,
     /// `gaps[i]`: most words between `parts[i]` and `parts[i + 1]`.
     pub gaps: Vec<usize>,
@@ -273,6 +276,7 @@ fn words(text: &str) -> Vec<WordPattern> {
 pub fn compile_term(text: &str, synonyms: &BTreeMap<String, Vec<String>>) -> Result<Term, String> {
     let mut parts = Vec::new();
     let mut gaps = Vec::new();
+    let mut shown: Vec<String> = Vec::new();
     let mut rest = text;
     loop {
         let (part, gap) = match rest.find('~') {
@@ -292,6 +296,14 @@ pub fn compile_term(text: &str, synonyms: &BTreeMap<String, Vec<String>>) -> Res
             None => (rest, None),
         };
         let part = part.trim();
+        shown.push(match part.strip_prefix('@') {
+            Some(name) => synonyms
+                .get(name.trim())
+                .and_then(|l| l.first())
+                .cloned()
+                .unwrap_or_else(|| part.to_string()),
+            None => part.to_string(),
+        });
         let alternatives: Vec<&str> = if let Some(name) = part.strip_prefix('@') {
             let list = synonyms.get(name.trim()).ok_or_else(|| {
                 let hint =
@@ -330,6 +342,7 @@ pub fn compile_term(text: &str, synonyms: &BTreeMap<String, Vec<String>>) -> Res
         }
     }
     Ok(Term {
+        display: shown.join(" … "),
         text: text.to_string(),
         parts,
         gaps,

@@ -534,7 +534,7 @@ const MISSING_TERMS: usize = 6;
 fn missing(expr: &Expr, answer: &TextAnswer, text: &str, rules: Rules) -> String {
     fn terms(e: &Expr, out: &mut Vec<String>) {
         match e {
-            Expr::Term(t) => out.push(format!("`{}`", t.text)),
+            Expr::Term(t) => out.push(format!("`{}`", t.display)),
             Expr::Any(es) | Expr::All(es) => es.iter().for_each(|e| terms(e, out)),
         }
     }

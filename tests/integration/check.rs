@@ -15,7 +15,7 @@ fn the_seed_rubric_and_all_its_worked_answers_pass() {
     assert!(
         stdout.contains(
             "ok    rubrics/2022-02-09.toml q2-receptive-field: the key is proven by the engine \
-             (rubrics/2022-02-09.toml:156:10): key `12 x 12`; the engine: the receptive field of \
+             (rubrics/2022-02-09.toml:170:10): key `12 x 12`; the engine: the receptive field of \
              batchNorm is 12 x 12\n"
         ),
         "{stdout}"
@@ -25,10 +25,10 @@ fn the_seed_rubric_and_all_its_worked_answers_pass() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("ok    rubrics/2022-02-09.toml q1-rnn: example (line 115): 1 points\n"),
+        stdout.contains("ok    rubrics/2022-02-09.toml q1-rnn: example (line 118): 1 points\n"),
         "{stdout}"
     );
-    assert!(stdout.ends_with("49 passed, 0 failed\n"), "{stdout}");
+    assert!(stdout.ends_with("52 passed, 0 failed\n"), "{stdout}");
 }
 
 #[test]
