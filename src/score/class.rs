@@ -306,3 +306,101 @@ pub fn groups_disagree(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rubric::{Kind, parse};
+    use crate::score::{Finding, Reason};
+
+    fn question() -> crate::rubric::Question {
+        let toml = "[exam]\ntitle = \"t\"\n[[questions]]\nid = \"q\"\ncolumn = \"What is a queue?\"\npoints = 2\nkind = \"text\"\n\
+                    reference = [\"A queue is a list where items are added at the rear and removed from the front, first in first out.\"]\n\
+                    [[questions.criteria]]\nid = \"fifo\"\npoints = 2\nany = [\"fifo\", \"first in first out\"]\n";
+        parse("t.toml", toml).unwrap().questions.remove(0)
+    }
+
+    #[test]
+    fn a_paraphrase_close_to_the_model_answer_goes_to_review_with_both_figures() {
+        let q = question();
+        let answers = [
+            "a list where items are added at the rear and removed from the front",
+            "FIFO: the first in is the first out",
+            "a queue is a tree of pointers kept in a heap for sorting numbers",
+        ];
+        let prepared = prepare(&q, &answers);
+        let Kind::Text(key) = &prepared.kind else {
+            panic!()
+        };
+        let s = crate::score::text::score(key, q.points, answers[0], "q");
+        assert_eq!(s.points, Points::ZERO);
+        let similarity = s.findings.iter().find_map(|f| match f {
+            Finding::SecondOpinion { similarity } => Some(*similarity),
+            _ => None,
+        });
+        assert!(similarity.unwrap() > 0.5, "{similarity:?}");
+        let review: Vec<Reason> = s.review.iter().map(|r| r.reason).collect();
+        assert!(review.contains(&Reason::ScorersDisagree), "{review:?}");
+        // Far from every good answer and scored nothing: no disagreement.
+        let s = crate::score::text::score(key, q.points, answers[2], "q");
+        assert!(!s.review.iter().any(|r| r.reason == Reason::ScorersDisagree));
+        // The same question checked on its own has no second opinion.
+        let Kind::Text(alone) = &q.kind else { panic!() };
+        let s = crate::score::text::score(alone, q.points, answers[0], "q");
+        assert!(
+            !s.findings
+                .iter()
+                .any(|f| matches!(f, Finding::SecondOpinion { .. }))
+        );
+    }
+
+    #[test]
+    fn the_class_words_are_its_own_and_not_typos() {
+        let q = question();
+        // `fido` (a typo of `fifo`, one edit) written by three students is the class's word.
+        let answers = ["fido dog", "my fido", "fido again", "other words here"];
+        let prepared = prepare(&q, &answers);
+        let Kind::Text(key) = &prepared.kind else {
+            panic!()
+        };
+        assert!(key.class.0.as_ref().unwrap().knows("fido"));
+        assert_eq!(
+            crate::score::text::score(key, q.points, "fido", "q").points,
+            Points::ZERO
+        );
+        let Kind::Text(alone) = &q.kind else { panic!() };
+        assert_eq!(
+            crate::score::text::score(alone, q.points, "fido", "q").points,
+            q.points
+        );
+    }
+
+    #[test]
+    fn near_identical_answers_with_different_points_are_each_reviewed() {
+        let q = question();
+        let answers = [
+            (
+                "1",
+                "the queue hands the items it holds back to the caller one at a time in the \
+                 same order as they came in so it is first in first out",
+            ),
+            (
+                "2",
+                "the queue hands the items it holds back to the caller one at a time in the \
+                 same order as they came in so it is first in first ou",
+            ),
+            (
+                "3",
+                "something else entirely about stacks and heaps and trees",
+            ),
+        ];
+        let grouping = crate::score::groups::groups("q", &answers);
+        let out = groups_disagree(&q, &grouping, &answers);
+        let members: Vec<usize> = out.iter().map(|(i, _)| *i).collect();
+        assert_eq!(members, [0, 1]);
+        assert_eq!(
+            out[0].1,
+            "q: near-identical answers got different points: respondents 1 (2), 2 (0)"
+        );
+    }
+}
