@@ -256,52 +256,69 @@ pub fn prepare(question: &crate::rubric::Question, answers: &[&str]) -> crate::r
     q
 }
 
-/// Members of near-identical answer groups that got different points, each with why: their
-/// positions among `answers` (respondent id, answer) and a detail naming the others.
+/// Members of near-identical answer groups whose points differ from what most of their group
+/// got, each with why: their positions among `answers` (respondent id, answer) and a detail
+/// naming the group's points. Each distinct answer of a group is scored once.
 pub fn groups_disagree(
     question: &crate::rubric::Question,
     grouping: &super::groups::Grouping,
     answers: &[(&str, &str)],
 ) -> Vec<(usize, String)> {
     /// Members named in one detail.
-    const NAMED: usize = 6;
+    const NAMED: usize = 4;
     let mut out = Vec::new();
     for g in grouping.groups.iter().filter(|g| !g.identical) {
+        let mut scored: HashMap<&str, Points> = HashMap::new();
         let points: Vec<Points> = g
             .members
             .iter()
             .map(|&i| {
-                super::score(
-                    question,
-                    answers[i].1,
-                    crate::answers::checkbox::Separator::Semicolon,
-                )
-                .points
+                let text = answers[i].1;
+                *scored.entry(text).or_insert_with(|| {
+                    super::score(
+                        question,
+                        text,
+                        crate::answers::checkbox::Separator::Semicolon,
+                    )
+                    .points
+                })
             })
             .collect();
-        if points.iter().all(|p| *p == points[0]) {
+        // The group's usual points: the most frequent, the higher on a tie.
+        let mut counts: Vec<(Points, usize)> = Vec::new();
+        for p in &points {
+            match counts.iter_mut().find(|(q, _)| q == p) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((*p, 1)),
+            }
+        }
+        if counts.len() < 2 {
             continue;
         }
-        let named: Vec<String> = g
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
+        let (usual, usual_n) = counts[0];
+        let others: Vec<String> = g
             .members
             .iter()
             .zip(&points)
+            .filter(|(_, p)| **p == usual)
             .take(NAMED)
-            .map(|(&i, p)| format!("{} ({p})", crate::text::excerpt(answers[i].0, 40)))
+            .map(|(&i, _)| crate::text::excerpt(answers[i].0, 40))
             .collect();
-        let more = g.members.len().saturating_sub(NAMED);
-        let detail = format!(
-            "{}: near-identical answers got different points: respondents {}{}",
-            question.id,
-            named.join(", "),
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
+        for (&i, p) in g.members.iter().zip(&points) {
+            if *p == usual {
+                continue;
             }
-        );
-        for &i in &g.members {
-            out.push((i, detail.clone()));
+            out.push((
+                i,
+                format!(
+                    "{}: {p} points, but {usual_n} near-identical answer(s) got {usual} \
+                     (respondents {}{})",
+                    question.id,
+                    others.join(", "),
+                    if usual_n > others.len() { ", …" } else { "" }
+                ),
+            ));
         }
     }
     out
@@ -396,11 +413,12 @@ mod tests {
         ];
         let grouping = crate::score::groups::groups("q", &answers);
         let out = groups_disagree(&q, &grouping, &answers);
+        // A tie: the higher points are the group's usual ones; the other answer is reviewed.
         let members: Vec<usize> = out.iter().map(|(i, _)| *i).collect();
-        assert_eq!(members, [0, 1]);
+        assert_eq!(members, [1]);
         assert_eq!(
             out[0].1,
-            "q: near-identical answers got different points: respondents 1 (2), 2 (0)"
+            "q: 0 points, but 1 near-identical answer(s) got 2 (respondents 1)"
         );
     }
 }
