@@ -194,6 +194,8 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
             }
             // The encoding the first pass decided: the file is not sniffed again.
             super::stream_export(path, encoding.as_ref(), |mut reader| {
+                // And the date order it decided from the whole column.
+                reader.set_date_order(export.date_order);
                 let first = flat;
                 while let Some(s) = reader.next_submission() {
                     let s = s?;

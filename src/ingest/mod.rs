@@ -13,7 +13,7 @@ pub use cells::Cells;
 pub use duplicates::{DuplicatePolicy, Resolution, Superseded, identity, resolve};
 pub use header::{Column, ColumnMatchError, Fixed, Role, find_question};
 pub use table::FileFormat;
-pub use timestamp::Timestamp;
+pub use timestamp::{DateOrder, Timestamp};
 
 use serde::Serialize;
 use thiserror::Error;
@@ -85,6 +85,8 @@ pub struct Export {
     pub submissions: Vec<Submission>,
     /// File-level notes (blank lines skipped), for the user.
     pub notes: Vec<String>,
+    /// How the completion times' slashed dates were read, decided from the whole column.
+    pub date_order: DateOrder,
 }
 
 impl Export {
@@ -185,6 +187,10 @@ pub struct ExportReader<'a> {
     keep: Option<(Vec<bool>, Keep<'a>)>,
     /// How a CSV's text is read (for reading the same file again).
     pub encoding: Option<table::Encoding>,
+    /// The completion column's date order when known before reading (a second pass); else
+    /// decided from every row by [`ExportReader::into_export`].
+    date_order: Option<DateOrder>,
+    dates: timestamp::DateEvidence,
 }
 
 impl<'a> ExportReader<'a> {
@@ -288,6 +294,8 @@ impl<'a> ExportReader<'a> {
             count: 0,
             keep: None,
             encoding: None,
+            date_order: None,
+            dates: timestamp::DateEvidence::default(),
         })
     }
 
@@ -301,7 +309,13 @@ impl<'a> ExportReader<'a> {
             columns: self.columns.clone(),
             submissions: Vec::new(),
             notes: self.notes.clone(),
+            date_order: self.date_order.unwrap_or_else(|| self.dates.decide()),
         }
+    }
+
+    /// Read the completion times in `order` (decided by a first pass over the same file).
+    pub fn set_date_order(&mut self, order: DateOrder) {
+        self.date_order = Some(order);
     }
 
     /// Keep only the cells of the columns marked in `columns` (the others read as empty),
@@ -400,12 +414,17 @@ impl<'a> ExportReader<'a> {
             problems.push("the ID cell is empty".into());
         }
         let completed_text = get(done_col);
-        let completed = read_time(&completed_text);
-        if completed.is_none() && !completed_text.is_empty() {
-            problems.push(format!(
-                "the completion time `{}` is not a date; duplicates are ordered by row position",
-                crate::text::excerpt(&completed_text, 40)
-            ));
+        let order = match self.date_order {
+            Some(order) => order,
+            None => {
+                self.dates.add(&completed_text);
+                DateOrder::MonthFirst
+            }
+        };
+        let completed = read_time(&completed_text, order);
+        // Undecided, an unreadable date is reported once the column has decided its order.
+        if completed.is_none() && !completed_text.is_empty() && self.date_order.is_some() {
+            problems.push(not_a_date(&completed_text));
         }
         self.count += 1;
         let mut s = Submission {
@@ -444,6 +463,24 @@ impl<'a> ExportReader<'a> {
         }
         let mut export = self.header();
         export.notes = self.notes();
+        if self.date_order.is_none() {
+            let order = self.dates.decide();
+            for s in &mut submissions {
+                if order != DateOrder::MonthFirst {
+                    s.completed = read_time(&s.completed_text, order);
+                }
+                if s.completed.is_none() && !s.completed_text.is_empty() {
+                    s.problems.push(not_a_date(&s.completed_text));
+                }
+            }
+            if order == DateOrder::DayFirst {
+                export.notes.push(format!(
+                    "completion times read day first (`{}` can only be a day): the file was \
+                     re-saved by Excel in a European locale",
+                    self.dates.example.as_deref().unwrap_or("")
+                ));
+            }
+        }
         export.submissions = submissions;
         Ok(export)
     }
@@ -484,9 +521,16 @@ impl<'a> ExportReader<'a> {
     }
 }
 
+fn not_a_date(text: &str) -> String {
+    format!(
+        "the completion time `{}` is not a date; duplicates are ordered by row position",
+        crate::text::excerpt(text, 40)
+    )
+}
+
 /// A time cell: text in any known shape, or an Excel serial that was not formatted as a date.
-fn read_time(text: &str) -> Option<Timestamp> {
-    Timestamp::parse(text).or_else(|| {
+fn read_time(text: &str, order: DateOrder) -> Option<Timestamp> {
+    Timestamp::parse_ordered(text, order).or_else(|| {
         text.parse::<f64>()
             .ok()
             .filter(|v| *v > 1000.0)
@@ -535,6 +579,41 @@ mod tests {
         assert_eq!(
             e.notes,
             vec!["line(s) 1 above the header row (line 3) are not responses and were skipped"]
+        );
+    }
+
+    #[test]
+    fn european_dates_are_read_day_first_for_the_whole_column() {
+        // Excel re-saved the export in Italy: `12/02/2022` is 12 February, as the later
+        // `13/02/2022` proves; no row is a problem and "latest" is the real latest.
+        let csv = "ID,Start time,Completion time,Email,Name,Q\n\
+                   1,12/02/2022 09:00,12/02/2022 09:30,a@x.it,A,yes\n\
+                   2,03/02/2022 09:00,03/02/2022 09:40,a@x.it,A,no\n\
+                   3,13/02/2022 09:00,13/02/2022 09:10,b@x.it,B,no\n";
+        let e = read_export("t.csv", csv.as_bytes()).unwrap();
+        assert_eq!(e.date_order, DateOrder::DayFirst);
+        assert!(e.submissions.iter().all(|s| s.problems.is_empty()));
+        assert_eq!(
+            e.submissions[0].completed.map(|t| t.to_string()).as_deref(),
+            Some("2022-02-12T09:30:00")
+        );
+        assert_eq!(
+            e.submissions[1].completed.map(|t| t.to_string()).as_deref(),
+            Some("2022-02-03T09:40:00")
+        );
+        assert!(
+            e.notes
+                .iter()
+                .any(|n| n.contains("day first (`13/02/2022`"))
+        );
+        let r = resolve(&e.submissions, DuplicatePolicy::Latest);
+        assert_eq!(r.graded, vec![0, 2]);
+        // The same cells with Forms' own month-first dates stay month first.
+        let us = "ID,Start time,Completion time,Email,Name,Q\n\
+                  1,2/12/22 09:00,2/12/22 09:30,a@x.it,A,yes\n";
+        assert_eq!(
+            read_export("u.csv", us.as_bytes()).unwrap().date_order,
+            DateOrder::MonthFirst
         );
     }
 

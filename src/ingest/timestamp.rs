@@ -63,8 +63,16 @@ impl Timestamp {
         )
     }
 
-    /// Parse the date shapes Forms, Excel and Google Forms write. `None` when it is none of them.
+    /// Parse the date shapes Forms, Excel and Google Forms write, a slashed date read month
+    /// first. `None` when it is none of them.
     pub fn parse(text: &str) -> Option<Timestamp> {
+        Timestamp::parse_ordered(text, DateOrder::MonthFirst)
+    }
+
+    /// [`Timestamp::parse`] with slashed dates (`13/02/2022`) read in `order`: Excel re-saves
+    /// Forms' `m/d/yy` as `dd/mm/yyyy` in European locales, so a column decides once
+    /// ([`DateOrder::decide`]), never a cell.
+    pub fn parse_ordered(text: &str, order: DateOrder) -> Option<Timestamp> {
         let text = text.trim();
         let (date, rest) = text.split_once([' ', 'T']).unwrap_or((text, ""));
         let parts: Vec<&str> = date.split(['/', '-', '.']).collect();
@@ -92,13 +100,17 @@ impl Timestamp {
             };
             (year, nums[1], nums[0])
         } else {
-            // m/d/yy — Forms' format is locale-independent (FORMAT.md §1.4).
+            // m/d/yy — Forms' format is locale-independent (FORMAT.md §1.4) — unless the
+            // column says otherwise.
             let year = if parts[2].len() <= 2 {
                 2000 + nums[2]
             } else {
                 nums[2]
             };
-            (year, nums[0], nums[1])
+            match order {
+                DateOrder::MonthFirst => (year, nums[0], nums[1]),
+                DateOrder::DayFirst => (year, nums[1], nums[0]),
+            }
         };
         if !(1..=12).contains(&month) || !(1..=31).contains(&day) || !(1900..=9999).contains(&year)
         {
@@ -113,6 +125,66 @@ impl Timestamp {
             minute,
             second,
         })
+    }
+}
+
+/// How a column's slashed dates read: `2/9/22` is 9 February month first, 2 September day
+/// first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DateOrder {
+    #[default]
+    MonthFirst,
+    DayFirst,
+}
+
+/// What a column's slashed dates say about their order: a first field above 12 can only be a
+/// day, a second field above 12 only a day.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DateEvidence {
+    /// Cells whose first field is above 12 (day first).
+    pub day_first: usize,
+    /// Cells whose second field is above 12 (month first).
+    pub month_first: usize,
+    /// The first cell that can only be read day first, as written (bounded).
+    pub example: Option<String>,
+}
+
+impl DateEvidence {
+    /// Count what `text` says (nothing unless it is a slashed `a/b/year` date).
+    pub fn add(&mut self, text: &str) {
+        let date = text.trim().split([' ', 'T']).next().unwrap_or("");
+        let mut parts = date.split('/');
+        let (Some(a), Some(b), Some(_), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return;
+        };
+        if a.len() > 2 || b.len() > 2 {
+            return;
+        }
+        let (Ok(a), Ok(b)) = (a.parse::<u8>(), b.parse::<u8>()) else {
+            return;
+        };
+        if a > 12 && b <= 12 {
+            self.day_first += 1;
+            if self.example.is_none() {
+                self.example = Some(crate::text::excerpt(date, 20));
+            }
+        } else if b > 12 && a <= 12 {
+            self.month_first += 1;
+        }
+    }
+
+    /// The column's order: day first when some cell can only be read that way and none only
+    /// the other way; month first (Forms' own) otherwise. A column with both kinds keeps
+    /// month first, and its day-first cells are reported as unreadable.
+    pub fn decide(&self) -> DateOrder {
+        if self.day_first > 0 && self.month_first == 0 {
+            DateOrder::DayFirst
+        } else {
+            DateOrder::MonthFirst
+        }
     }
 }
 
@@ -182,6 +254,36 @@ mod tests {
     }
 
     #[test]
+    fn a_column_decides_its_date_order_from_all_its_cells() {
+        let decide = |cells: &[&str]| {
+            let mut e = DateEvidence::default();
+            for c in cells {
+                e.add(c);
+            }
+            e.decide()
+        };
+        // One cell above 12 settles the column, wherever it is.
+        assert_eq!(
+            decide(&["2/9/22 10:00", "1/3/2022 9:00", "13/02/2022 10:00"]),
+            DateOrder::DayFirst
+        );
+        assert_eq!(
+            decide(&["2/9/22 10:00", "2/13/22 10:00"]),
+            DateOrder::MonthFirst
+        );
+        // Nothing settles it: Forms' own order.
+        assert_eq!(
+            decide(&["2/9/22 10:00", "2022-02-13"]),
+            DateOrder::MonthFirst
+        );
+        // Contradicting cells: Forms' order, and the day-first cells do not read.
+        assert_eq!(
+            decide(&["13/2/22 1:00", "2/13/22 1:00"]),
+            DateOrder::MonthFirst
+        );
+    }
+
+    #[test]
     fn excel_serial_from_the_skoofer_sample() {
         // 43973.7487 is 2020-05-22 17:58:08 in the skoofer export (SOURCES.md).
         let t = Timestamp::from_excel_serial(43973.7487).unwrap();
@@ -216,6 +318,15 @@ mod tests {
             Some(ts(2022, 2, 9, 10, 9, 0))
         );
         assert_eq!(Timestamp::parse("yesterday"), None);
+        assert_eq!(
+            Timestamp::parse_ordered("13/02/2022 10:00", DateOrder::DayFirst),
+            Some(ts(2022, 2, 13, 10, 0, 0))
+        );
+        assert_eq!(
+            Timestamp::parse_ordered("2/9/22 10:00", DateOrder::DayFirst),
+            Some(ts(2022, 9, 2, 10, 0, 0))
+        );
+        assert_eq!(Timestamp::parse("13/02/2022 10:00"), None);
         assert_eq!(Timestamp::parse("13/40/22 10:00"), None);
         assert_eq!(Timestamp::parse("2/9/22 25:00"), None);
     }
