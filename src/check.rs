@@ -55,7 +55,7 @@ fn key_answer(q: &Question) -> Option<String> {
                 .map(|(t, _)| format!("{};", t.trim()))
                 .collect(),
         ),
-        Kind::Choice(c) => Some(c.options.texts[c.key].clone()),
+        Kind::Choice(c) => Some(c.key_text().to_string()),
         Kind::Number(n) => Some(n.key.decimal()),
         Kind::Summary(s) => Some(s.reference.filled.clone()),
         Kind::Text(_) | Kind::Ungraded(_) => None,
@@ -73,7 +73,7 @@ fn wrong_answer(q: &Question) -> Option<String> {
                 .collect(),
         ),
         Kind::Choice(c) => (0..c.options.len())
-            .find(|i| *i != c.key)
+            .find(|i| !c.is_key(*i))
             .map(|i| c.options.texts[i].clone()),
         Kind::Number(n) => n
             .key
@@ -152,7 +152,7 @@ fn two_sizes(text: &str) -> Option<(u64, u64)> {
 
 fn key_text(q: &Question) -> Option<String> {
     match &q.kind {
-        Kind::Choice(c) => Some(c.options.texts[c.key].trim().to_string()),
+        Kind::Choice(c) => Some(c.key_text().trim().to_string()),
         Kind::Number(n) => Some(n.key.decimal()),
         _ => None,
     }

@@ -225,10 +225,26 @@ impl Scheme {
 #[derive(Clone, Debug)]
 pub struct Choice {
     pub options: Options,
-    /// Index of the right option.
-    pub key: usize,
+    /// Indices of the right option(s): one, or the variants of an option edited while the
+    /// quiz was open (each earns the points).
+    pub key: Vec<usize>,
     /// Fraction of the points a wrong answer gets (0, or negative, e.g. −1/4).
     pub wrong: Points,
+}
+
+impl Choice {
+    pub fn is_key(&self, index: usize) -> bool {
+        self.key.contains(&index)
+    }
+
+    /// The first right option, as the rubric writes it.
+    pub fn key_text(&self) -> &str {
+        self.key
+            .first()
+            .and_then(|&i| self.options.texts.get(i))
+            .map(String::as_str)
+            .unwrap_or("")
+    }
 }
 
 /// Numeric answer with a tolerance.

@@ -628,14 +628,36 @@ fn checkbox(cx: &mut Ctx, q: &RawQuestion, id: &str) -> Option<Checkbox> {
 fn choice(cx: &mut Ctx, q: &RawQuestion, id: &str) -> Option<Choice> {
     reject_fields(cx, q, "choice", &["options", "wrong"]);
     let options = options(cx, q, id)?;
-    let key = match &q.key {
-        Some(k) => match k.get_ref().as_str() {
-            Some(text) => option_index(cx, &options, text, k.span(), "key"),
-            None => {
-                cx.err(
-                    k.span(),
-                    "a choice `key` is the text of the one right option",
-                );
+    let what = "a choice `key` is the text of the right option (or a list of the texts of one \
+                option edited while the quiz was open)";
+    let key: Option<Vec<usize>> = match &q.key {
+        Some(k) => match k.get_ref() {
+            toml::Value::String(text) => {
+                option_index(cx, &options, text, k.span(), "key").map(|i| vec![i])
+            }
+            toml::Value::Array(items) if !items.is_empty() => {
+                let mut keys = Vec::new();
+                let mut ok = true;
+                for item in items {
+                    match item.as_str() {
+                        Some(text) => match option_index(cx, &options, text, k.span(), "key") {
+                            Some(i) if keys.contains(&i) => {
+                                cx.err(k.span(), format!("key lists `{text}` twice"));
+                                ok = false;
+                            }
+                            Some(i) => keys.push(i),
+                            None => ok = false,
+                        },
+                        None => {
+                            cx.err(k.span(), what);
+                            ok = false;
+                        }
+                    }
+                }
+                ok.then_some(keys)
+            }
+            _ => {
+                cx.err(k.span(), what);
                 None
             }
         },

@@ -19,7 +19,7 @@ pub fn score(q: &Choice, points: Points, cell: &str) -> Score {
     match parse(cell, &q.options) {
         ChoiceAnswer::Empty => Score::not_answered(points),
         ChoiceAnswer::Option { index, matched } => {
-            let correct = index == q.key;
+            let correct = q.is_key(index);
             let mut review = Vec::new();
             if let Match::Fuzzy { text, similarity } = &matched {
                 review.push(Review {
@@ -75,9 +75,19 @@ mod tests {
     fn q(wrong: &str) -> Choice {
         Choice {
             options: Options::new(vec!["6 x 8".into(), "12 x 12".into(), "5 x 5".into()]),
-            key: 1,
+            key: vec![1],
             wrong: Points::parse(wrong).unwrap(),
         }
+    }
+
+    #[test]
+    fn every_variant_of_an_edited_key_earns_the_points() {
+        let mut c = q("0");
+        c.key = vec![1, 2];
+        let p = Points::int(2);
+        assert_eq!(score(&c, p, "12 x 12").points, Points::int(2));
+        assert_eq!(score(&c, p, "5 x 5").points, Points::int(2));
+        assert_eq!(score(&c, p, "6 x 8").points, Points::ZERO);
     }
 
     #[test]
