@@ -397,6 +397,65 @@ pub fn rubric_checks(rubric: &Rubric) -> Vec<Check> {
     out
 }
 
+/// Every graded submission's rubric points compared with the points Forms gave: a check per
+/// question Forms graded (failing where the rubric says `matches_forms = true` and disagrees),
+/// and one for `Total points`.
+fn forms_agreement(
+    rubric: &Rubric,
+    export: &Export,
+    map: &[usize],
+    graded: &[usize],
+    sep: Separator,
+) -> Vec<Check> {
+    let mut forms = crate::score::forms::Reconciler::new(
+        &rubric.questions,
+        std::slice::from_ref(export),
+        &[map.to_vec()],
+    );
+    for &i in graded {
+        let s = &export.submissions[i];
+        let points: Vec<Option<Points>> = rubric
+            .questions
+            .iter()
+            .zip(map)
+            .map(|(q, &c)| {
+                if !q.is_graded() {
+                    return None;
+                }
+                let r = score(q, s.cell(c), sep);
+                matches!(r.status, Status::Graded | Status::NotAnswered).then_some(r.points)
+            })
+            .collect();
+        forms.add(0, s, &points);
+    }
+    let result = forms.finish();
+    let name = format!("agrees with Forms' points in {}", export.file);
+    let mut out: Vec<Check> = result
+        .questions
+        .iter()
+        .map(|a| {
+            let q = rubric.questions.iter().find(|q| q.id == a.question);
+            check(
+                rubric,
+                q,
+                name.clone(),
+                !a.failed(),
+                neutralize(&a.summary()),
+            )
+        })
+        .collect();
+    if let Some(t) = &result.total {
+        out.push(check(
+            rubric,
+            None,
+            format!("Total points compared with Forms in {}", export.file),
+            true,
+            neutralize(&t.line()),
+        ));
+    }
+    out
+}
+
 /// Checks of a rubric against a real export: columns found, ticked options known, duplicates.
 pub fn against(rubric: &Rubric, export: &Export) -> Vec<Check> {
     let mut out = Vec::new();
@@ -478,6 +537,15 @@ pub fn against(rubric: &Rubric, export: &Export) -> Vec<Check> {
         ));
     }
     let resolution = ingest::resolve(&export.submissions, rubric.exam.duplicates);
+    if let Some(map) = columns.iter().copied().collect::<Option<Vec<usize>>>() {
+        out.extend(forms_agreement(
+            rubric,
+            export,
+            &map,
+            &resolution.graded,
+            sep,
+        ));
+    }
     out.push(check(
         rubric,
         None,

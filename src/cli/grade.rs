@@ -113,6 +113,8 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     // parallel on the pool), while a writer thread writes the previous chunk — in order, so
     // the output never depends on timing.
     let (send, receive) = std::sync::mpsc::sync_channel::<Chunk>(1);
+    // Every grade compared with Forms' points as it is made (rubric points, before decisions).
+    let forms = std::cell::RefCell::new(grading.reconciler());
     let written = std::thread::scope(|scope| -> Result<(), Fatal> {
         let writer = scope.spawn(|| -> Result<(), Fatal> {
             for chunk in receive {
@@ -131,6 +133,7 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
                     pool.as_ref(),
                 )
                 .map_err(Fatal)?;
+            grading.reconcile(&mut forms.borrow_mut(), start, &rows, &results);
             drop(rows);
             let decided: Vec<Vec<crate::score::decisions::DecisionRecord>> = results
                 .iter_mut()
@@ -268,6 +271,7 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     };
     bar.finish_and_clear();
     head.decisions = records;
+    head.forms = forms.into_inner().finish();
     let (applied, stale) = head.decisions.iter().fold((0, 0), |(a, s), d| {
         if d.status == "stale" {
             (a, s + 1)
@@ -385,6 +389,10 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
             d.question
         );
     }
+    for q in run.forms.failures() {
+        problems = true;
+        eprintln!("warning: {}", q.line());
+    }
     let ungraded: Vec<String> = rubric
         .questions
         .iter()
@@ -441,6 +449,12 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
                 JsonForm::None => "grades.json (not written: --json none)",
             }
         );
+    }
+    if !run.forms.is_empty() {
+        eprintln!("compared with the points Forms gave:");
+        for line in run.forms.lines() {
+            eprintln!("  {line}");
+        }
     }
     if let Some(path) = &decisions_path {
         eprintln!(

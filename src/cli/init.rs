@@ -1,7 +1,7 @@
 //! `examgrade init EXPORT > rubric.toml`
 
 use super::{Fatal, InitArgs};
-use crate::rubric::scaffold::scaffold;
+use crate::rubric::scaffold::{scaffold, title_from_file_name};
 use std::io::Write;
 
 pub fn run(args: InitArgs) -> Result<(), Fatal> {
@@ -10,7 +10,7 @@ pub fn run(args: InitArgs) -> Result<(), Fatal> {
     let title = args
         .export
         .file_stem()
-        .map(|s| s.to_string_lossy().to_string())
+        .map(|s| title_from_file_name(&s.to_string_lossy()))
         .unwrap_or_else(|| file.clone());
     let text = scaffold(&export, &title);
     let mut out = std::io::stdout().lock();

@@ -81,6 +81,9 @@ pub struct Question {
     pub examples: Vec<Example>,
     /// A key the engine must prove (`verify = { receptive_field = "batchNorm" }`).
     pub verify: Option<Verify>,
+    /// The rubric claims to grade as Forms did (`matches_forms = true`): a disagreement with
+    /// the export's `Points - ` column is a problem, not just a figure.
+    pub matches_forms: bool,
 }
 
 /// A worked answer in the rubric: the rubric's own test.

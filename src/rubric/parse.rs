@@ -70,6 +70,9 @@ struct RawQuestion {
     review_margin: Option<Spanned<toml::Value>>,
     examples: Option<Vec<Spanned<RawExample>>>,
     verify: Option<Spanned<toml::Table>>,
+    /// The rubric grades this question as Forms did (`init` writes it where it reproduced
+    /// Forms' points): `grade` and `check --against` fail when the two disagree.
+    matches_forms: Option<bool>,
     ungraded: Option<bool>,
     /// Free text: model answers, for the second opinion.
     reference: Option<Spanned<Vec<String>>>,
@@ -259,6 +262,7 @@ pub fn parse_with(
             .and_then(|v| verify(&mut cx, v, q.kind.get_ref()));
         questions.push(Question {
             verify,
+            matches_forms: q.matches_forms.unwrap_or(false),
             id: id.to_string(),
             column: q.column.get_ref().clone(),
             points: points.unwrap_or(Points::ONE),

@@ -5,6 +5,7 @@ pub mod checkbox;
 mod choice;
 pub mod class;
 pub mod decisions;
+pub mod forms;
 pub mod groups;
 mod number;
 pub mod run;

@@ -256,6 +256,10 @@ pub struct GradeRun {
     pub notes: Vec<String>,
     /// The TA decisions read for this run and what became of each.
     pub decisions: Vec<super::decisions::DecisionRecord>,
+    /// Every grade compared with the points Forms gave (questions Forms auto-graded, and
+    /// `Total points`); absent when the export has none.
+    #[serde(skip_serializing_if = "super::forms::Reconciliation::is_empty")]
+    pub forms: super::forms::Reconciliation,
 }
 
 fn respondent(s: &Submission, key: String) -> Respondent {
@@ -328,6 +332,9 @@ pub fn grade_with(
         .ok();
     let mut run = grading.head.clone();
     run.respondents = grading.grade(0..grading.len(), scorer, tick, pool.as_ref());
+    let mut forms = grading.reconciler();
+    grading.reconcile_held(&mut forms, 0, &run.respondents);
+    run.forms = forms.finish();
     Ok(run)
 }
 
@@ -566,6 +573,7 @@ impl<'a> Grading<'a> {
         let head = GradeRun {
             bands: rubric.exam.bands.clone(),
             decisions: Vec::new(),
+            forms: Default::default(),
             notes,
             answer_groups,
             exam: rubric.exam.title.clone(),
@@ -746,6 +754,45 @@ impl<'a> Grading<'a> {
     /// Grade respondents `start..start + rows.len()` from their rows read again in full (the
     /// class was prepared from a first pass that kept only some cells). A row that is not the
     /// one prepared — the file changed between the passes — is an error naming it.
+    /// A reconciler of this class's grades with Forms' points.
+    pub fn reconciler(&self) -> super::forms::Reconciler {
+        super::forms::Reconciler::new(&self.questions, self.exports, &self.maps)
+    }
+
+    /// Compare graded respondents `start..` (`results`, rubric points before any TA decision)
+    /// with the points Forms gave in `rows`, their submissions.
+    pub fn reconcile(
+        &self,
+        forms: &mut super::forms::Reconciler,
+        start: usize,
+        rows: &[Submission],
+        results: &[RespondentResult],
+    ) {
+        for (k, (row, r)) in rows.iter().zip(results).enumerate() {
+            let Some(&i) = self.graded.get(start + k) else {
+                continue;
+            };
+            let source = self.submissions[i].0;
+            forms.add(source, row, &rubric_points(r));
+        }
+    }
+
+    /// [`Grading::reconcile`] with the submissions held since the class was read.
+    fn reconcile_held(
+        &self,
+        forms: &mut super::forms::Reconciler,
+        start: usize,
+        results: &[RespondentResult],
+    ) {
+        for (k, r) in results.iter().enumerate() {
+            let Some(&i) = self.graded.get(start + k) else {
+                continue;
+            };
+            let (source, row) = self.submissions[i];
+            forms.add(source, row, &rubric_points(r));
+        }
+    }
+
     pub fn grade_rows(
         &self,
         start: usize,
@@ -782,6 +829,17 @@ impl<'a> Grading<'a> {
             None => (0..rows.len()).map(one).collect(),
         })
     }
+}
+
+/// A respondent's rubric points per question, `None` where the rubric did not grade it.
+fn rubric_points(r: &RespondentResult) -> Vec<Option<Points>> {
+    r.questions
+        .iter()
+        .map(|q| match q.score.status {
+            Status::Graded | Status::NotAnswered => Some(q.score.points),
+            Status::Ungraded | Status::Error => None,
+        })
+        .collect()
 }
 
 /// Review items of a respondent as (question id or "" for the row, item).
