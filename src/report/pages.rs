@@ -515,6 +515,26 @@ pub fn stats_html(run: &GradeRun, stats: &Stats) -> String {
         );
     }
     body.push_str("</table>\n");
+    if !run.forms.is_empty() {
+        body.push_str(
+            "<h2>Compared with the points Forms gave</h2><table><tr><th>question</th><th>agree</th><th>differ</th><th>of which Forms itself inconsistent</th><th>why</th></tr>\n",
+        );
+        for a in &run.forms.questions {
+            let _ = writeln!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&a.question),
+                a.agree,
+                a.differ(),
+                a.forms_inconsistent,
+                esc(&a.summary())
+            );
+        }
+        body.push_str("</table>\n");
+        if let Some(t) = &run.forms.total {
+            let _ = writeln!(body, "<p>{}</p>", esc(&t.line()));
+        }
+    }
     for q in &stats.questions {
         if !q.options.is_empty() {
             let _ = writeln!(
@@ -604,6 +624,12 @@ pub fn stats_markdown(run: &GradeRun, stats: &Stats) -> String {
             pct(q.efficiency),
             flags.join(", ")
         );
+    }
+    if !run.forms.is_empty() {
+        out.push_str("\n## Compared with the points Forms gave\n\n");
+        for line in run.forms.lines() {
+            let _ = writeln!(out, "- {}", md(&line));
+        }
     }
     out
 }

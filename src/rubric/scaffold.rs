@@ -104,13 +104,14 @@ fn guess(cells: &[&str], flavor: Flavor, forms_graded: bool) -> Guess {
         }
         return Guess::Checkbox(seen);
     }
-    if answers.iter().all(|a| number::parse(a).is_ok()) {
-        return Guess::Number;
-    }
+    // Google's `2, 3, 5` is three ticked options, not a number.
     if flavor == Flavor::GoogleForms
         && let Some(options) = google_checkbox(&answers)
     {
         return Guess::Checkbox(options);
+    }
+    if answers.iter().all(|a| number::parse(a).is_ok()) {
+        return Guess::Number;
     }
     let mut distinct: Vec<String> = Vec::new();
     let mut keys = std::collections::HashSet::new();
@@ -464,7 +465,11 @@ pub fn scaffold(export: &Export, title: &str) -> String {
             Guess::Checkbox(options) => {
                 let _ = writeln!(out, "kind = \"checkbox\"  # {answered} answer(s)");
                 let k = keyed(&options);
-                let scheme = if matches!(k, Keyed::Key { .. }) || learnt.is_some() {
+                // Both Forms and Google Forms score multiple answers all-or-nothing.
+                let scheme = if matches!(k, Keyed::Key { .. })
+                    || learnt.is_some()
+                    || export.flavor == Flavor::GoogleForms
+                {
                     "all-or-nothing"
                 } else {
                     "net-correct"

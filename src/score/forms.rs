@@ -459,6 +459,16 @@ impl Reconciler {
         let Some(forms_total) = layout.total.and_then(|c| points_cell(row.cell(c))) else {
             return;
         };
+        if layout.points.iter().all(Option::is_none) && layout.others.is_empty() {
+            // No points per question (Google Forms' `Score` only): the whole rubric total.
+            for p in rubric.iter().flatten() {
+                questions += 1;
+                match both.checked_add(*p) {
+                    Some(b) => both = b,
+                    None => overflow = true,
+                }
+            }
+        }
         if questions == 0 {
             return;
         }

@@ -152,6 +152,12 @@ fn google_forms_csv_is_graded() {
         json["respondents"][0]["questions"][0]["points_exact"],
         "4/3"
     );
+    // Google's `Score` (`1 / 3`) against the rubric's total: mario's 3 agrees; lucia's
+    // each-answer 4/3 on primes is the rubric's partial credit where Google gave 0.
+    assert_eq!(json["forms"]["total"]["compared"], 2);
+    assert_eq!(json["forms"]["total"]["agree"], 1);
+    assert_eq!(json["forms"]["total"]["differences"][0]["line"], 3);
+    assert_eq!(json["forms"]["total"]["differences"][0]["forms"], 1.0);
 }
 
 #[test]
