@@ -371,7 +371,7 @@ pub fn score(key: &SummaryKey, points: Points, cell: &str) -> Score {
         }
     }
     g.findings.push(Finding::Diff {
-        text: diff(reference, &answer, &of_ref),
+        text: diff(reference, &answer, &of_ref, &g.findings),
     });
     if answer.truncated {
         g.review.push(Review {
@@ -483,7 +483,28 @@ fn spelled(text: &str) -> String {
 
 /// A unified diff of the student's rows against the filled reference, one line per layer in
 /// the reference's order, so a wrong number stands out on its own line.
-fn diff(reference: &Reference, answer: &SummaryAnswer, of_ref: &[Option<usize>]) -> String {
+/// The answer against the reference *as followed through*: a field the verdicts accept
+/// (right, or right given the student's own earlier value) is written as the student wrote it
+/// on both sides, so only real mistakes show as changes.
+fn diff(
+    reference: &Reference,
+    answer: &SummaryAnswer,
+    of_ref: &[Option<usize>],
+    findings: &[Finding],
+) -> String {
+    let accepted = |layer: &str, field: &str| {
+        findings.iter().all(|f| match f {
+            Finding::Field {
+                layer: l,
+                field: n,
+                verdict,
+                ..
+            } if l == layer && n == field => {
+                matches!(verdict, Verdict::Correct | Verdict::FollowThrough)
+            }
+            _ => true,
+        })
+    };
     let mut mine = String::new();
     let mut theirs = String::new();
     for (r, row) in reference.rows.iter().enumerate() {
@@ -492,14 +513,15 @@ fn diff(reference: &Reference, answer: &SummaryAnswer, of_ref: &[Option<usize>])
         } else {
             "0".into()
         };
-        theirs.push_str(&format!(
-            "{} | {} | {}\n",
-            row.name,
-            show(&flat(&row.outputs)),
-            expected_params
-        ));
+        let expected_shape = show(&flat(&row.outputs));
         match of_ref[r].map(|a| &answer.rows[a]) {
-            None => mine.push_str(&format!("{} | (missing row)\n", row.name)),
+            None => {
+                mine.push_str(&format!("{} | (missing row)\n", row.name));
+                theirs.push_str(&format!(
+                    "{} | {} | {}\n",
+                    row.name, expected_shape, expected_params
+                ));
+            }
             Some(s) => {
                 let shape = cell_text(&s.shape, |v| show(&normalise(v, &flat(&row.outputs))));
                 // A formula with the reference's value is shown in the reference's words, so
@@ -519,22 +541,42 @@ fn diff(reference: &Reference, answer: &SummaryAnswer, of_ref: &[Option<usize>])
                     (false, true) => formula,
                     (true, true) => String::new(),
                 };
+                let their_shape = if accepted(&row.name, "shape") {
+                    shape.as_str()
+                } else {
+                    expected_shape.as_str()
+                };
+                let their_params =
+                    if accepted(&row.name, "formula") && accepted(&row.name, "params") {
+                        params.as_str()
+                    } else {
+                        expected_params.as_str()
+                    };
+                theirs.push_str(&format!(
+                    "{} | {} | {}\n",
+                    row.name, their_shape, their_params
+                ));
                 mine.push_str(&format!("{} | {} | {}\n", row.name, shape, params));
             }
         }
     }
     let names = ["Total params", "Trainable params", "Non-trainable params"];
+    let fields = ["total", "trainable", "non_trainable"];
     let values = [
         reference.total,
         reference.trainable,
         reference.non_trainable,
     ];
     for i in 0..3 {
-        theirs.push_str(&format!("{}: {}\n", names[i], values[i]));
         let given = answer.totals[i]
             .as_ref()
             .map(|c| cell_text(c, |n| n.to_string()))
             .unwrap_or_default();
+        if accepted("totals", fields[i]) && !given.is_empty() {
+            theirs.push_str(&format!("{}: {}\n", names[i], given));
+        } else {
+            theirs.push_str(&format!("{}: {}\n", names[i], values[i]));
+        }
         mine.push_str(&format!("{}: {}\n", names[i], given));
     }
     similar::TextDiff::from_lines(&mine, &theirs)

@@ -255,15 +255,25 @@ fn follow_through_findings_say_what_they_followed() {
         diff.contains("+conv3 | (None, 32, 64, 128) | 1 x 1 x 32 x 128 + 128 = 4224\n"),
         "{diff}"
     );
-    // Rows the student got right are context, not changes.
+    // Rows the student got right are context, not changes — and so are the rows the verdicts
+    // credit as follow-through (batchNorm's 64 channels carried from conv3): the diff agrees
+    // with the table, one real mistake, one change.
     assert!(
         diff.contains(" dropout | (None, 32, 64, 32) | 0\n"),
         "{diff}"
     );
     assert!(
-        diff.contains(" convt2 | (None, 128, 256, 16) | 3 x 3 x 32 x 16 + 16 = 4624\n"),
+        diff.contains(" batchNorm | (None, 32, 64, 64) | 4 x 64 = 256\n"),
         "{diff}"
     );
+    let changed: Vec<&str> = diff
+        .lines()
+        .filter(|l| {
+            (l.starts_with('-') && !l.starts_with("---"))
+                || (l.starts_with('+') && !l.starts_with("+++"))
+        })
+        .collect();
+    assert_eq!(changed.len(), 2, "{diff}");
 }
 
 /// The engine's filled template, read back by the answer parser, is all correct — for every
