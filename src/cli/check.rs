@@ -277,6 +277,10 @@ fn marked_report(
                 met,
                 matched,
                 reasons,
+                similarity: s.findings.iter().find_map(|f| match f {
+                    Finding::SecondOpinion { similarity } => Some(*similarity),
+                    _ => None,
+                }),
                 uncovered,
             }
         })
@@ -304,6 +308,7 @@ fn marked_report(
                 "criteria_met",
                 "matched",
                 "review_reasons",
+                "similarity",
                 "answer",
             ]);
             let mut sorted: Vec<&Marked> = scored.iter().collect();
@@ -324,6 +329,7 @@ fn marked_report(
                     Cell::Text(&m.met.join(" ")),
                     Cell::Text(&m.matched.join("; ")),
                     Cell::Plain(m.reasons.join(" ")),
+                    Cell::Plain(m.similarity.map(|x| format!("{x}")).unwrap_or_default()),
                     Cell::Text(&m.answer),
                 ]);
             }

@@ -93,6 +93,7 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
         reviews: 0,
         problems: false,
         html: kinds.html,
+        shared_ids: head.shared_ids.clone(),
         archive: match kinds.zip {
             true => Some(zip::ZipWriter::new(staging.file("reports.zip")?)),
             false => None,
@@ -569,6 +570,8 @@ struct Writers {
     problems: bool,
     /// Per-student HTML reports are written (the class index links them).
     html: bool,
+    /// IDs whose report names carry the position (see `students::file_stem`).
+    shared_ids: std::collections::HashSet<String>,
     /// `reports.zip`, when the reports go into one archive.
     archive: Option<zip::ZipWriter<std::io::BufWriter<std::fs::File>>>,
 }
@@ -618,7 +621,12 @@ impl Writers {
             self.stats.add(r);
             self.index.push(crate::report::pages::IndexRow::of(
                 r,
-                html.then(|| crate::report::students::html_name(n, r)),
+                html.then(|| {
+                    format!(
+                        "{}.html",
+                        crate::report::students::file_stem(&self.shared_ids, n, r)
+                    )
+                }),
             ));
             self.reviews += r.review_count();
             for q in &r.questions {

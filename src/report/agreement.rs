@@ -144,6 +144,9 @@ pub struct Marked {
     pub matched: Vec<String>,
     /// Why the answer is in the review queue (empty: it is not).
     pub reasons: Vec<String>,
+    /// The second opinion: similarity (0–1) to the model answers and the class's best
+    /// answers, when the answer is long enough to have one.
+    pub similarity: Option<f64>,
     /// Words (and word pairs) of the answer that no criterion's pattern relates to, as
     /// (key, shown form): the raw material of suggestions.
     #[serde(skip)]

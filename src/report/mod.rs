@@ -3,9 +3,11 @@
 
 pub mod agreement;
 pub mod csv;
+pub mod i18n;
 pub mod json;
 pub mod pages;
 pub mod stats;
+pub mod student;
 pub mod students;
 pub mod xlsx;
 

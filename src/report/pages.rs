@@ -2,9 +2,7 @@
 //! pages. Every student-written string is escaped; file names are slugs (see `text::slug`).
 
 use super::stats::Stats;
-use crate::score::run::{GradeRun, QuestionResult, RespondentResult};
-use crate::score::summary::Verdict;
-use crate::score::{Finding, Status};
+use crate::score::run::{GradeRun, RespondentResult};
 use std::fmt::Write;
 
 /// HTML-escape text (student answers are hostile).
@@ -36,7 +34,16 @@ pub fn esc(text: &str) -> String {
 /// at, U+2028/U+2029) and every other control character becomes a space, so student text never
 /// starts a line of its own; and at its start, where a block could open, a heading `#`, quote
 /// `>`, list marker `-` `+` `*` or `1.` `1)`, or setext `=` is escaped too.
-fn md(text: &str) -> String {
+pub(crate) fn md(text: &str) -> String {
+    md_escape(text, true)
+}
+
+/// [`md`] for text that continues a line: no block can open in it, and its spaces are kept.
+pub(crate) fn md_inline(text: &str) -> String {
+    md_escape(text, false)
+}
+
+fn md_escape(text: &str, at_start: bool) -> String {
     // Control characters and line separators become spaces first, so that none can hide a
     // block opener from the start-of-text check below (`\x01- item`).
     let breaks = |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');
@@ -48,16 +55,20 @@ fn md(text: &str) -> String {
     } else {
         text.into()
     };
-    let text = flat.trim_start();
+    let text = if at_start { flat.trim_start() } else { &flat };
     let mut out = String::with_capacity(text.len() + text.len() / 8);
-    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let digits = if at_start {
+        text.bytes().take_while(u8::is_ascii_digit).count()
+    } else {
+        0
+    };
     // Every character escaped is ASCII: runs between them are copied as they are.
     let mut run = 0;
     for (i, b) in text.bytes().enumerate() {
         if !b.is_ascii() {
             continue;
         }
-        let opens_block = (i == 0 && matches!(b, b'-' | b'+' | b'=' | b'#' | b'>'))
+        let opens_block = (at_start && i == 0 && matches!(b, b'-' | b'+' | b'=' | b'#' | b'>'))
             || (i == digits && digits > 0 && matches!(b, b'.' | b')'));
         // The `:` of `://` and the `.` of `www.` are escaped too, so that no renderer autolinks
         // a student's URL.
@@ -92,270 +103,12 @@ fn page(title: &str, body: &str) -> String {
     )
 }
 
-fn status_word(q: &QuestionResult) -> &'static str {
-    match q.score.status {
-        Status::Graded => "",
-        Status::NotAnswered => " (not answered)",
-        Status::Ungraded => " (not graded by this version)",
-        Status::Error => " (grading failed: a TA will decide)",
-    }
-}
-
-/// The answer with the criteria's matched words highlighted (byte spans from the findings).
-fn highlighted(answer: &str, findings: &[Finding]) -> String {
-    let mut spans: Vec<(usize, usize, String)> = findings
-        .iter()
-        .filter_map(|f| match f {
-            Finding::Criterion {
-                criterion,
-                matched,
-                met: true,
-                ..
-            } => Some(
-                matched
-                    .iter()
-                    .map(move |e| (e.start, e.end, criterion.clone())),
-            ),
-            _ => None,
-        })
-        .flatten()
-        .filter(|(s, e, _)| {
-            s < e
-                && *e <= answer.len()
-                && answer.is_char_boundary(*s)
-                && answer.is_char_boundary(*e)
-        })
-        .collect();
-    spans.sort();
-    let mut out = String::new();
-    let mut at = 0;
-    for (s, e, criterion) in spans {
-        if s < at {
-            continue;
-        }
-        out.push_str(&esc(&answer[at..s]));
-        let _ = write!(
-            out,
-            "<mark title=\"{}\">{}</mark>",
-            esc(&criterion),
-            esc(&answer[s..e])
-        );
-        at = e;
-    }
-    out.push_str(&esc(&answer[at..]));
-    out
-}
-
-fn verdict_class(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Correct => "ok",
-        Verdict::FollowThrough => "ft",
-        _ => "ko",
-    }
-}
-
-fn question_html(q: &QuestionResult) -> String {
-    let mut out = format!(
-        "<h2>{} — {} / {}{}</h2>\n",
-        esc(&q.id),
-        q.score.points,
-        q.score.max,
-        status_word(q)
-    );
-    let has_criteria = q
-        .score
-        .findings
-        .iter()
-        .any(|f| matches!(f, Finding::Criterion { .. }));
-    if has_criteria && !q.answer.trim().is_empty() {
-        let _ = writeln!(
-            out,
-            "<p class=\"answer\">{}</p>",
-            highlighted(&q.answer, &q.score.findings)
-        );
-    }
-    let fields: Vec<&Finding> = q
-        .score
-        .findings
-        .iter()
-        .filter(|f| matches!(f, Finding::Field { .. }))
-        .collect();
-    if !fields.is_empty() {
-        out.push_str("<table><tr><th>layer</th><th>field</th><th>yours</th><th>expected</th><th>verdict</th><th>points</th></tr>\n");
-        for f in &fields {
-            if let Finding::Field {
-                layer,
-                field,
-                expected,
-                given,
-                verdict,
-                points,
-                followed,
-            } = f
-            {
-                let v = serde_json::to_value(verdict)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default();
-                let note = followed
-                    .as_ref()
-                    .map(|f| format!("<br><span class=\"muted\">right given {}</span>", esc(f)))
-                    .unwrap_or_default();
-                let _ = writeln!(
-                    out,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}{note}</td><td>{}</td></tr>",
-                    esc(layer),
-                    esc(field),
-                    esc(given),
-                    esc(expected),
-                    verdict_class(*verdict),
-                    esc(&v),
-                    points
-                );
-            }
-        }
-        out.push_str("</table>\n");
-    }
-    let mut items = String::new();
-    for f in &q.score.findings {
-        match f {
-            Finding::Field { .. } => {}
-            Finding::Diff { text } if text.is_empty() => {}
-            Finding::Diff { text } => {
-                out.push_str("<p>Your answer against the reference (<span class=\"del\">− yours</span>, <span class=\"add\">+ reference</span>):</p>\n<pre>");
-                for line in text.lines() {
-                    let class = if line.starts_with('+') && !line.starts_with("+++") {
-                        "add"
-                    } else if line.starts_with('-') && !line.starts_with("---") {
-                        "del"
-                    } else {
-                        ""
-                    };
-                    let _ = writeln!(out, "<span class=\"{class}\">{}</span>", esc(line));
-                }
-                out.push_str("</pre>\n");
-            }
-            Finding::Ticked { correct, .. } | Finding::Chose { correct, .. } => {
-                let class = if *correct { "ok" } else { "ko" };
-                let _ = writeln!(items, "<li class=\"{class}\">{}</li>", esc(&f.message()));
-            }
-            Finding::Missed { .. } => {
-                let _ = writeln!(items, "<li class=\"ko\">{}</li>", esc(&f.message()));
-            }
-            Finding::Criterion { met, penalty, .. } => {
-                let class = if *met != *penalty {
-                    "ok"
-                } else if *met {
-                    "ko"
-                } else {
-                    "muted"
-                };
-                let _ = writeln!(items, "<li class=\"{class}\">{}</li>", esc(&f.message()));
-            }
-            other => {
-                let _ = writeln!(items, "<li>{}</li>", esc(&other.message()));
-            }
-        }
-    }
-    if !items.is_empty() {
-        let _ = writeln!(out, "<ul>\n{items}</ul>");
-    }
-    for r in &q.score.review {
-        let _ = writeln!(
-            out,
-            "<p class=\"muted\">A TA will check: {}</p>",
-            esc(&r.detail)
-        );
-    }
-    out
-}
-
-fn who(r: &RespondentResult) -> String {
-    let name = if r.respondent.name.is_empty() {
-        "(no name)"
-    } else {
-        &r.respondent.name
-    };
-    format!("{name} — {} — ID {}", r.respondent.email, r.respondent.id)
-}
-
 pub fn student_html(run: &GradeRun, r: &RespondentResult) -> String {
-    let mut body = format!(
-        "<h1>{}</h1>\n<p>{}<br>Total: <strong>{} / {}</strong>{}</p>\n",
-        esc(&run.exam),
-        esc(&who(r)),
-        r.total,
-        r.max,
-        band_of(run, r)
-            .map(|b| format!(" — grade {}", esc(&b)))
-            .unwrap_or_default()
-    );
-    for q in &r.questions {
-        body.push_str(&question_html(q));
-    }
-    page(&format!("{} — {}", run.exam, r.respondent.id), &body)
+    super::student::html(run, r)
 }
 
 pub fn student_markdown(run: &GradeRun, r: &RespondentResult) -> String {
-    let mut out = format!(
-        "# {}\n\n{}  \nTotal: **{} / {}**",
-        md(&run.exam),
-        md(&who(r)),
-        r.total,
-        r.max
-    );
-    if let Some(b) = band_of(run, r) {
-        let _ = write!(out, " — grade {}", md(&b));
-    }
-    out.push('\n');
-    for q in &r.questions {
-        let _ = writeln!(
-            out,
-            "\n## {} — {} / {}{}\n",
-            md(&q.id),
-            q.score.points,
-            q.score.max,
-            status_word(q)
-        );
-        let has_criteria = q
-            .score
-            .findings
-            .iter()
-            .any(|f| matches!(f, Finding::Criterion { .. }));
-        if has_criteria && !q.answer.trim().is_empty() {
-            let _ = writeln!(out, "> {}\n", md(&q.answer));
-        }
-        for f in &q.score.findings {
-            match f {
-                Finding::Field {
-                    verdict: Verdict::Correct,
-                    ..
-                } => {}
-                Finding::Diff { text } if text.is_empty() => {}
-                Finding::Diff { text } => {
-                    let _ = writeln!(
-                        out,
-                        "\nYour answer against the reference (- yours, + reference):\n\n```diff\n{}```\n",
-                        text.replace("```", "'''")
-                    );
-                }
-                other => {
-                    let _ = writeln!(out, "- {}", md(&other.message()));
-                }
-            }
-        }
-        for item in &q.score.review {
-            let _ = writeln!(out, "- *A TA will check:* {}", md(&item.detail));
-        }
-    }
-    out
-}
-
-fn band_of(run: &GradeRun, r: &RespondentResult) -> Option<String> {
-    run.bands
-        .iter()
-        .find(|b| r.total >= b.min)
-        .map(|b| b.grade.clone())
+    super::student::markdown(run, r)
 }
 
 /// One line of the class list: what it shows of a respondent, kept while the class is graded.

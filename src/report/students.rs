@@ -26,21 +26,42 @@ pub fn slug(text: &str) -> String {
     }
 }
 
-/// File stem of the n-th (0-based) respondent's reports; the position keeps names unique even
-/// when two students share a name, and only slug characters reach the path.
-pub fn file_stem(n: usize, r: &RespondentResult) -> String {
-    let who =
-        if r.respondent.email.is_empty() || r.respondent.email.eq_ignore_ascii_case("anonymous") {
-            format!("id-{}", r.respondent.id)
-        } else {
-            r.respondent
-                .email
-                .split('@')
-                .next()
-                .unwrap_or_default()
-                .to_string()
-        };
-    format!("{:03}-{}", n + 1, slug(&who))
+/// The slug of a Forms ID as it appears in a report's file name (no `_`: that separates the
+/// name's parts).
+pub fn id_slug(id: &str) -> String {
+    let s = slug(id).replace('_', "-");
+    if s == "respondent" && !id.eq_ignore_ascii_case("respondent") {
+        String::new()
+    } else {
+        s
+    }
+}
+
+/// File stem of the n-th (0-based) respondent's reports: `id44_anna-rossi` — the Forms ID and
+/// the e-mail's local part (or the name), so a TA finds a report from either. Where several
+/// graded respondents share an ID (two exports, an edited CSV) or have none, the position is
+/// added (`id7_anna-rossi_12`), so names stay unique; `_` separates the parts and no part
+/// contains one. Only slug characters reach the path.
+pub fn file_stem(
+    shared_ids: &std::collections::HashSet<String>,
+    n: usize,
+    r: &RespondentResult,
+) -> String {
+    let local = r.respondent.email.split('@').next().unwrap_or_default();
+    let who = if !local.is_empty() && !r.respondent.email.eq_ignore_ascii_case("anonymous") {
+        local
+    } else if !r.respondent.name.is_empty() {
+        r.respondent.name.as_str()
+    } else {
+        "respondent"
+    };
+    let who = slug(who).replace('_', "-");
+    let id = id_slug(&r.respondent.id);
+    if id.is_empty() || shared_ids.contains(&id) {
+        format!("id{id}_{who}_{}", n + 1)
+    } else {
+        format!("id{id}_{who}")
+    }
 }
 
 /// The n-th respondent's reports as (file name, contents): `NNN-slug.md` and/or
@@ -52,7 +73,7 @@ pub fn report_files(
     md: bool,
     html: bool,
 ) -> Vec<(String, Vec<u8>)> {
-    let stem = file_stem(n, r);
+    let stem = file_stem(&run.shared_ids, n, r);
     let mut out = Vec::new();
     if md {
         out.push((
@@ -67,11 +88,6 @@ pub fn report_files(
         ));
     }
     out
-}
-
-/// The n-th respondent's HTML report file name.
-pub fn html_name(n: usize, r: &RespondentResult) -> String {
-    format!("{}.html", file_stem(n, r))
 }
 
 #[cfg(test)]

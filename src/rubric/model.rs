@@ -23,6 +23,11 @@ pub struct Exam {
     pub model: Option<ExamModel>,
     /// Grade bands (`[[exam.bands]] grade = "A", min = 18`), highest first.
     pub bands: Vec<Band>,
+    /// The language the reports are written in (`[exam] language`, `en` by default).
+    pub language: crate::report::i18n::Lang,
+    /// Student reports show the right options of choice and checkbox questions
+    /// (`[exam] show_key`, true by default; false for teachers who reuse questions).
+    pub show_key: bool,
 }
 
 /// A grade band: totals from `min` points up get `grade`.

@@ -32,6 +32,9 @@ struct RawExam {
     model: Option<Spanned<String>>,
     #[serde(default)]
     bands: Vec<Spanned<RawBand>>,
+    /// The reports' language: `en` or `it`.
+    language: Option<Spanned<String>>,
+    show_key: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -325,12 +328,31 @@ fn exam(cx: &mut Ctx, raw: &RawExam) -> Exam {
         })
         .collect();
     bands.sort_by_key(|b| std::cmp::Reverse(b.min));
+    let language = match &raw.language {
+        None => crate::report::i18n::Lang::En,
+        Some(l) => match crate::report::i18n::Lang::parse(l.get_ref()) {
+            Some(lang) => lang,
+            None => {
+                cx.err(
+                    l.span(),
+                    format!(
+                        "unknown report language `{}`; expected one of: {}",
+                        l.get_ref(),
+                        crate::report::i18n::Lang::CODES.join(", ")
+                    ),
+                );
+                crate::report::i18n::Lang::En
+            }
+        },
+    };
     Exam {
         title: raw.title.get_ref().clone(),
         date: raw.date.clone(),
         duplicates,
         model: None,
         bands,
+        language,
+        show_key: raw.show_key.unwrap_or(true),
     }
 }
 

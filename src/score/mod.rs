@@ -96,6 +96,9 @@ pub enum Finding {
         given: String,
         verdict: summary::Verdict,
         points: Points,
+        /// What the field is worth (its weight in the rubric): reports add these up.
+        #[serde(skip)]
+        weight: Points,
         /// The student's own earlier value this one was checked against (error carried forward).
         #[serde(skip_serializing_if = "Option::is_none")]
         followed: Option<String>,
@@ -207,6 +210,7 @@ impl Finding {
                 verdict,
                 points,
                 followed,
+                ..
             } => {
                 let verdict = match verdict {
                     summary::Verdict::Correct => "correct",

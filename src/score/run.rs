@@ -232,6 +232,44 @@ pub struct QuestionInfo {
     pub kind: String,
     pub max: Points,
     pub graded: bool,
+    /// The question as the form asks it (the rubric's `column`), for reports.
+    #[serde(skip)]
+    pub text: String,
+    /// The right answer(s) as a student reads them: the key options of a choice or checkbox
+    /// question, a number question's key; empty for other kinds.
+    #[serde(skip)]
+    pub key: Vec<String>,
+}
+
+impl QuestionInfo {
+    pub fn of(q: &crate::rubric::Question) -> QuestionInfo {
+        use crate::rubric::Kind;
+        let key = match &q.kind {
+            Kind::Choice(c) => c
+                .key
+                .iter()
+                .filter_map(|&i| c.options.texts.get(i).cloned())
+                .collect(),
+            Kind::Checkbox(c) => c
+                .options
+                .texts
+                .iter()
+                .zip(&c.correct)
+                .filter(|(_, right)| **right)
+                .map(|(t, _)| t.clone())
+                .collect(),
+            Kind::Number(n) => vec![n.key.display()],
+            _ => Vec::new(),
+        };
+        QuestionInfo {
+            id: q.id.clone(),
+            kind: q.kind_name().to_string(),
+            max: q.points,
+            graded: q.is_graded(),
+            text: q.column.clone(),
+            key,
+        }
+    }
 }
 
 /// The whole result of `grade`.
@@ -260,6 +298,15 @@ pub struct GradeRun {
     /// `Total points`); absent when the export has none.
     #[serde(skip_serializing_if = "super::forms::Reconciliation::is_empty")]
     pub forms: super::forms::Reconciliation,
+    /// The reports' language and whether they show the key (`[exam] language`, `show_key`).
+    #[serde(skip)]
+    pub language: crate::report::i18n::Lang,
+    #[serde(skip)]
+    pub show_key: bool,
+    /// The report-file slugs of IDs that more than one graded respondent has (or that are
+    /// empty): those reports' names carry the respondent's position too.
+    #[serde(skip)]
+    pub shared_ids: std::collections::HashSet<String>,
 }
 
 fn respondent(s: &Submission, key: String) -> Respondent {
@@ -577,6 +624,19 @@ impl<'a> Grading<'a> {
             notes,
             answer_groups,
             exam: rubric.exam.title.clone(),
+            language: rubric.exam.language,
+            show_key: rubric.exam.show_key,
+            shared_ids: {
+                let mut seen = std::collections::HashSet::new();
+                let mut shared = std::collections::HashSet::new();
+                for &i in &resolution.graded {
+                    let id = crate::report::students::id_slug(&submissions[i].1.id);
+                    if id.is_empty() || !seen.insert(id.clone()) {
+                        shared.insert(id);
+                    }
+                }
+                shared
+            },
             rubric: rubric.file.clone(),
             duplicates: rubric.exam.duplicates,
             sources: exports
@@ -588,16 +648,7 @@ impl<'a> Grading<'a> {
                     notes: e.notes.clone(),
                 })
                 .collect(),
-            questions: rubric
-                .questions
-                .iter()
-                .map(|q| QuestionInfo {
-                    id: q.id.clone(),
-                    kind: q.kind_name().to_string(),
-                    max: q.points,
-                    graded: q.is_graded(),
-                })
-                .collect(),
+            questions: rubric.questions.iter().map(QuestionInfo::of).collect(),
             max,
             respondents: Vec::new(),
             superseded,

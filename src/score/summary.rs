@@ -130,6 +130,7 @@ impl Grader<'_> {
             given,
             verdict,
             points,
+            weight,
             followed,
         });
     }

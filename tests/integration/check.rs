@@ -132,7 +132,7 @@ q2-gans            3    1.00   0.00   1.00    100%      100%   1.17   1.17     0
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "line,question,human,machine,max,difference,far,reviewed,criteria_met,matched,review_reasons,answer"
+        "line,question,human,machine,max,difference,far,reviewed,criteria_met,matched,review_reasons,similarity,answer"
     );
     assert_eq!(lines.len(), 7);
     assert!(

@@ -53,10 +53,10 @@ fn overrides_round_trip_and_survive_a_rubric_change() {
             "Edited option text: accepted"
         ]
     );
-    let report = read(&second.join("reports/014-jurgen-ricci15.md"));
+    let report = read(&second.join("reports/id15_jurgen-ricci15.md"));
     assert!(
         report.contains(
-            "- TA decision: 1 points (the machine gave 0.5): Edited option text: accepted\n"
+            "- • Points set by your teacher: 1 point (automatic grading gave 0.5) — “Edited option text: accepted”\n"
         ),
         "{report}"
     );

@@ -259,15 +259,15 @@ fn markdown_reports_quote_student_text_without_letting_it_start_a_block() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     run_grade(SEED_RUBRIC, &[HOSTILE], &out, &["-q"]).code(0);
-    let report = read(&out.join("reports/001-id--5.md"));
+    let report = read(&out.join("reports/id-5_bianchi-total-20-20-pwned.md"));
     // The bare CR of `Bianchi\r# Total: 20 / 20` is a space; the `#` no heading.
     assert!(
-        report.contains("Bianchi \\# Total: 20 / 20 PWNED —  — ID -5"),
+        report.contains("\nBianchi \\# Total: 20 / 20 PWNED · ID -5  \n"),
         "{report}"
     );
-    let ctrl = read(&out.join("reports/007-ctrl.md"));
+    let ctrl = read(&out.join("reports/id12_ctrl.md"));
     assert!(
-        ctrl.contains("\\- list PWNED — ctrl@example.org — ID 12"),
+        ctrl.contains("\n\\- list PWNED · ctrl@example.org · ID 12  \n"),
         "{ctrl}"
     );
     assert!(
@@ -277,7 +277,7 @@ fn markdown_reports_quote_student_text_without_letting_it_start_a_block() {
         ),
         "{ctrl}"
     );
-    let ntm = read(&out.join("reports/003-respondent.md"));
+    let ntm = read(&out.join("reports/id8_pek-ahin-1-1-pwned.md"));
     assert!(
         ntm.contains("> \\# PWNED heading - PWNED list 1. PWNED \\> PWNED quote Neural Turing"),
         "{ntm}"
@@ -373,10 +373,9 @@ fn numbers_are_shown_as_written_never_rounded() {
         (f["value"].as_str(), f["key"].as_str()),
         (Some("0.002"), Some("0.001"))
     );
-    assert!(
-        read(&out.join("reports/002-id-2.md"))
-            .contains("- answered 0.002; key 0.001 ± 0: outside tolerance\n")
-    );
+    assert!(read(&out.join("reports/id2_respondent.md")).contains(
+        "- ✗ Your answer: “0.002” — wrong\n- • Right answer: “0.001” (accepted within ± 0)\n"
+    ));
 }
 
 /// A decisions file as a TA writes it from a review.csv: rows whose `question` is `q` get
@@ -864,6 +863,9 @@ fn a_run_without_reports_after_one_with_reports_leaves_none_and_the_next_run_wor
     run_grade(QUIZ, &[SITTING_A], &out, &["-q", "--reports", "md"]).code(0);
     assert_eq!(
         files(&out.join("reports")),
-        [PathBuf::from("001-id-1.md"), PathBuf::from("002-id-2.md")]
+        [
+            PathBuf::from("id1_respondent.md"),
+            PathBuf::from("id2_respondent.md")
+        ]
     );
 }

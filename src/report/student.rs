@@ -1,0 +1,767 @@
+//! A student's report: per question the question as asked, the answer as given, the points and
+//! why — the right options next to the chosen ones (unless `[exam] show_key = false`), each
+//! free-text criterion by its description (found, with the words, or missing), penalties only
+//! when they fired, and for a summary the fields' tally, the arithmetic, the fields not fully
+//! right and a diff that agrees with them. Nothing addressed to the TA (review notes, the
+//! second opinion) reaches it. Written in the exam's language (`[exam] language`).
+//!
+//! One view ([`Report`]) is built from the graded run and rendered twice: HTML through maud
+//! (every string escaped unless marked otherwise) and Markdown through [`super::pages::md`].
+
+use super::i18n::Text;
+use crate::points::Points;
+use crate::score::run::{GradeRun, QuestionInfo, QuestionResult, RespondentResult};
+use crate::score::summary::Verdict;
+use crate::score::{Finding, Status};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+/// How a line reads: right, wrong, carried forward, or neutral.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    Ok,
+    Ko,
+    Ft,
+    Plain,
+}
+
+impl Tone {
+    fn class(self) -> &'static str {
+        match self {
+            Tone::Ok => "ok",
+            Tone::Ko => "ko",
+            Tone::Ft => "ft",
+            Tone::Plain => "plain",
+        }
+    }
+
+    /// A mark that says the same as the colour, for print and colour-blind readers.
+    fn sign(self) -> &'static str {
+        match self {
+            Tone::Ok => "✓",
+            Tone::Ko => "✗",
+            Tone::Ft => "↳",
+            Tone::Plain => "•",
+        }
+    }
+}
+
+/// A piece of a line: running text, or a quotation of an option or of the student's words.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Part {
+    Text(String),
+    Quote(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    pub tone: Tone,
+    pub parts: Vec<Part>,
+}
+
+fn line(tone: Tone, parts: Vec<Part>) -> Line {
+    Line { tone, parts }
+}
+
+fn t(s: impl Into<String>) -> Part {
+    Part::Text(s.into())
+}
+
+fn q(s: impl Into<String>) -> Part {
+    Part::Quote(s.into())
+}
+
+/// A labelled group of lines ("Found in your answer", "Missing from your answer").
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    pub label: String,
+    pub lines: Vec<Line>,
+}
+
+/// One row of the summary's fields that are not fully right.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldRow {
+    pub layer: String,
+    pub field: String,
+    pub yours: String,
+    pub expected: String,
+    pub verdict: String,
+    pub tone: Tone,
+}
+
+/// A piece of a free-text answer: plain, or words that met a criterion (or fired a penalty).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Segment {
+    Plain(String),
+    Met { text: String, criterion: String },
+    Penalty { text: String, criterion: String },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuestionView {
+    pub id: String,
+    pub text: String,
+    pub score: String,
+    pub status: Option<String>,
+    /// A free-text answer with its matched words.
+    pub answer: Vec<Segment>,
+    pub groups: Vec<Group>,
+    /// Summary: the tally and the arithmetic.
+    pub tally: Option<String>,
+    pub fields: Vec<FieldRow>,
+    /// Summary: the unified diff, against the reference as followed through.
+    pub diff: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Report {
+    pub lang: &'static str,
+    pub exam: String,
+    pub who: String,
+    pub total: String,
+    pub questions: Vec<QuestionView>,
+}
+
+fn info<'a>(run: &'a GradeRun, id: &str) -> Option<&'a QuestionInfo> {
+    run.questions.iter().find(|i| i.id == id)
+}
+
+/// The report of one respondent.
+pub fn view(run: &GradeRun, r: &RespondentResult) -> Report {
+    let tx = run.language.text();
+    let name = if r.respondent.name.is_empty() {
+        "—"
+    } else {
+        r.respondent.name.as_str()
+    };
+    let mut who = name.to_string();
+    if !r.respondent.email.is_empty() {
+        who.push_str(" · ");
+        who.push_str(&r.respondent.email);
+    }
+    if !r.respondent.id.is_empty() {
+        who.push_str(&format!(" · {} {}", tx.id, r.respondent.id));
+    }
+    let mut total = format!("{}: {}", tx.total, tx.out_of(r.total, r.max));
+    if let Some(b) = run.bands.iter().find(|b| r.total >= b.min) {
+        total.push_str(&format!(" · {} {}", tx.grade, b.grade));
+    }
+    Report {
+        lang: run.language.code(),
+        exam: run.exam.clone(),
+        who,
+        total,
+        questions: r
+            .questions
+            .iter()
+            .map(|qr| question(tx, run.show_key, info(run, &qr.id), qr))
+            .collect(),
+    }
+}
+
+fn verdict_word(tx: &Text, v: Verdict) -> (&'static str, Tone) {
+    match v {
+        Verdict::Correct => (tx.correct, Tone::Ok),
+        Verdict::FollowThrough => (tx.follow_through, Tone::Ft),
+        Verdict::Wrong => (tx.wrong, Tone::Ko),
+        Verdict::Missing => (tx.missing_field, Tone::Ko),
+        Verdict::Unparsed => (tx.unparsed_field, Tone::Ko),
+    }
+}
+
+fn question(
+    tx: &Text,
+    show_key: bool,
+    info: Option<&QuestionInfo>,
+    qr: &QuestionResult,
+) -> QuestionView {
+    let s = &qr.score;
+    let status = match s.status {
+        Status::Graded => None,
+        Status::NotAnswered => Some(tx.not_answered.to_string()),
+        Status::Ungraded => Some(tx.ungraded.to_string()),
+        Status::Error => Some(tx.error.to_string()),
+    };
+    let key: &[String] = info.map(|i| i.key.as_slice()).unwrap_or(&[]);
+    let mut v = QuestionView {
+        id: qr.id.clone(),
+        text: info.map(|i| i.text.clone()).unwrap_or_default(),
+        score: tx.out_of(s.points, s.max),
+        status,
+        answer: Vec::new(),
+        groups: Vec::new(),
+        tally: None,
+        fields: Vec::new(),
+        diff: None,
+    };
+    let mut answer_lines = Vec::new();
+    let mut found = Vec::new();
+    let mut missing = Vec::new();
+    let mut penalties = Vec::new();
+    let mut rule = Vec::new();
+    let mut teacher = Vec::new();
+    let (mut earned, mut possible, mut whole) = (Points::ZERO, Points::ZERO, true);
+    let mut has_fields = false;
+    let mut any_criterion = false;
+    let ticks = s
+        .findings
+        .iter()
+        .any(|f| matches!(f, Finding::Ticked { .. } | Finding::Missed { .. }));
+    for f in &s.findings {
+        match f {
+            Finding::Chose {
+                option, correct, ..
+            } => {
+                let (word, tone) = if *correct {
+                    (tx.correct, Tone::Ok)
+                } else {
+                    (tx.wrong, Tone::Ko)
+                };
+                answer_lines.push(line(
+                    tone,
+                    vec![
+                        t(format!("{}: ", tx.your_answer)),
+                        q(option),
+                        t(format!(" — {word}")),
+                    ],
+                ));
+                if !*correct
+                    && show_key
+                    && let Some(k) = key.first()
+                {
+                    answer_lines.push(line(
+                        Tone::Plain,
+                        vec![t(format!("{}: ", tx.right_answer)), q(k)],
+                    ));
+                }
+            }
+            Finding::ChoseSeveral { options } => {
+                let mut parts = vec![t(format!("{}: ", tx.several))];
+                for (i, o) in options.iter().enumerate() {
+                    if i > 0 {
+                        parts.push(t("; "));
+                    }
+                    parts.push(q(o));
+                }
+                answer_lines.push(line(Tone::Ko, parts));
+                if show_key && let Some(k) = key.first() {
+                    answer_lines.push(line(
+                        Tone::Plain,
+                        vec![t(format!("{}: ", tx.right_answer)), q(k)],
+                    ));
+                }
+            }
+            Finding::Ticked {
+                option, correct, ..
+            } => {
+                if show_key {
+                    let (word, tone) = if *correct {
+                        (tx.ticked_right, Tone::Ok)
+                    } else {
+                        (tx.ticked_wrong, Tone::Ko)
+                    };
+                    answer_lines.push(line(tone, vec![q(option), t(format!(" — {word}"))]));
+                } else {
+                    answer_lines.push(line(Tone::Plain, vec![q(option)]));
+                }
+            }
+            Finding::Missed { option } => {
+                if show_key {
+                    answer_lines.push(line(
+                        Tone::Ko,
+                        vec![q(option), t(format!(" — {}", tx.missed))],
+                    ));
+                }
+            }
+            Finding::UnknownSelection { text } => {
+                answer_lines.push(line(
+                    Tone::Ko,
+                    vec![q(text), t(format!(" {}", tx.not_an_option))],
+                ));
+            }
+            Finding::SelectCount { expected, ticked } => {
+                rule.push(line(
+                    Tone::Plain,
+                    vec![t(tx.select_count(*ticked, *expected))],
+                ));
+            }
+            Finding::Scheme { formula, .. } => {
+                // The scheme's arithmetic up to the fraction; the points part in the language.
+                let math = formula
+                    .rsplit_once(" × ")
+                    .map(|(m, _)| m)
+                    .unwrap_or(formula);
+                rule.push(line(
+                    Tone::Plain,
+                    vec![t(format!(
+                        "{math} × {} = {}",
+                        tx.points(s.max),
+                        tx.num(s.points)
+                    ))],
+                ));
+                let legend = tx.legend(formula);
+                if !legend.is_empty() {
+                    rule.push(line(Tone::Plain, vec![t(legend)]));
+                }
+            }
+            Finding::Number {
+                value,
+                key: k,
+                tolerance,
+                within,
+            } => {
+                let (word, tone) = if *within {
+                    (tx.correct, Tone::Ok)
+                } else {
+                    (tx.wrong, Tone::Ko)
+                };
+                answer_lines.push(line(
+                    tone,
+                    vec![
+                        t(format!("{}: ", tx.your_answer)),
+                        q(value),
+                        t(format!(" — {word}")),
+                    ],
+                ));
+                if !*within && show_key {
+                    answer_lines.push(line(
+                        Tone::Plain,
+                        vec![
+                            t(format!("{}: ", tx.right_answer)),
+                            q(k),
+                            t(format!(" ({} ± {tolerance})", tx.tolerance)),
+                        ],
+                    ));
+                }
+            }
+            Finding::Unparsed { text, expected } => {
+                answer_lines.push(line(
+                    Tone::Ko,
+                    vec![
+                        t(format!("{}: ", tx.unreadable)),
+                        q(text),
+                        t(format!(" ({} {expected})", tx.expected)),
+                    ],
+                ));
+            }
+            Finding::Field {
+                layer,
+                field,
+                expected,
+                given,
+                verdict,
+                points,
+                weight,
+                followed,
+            } => {
+                has_fields = true;
+                earned = earned.checked_add(*points).unwrap_or(earned);
+                possible = possible.checked_add(*weight).unwrap_or(possible);
+                if *weight != Points::ONE || !(points.is_zero() || points == weight) {
+                    whole = false;
+                }
+                if *verdict != Verdict::Correct {
+                    let (word, tone) = verdict_word(tx, *verdict);
+                    let verdict = match followed {
+                        Some(f) => format!("{} {f}", tx.right_given),
+                        None => word.to_string(),
+                    };
+                    v.fields.push(FieldRow {
+                        layer: layer.clone(),
+                        field: field.clone(),
+                        yours: if given.is_empty() {
+                            "—".into()
+                        } else {
+                            given.clone()
+                        },
+                        expected: expected.clone(),
+                        verdict,
+                        tone,
+                    });
+                }
+            }
+            Finding::Diff { text } => {
+                if !text.is_empty() {
+                    v.diff = Some(text.clone());
+                }
+            }
+            Finding::Criterion {
+                criterion,
+                penalty,
+                met,
+                points,
+                max,
+                matched,
+                note,
+                description,
+                sufficient,
+            } => {
+                any_criterion = true;
+                let about = description.clone().unwrap_or_else(|| criterion.clone());
+                let words: Vec<&str> = matched
+                    .iter()
+                    .filter(|e| !e.negated)
+                    .map(|e| e.text.as_str())
+                    .collect();
+                let mut parts = vec![t(about)];
+                if *met && !words.is_empty() {
+                    parts.push(t(" — "));
+                    for (i, w) in words.iter().enumerate() {
+                        if i > 0 {
+                            parts.push(t(", "));
+                        }
+                        parts.push(q(*w));
+                    }
+                }
+                match (*penalty, *met) {
+                    (false, true) => {
+                        let worth = if *sufficient {
+                            tx.alone_full.to_string()
+                        } else {
+                            format!("+{}", tx.num(*points))
+                        };
+                        parts.push(t(format!(" ({worth})")));
+                        found.push(line(Tone::Ok, parts));
+                    }
+                    (false, false) => {
+                        if description.is_none()
+                            && let Some(n) = note
+                        {
+                            parts.push(t(format!(" — {n}")));
+                        }
+                        parts.push(t(format!(" (0 {} {})", tx.of, tx.num(*max))));
+                        missing.push(line(Tone::Ko, parts));
+                    }
+                    (true, true) => {
+                        parts.push(t(format!(" ({})", tx.num(*points))));
+                        penalties.push(line(Tone::Ko, parts));
+                    }
+                    (true, false) => {}
+                }
+            }
+            Finding::Override {
+                points,
+                machine,
+                comment,
+            } => {
+                let mut text = format!("{}: {}", tx.teacher_set, tx.points(*points));
+                if points != machine {
+                    text.push_str(&format!(" ({} {})", tx.machine_gave, tx.num(*machine)));
+                }
+                let mut parts = vec![t(text)];
+                if !comment.is_empty() {
+                    parts.push(t(" — "));
+                    parts.push(q(comment));
+                }
+                teacher.push(line(Tone::Plain, parts));
+            }
+            // For the TA only, or said by the status.
+            Finding::SecondOpinion { .. }
+            | Finding::Language { .. }
+            | Finding::NotAnswered
+            | Finding::Ungraded { .. } => {}
+        }
+    }
+    if any_criterion && s.status == Status::Graded {
+        v.answer = segments(&qr.answer, &s.findings);
+    }
+    if has_fields && !possible.is_zero() {
+        v.tally = Some(format!(
+            "{} × {} = {}",
+            tx.fields_right(earned, possible, whole),
+            tx.points(s.max),
+            tx.num(s.points)
+        ));
+    }
+    let mut push = |label: &str, lines: Vec<Line>| {
+        if !lines.is_empty() {
+            v.groups.push(Group {
+                label: label.to_string(),
+                lines,
+            });
+        }
+    };
+    push(if ticks { tx.your_answer } else { "" }, answer_lines);
+    push(tx.found, found);
+    push(tx.missing, missing);
+    push(tx.penalty, penalties);
+    push(tx.rule, rule);
+    push("", teacher);
+    v
+}
+
+/// The answer cut into plain text and the words that met criteria (byte spans from the
+/// findings, checked against the text they index).
+fn segments(answer: &str, findings: &[Finding]) -> Vec<Segment> {
+    let mut spans: Vec<(usize, usize, bool, String)> = Vec::new();
+    for f in findings {
+        if let Finding::Criterion {
+            criterion,
+            matched,
+            met: true,
+            penalty,
+            ..
+        } = f
+        {
+            for e in matched.iter().filter(|e| !e.negated) {
+                if e.start < e.end
+                    && e.end <= answer.len()
+                    && answer.is_char_boundary(e.start)
+                    && answer.is_char_boundary(e.end)
+                {
+                    spans.push((e.start, e.end, *penalty, criterion.clone()));
+                }
+            }
+        }
+    }
+    spans.sort();
+    let mut out = Vec::new();
+    let mut at = 0;
+    for (s, e, penalty, criterion) in spans {
+        if s < at {
+            continue;
+        }
+        if s > at {
+            out.push(Segment::Plain(answer[at..s].to_string()));
+        }
+        let text = answer[s..e].to_string();
+        out.push(if penalty {
+            Segment::Penalty { text, criterion }
+        } else {
+            Segment::Met { text, criterion }
+        });
+        at = e;
+    }
+    if at < answer.len() {
+        out.push(Segment::Plain(answer[at..].to_string()));
+    }
+    out
+}
+
+const STYLE: &str = "\
+*{box-sizing:border-box}\
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:48rem;margin:1.5rem auto;padding:0 1rem;color:#111;line-height:1.45;overflow-wrap:anywhere}\
+h1{font-size:1.35rem;margin:.2rem 0}.who{margin:.2rem 0;color:#333}.total{font-size:1.1rem;margin:.4rem 0 1rem}\
+section{border-top:1px solid #ccc;padding:.5rem 0 .3rem;break-inside:avoid-page}\
+h2{font-size:1rem;margin:.2rem 0;font-weight:600}.qid{font-weight:400;color:#555;font-size:.8rem;display:block}\
+.score{font-weight:600;margin:.2rem 0}.status{color:#555;font-weight:400}\
+ul{margin:.2rem 0 .4rem;padding-left:0;list-style:none}li{margin:.1rem 0;padding-left:1.3rem;text-indent:-1.3rem}\
+.label{font-weight:600;margin:.4rem 0 .1rem;font-size:.9rem}\
+.ok{color:#1a6b32}.ko{color:#a3211a}.ft{color:#6a3fb5}.plain{color:#111}\
+q{quotes:'“' '”'}q,.cell{color:#111;background:#f2f2f2;padding:0 .15rem;border-radius:.15rem}\
+.answer{white-space:pre-wrap;border-left:3px solid #bbb;padding:.2rem .6rem;margin:.3rem 0;background:#fafafa}\
+mark{background:#fff0a0;color:#111}mark.pen{background:#ffd9d6}\
+.scroll{overflow-x:auto;max-width:100%}\
+table{border-collapse:collapse;margin:.3rem 0;font-size:.9rem}td,th{border:1px solid #ccc;padding:.15rem .4rem;text-align:left;vertical-align:top}\
+th{background:#f0f0f0}thead{display:table-header-group}tr{break-inside:avoid}\
+pre{background:#f6f8fa;padding:.4rem;overflow-x:auto;font-size:.8rem;margin:.3rem 0;white-space:pre}\
+.add{color:#1a6b32}.del{color:#a3211a}\
+@media (max-width:30rem){body{margin:.8rem auto;padding:0 .6rem}td,th{padding:.1rem .25rem}}\
+@media print{@page{size:A4;margin:12mm}body{max-width:none;margin:0;padding:0;font-size:9.5pt;line-height:1.3}\
+section{padding:.25rem 0 .15rem}pre{white-space:pre-wrap;font-size:7.5pt}.scroll{overflow:visible}\
+a{color:inherit;text-decoration:none}}";
+
+fn part_html(p: &Part) -> Markup {
+    match p {
+        Part::Text(s) => html! { (s) },
+        Part::Quote(s) => html! { q { (s) } },
+    }
+}
+
+fn lines_html(lines: &[Line]) -> Markup {
+    html! {
+        ul {
+            @for l in lines {
+                li class=(l.tone.class()) {
+                    span aria-hidden="true" { (l.tone.sign()) " " }
+                    @for p in &l.parts { (part_html(p)) }
+                }
+            }
+        }
+    }
+}
+
+fn question_html(tx: &Text, v: &QuestionView) -> Markup {
+    html! {
+        section {
+            h2 {
+                span.qid { (tx.question) " " (v.id) }
+                @if v.text.is_empty() { (v.id) } @else { (v.text) }
+            }
+            p.score {
+                (v.score)
+                @if let Some(st) = &v.status { " " span.status { "(" (st) ")" } }
+            }
+            @if !v.answer.is_empty() {
+                p.answer {
+                    @for seg in &v.answer {
+                        @match seg {
+                            Segment::Plain(s) => (s),
+                            Segment::Met { text, .. } => mark { (text) },
+                            Segment::Penalty { text, .. } => mark.pen { (text) },
+                        }
+                    }
+                }
+            }
+            @for g in &v.groups {
+                @if !g.label.is_empty() { p.label { (g.label) } }
+                (lines_html(&g.lines))
+            }
+            @if let Some(tally) = &v.tally { p { (tally) } }
+            @if !v.fields.is_empty() {
+                p.label { (tx.not_fully_right) }
+                div.scroll {
+                    table {
+                        thead { tr { th { (tx.layer) } th { (tx.field_name) } th { (tx.yours) } th { (tx.expected) } th { (tx.verdict) } } }
+                        tbody {
+                            @for f in &v.fields {
+                                tr {
+                                    td { (f.layer) } td { (f.field) } td { (f.yours) } td { (f.expected) }
+                                    td class=(f.tone.class()) { (f.verdict) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if let Some(diff) = &v.diff {
+                p.label { (tx.diff_intro) " (" span.del { "− " (tx.diff_yours) } ", " span.add { "+ " (tx.diff_reference) } "):" }
+                div.scroll {
+                    pre {
+                        @for l in diff.lines() {
+                            @let class = if l.starts_with('+') && !l.starts_with("+++") { "add" } else if l.starts_with('-') && !l.starts_with("---") { "del" } else { "" };
+                            span class=(class) { (l) } "\n"
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The self-contained HTML report.
+pub fn html(run: &GradeRun, r: &RespondentResult) -> String {
+    let v = view(run, r);
+    let tx = run.language.text();
+    let page = html! {
+        (DOCTYPE)
+        html lang=(v.lang) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (v.exam) " — " (r.respondent.id) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                h1 { (v.exam) }
+                p.who { (v.who) }
+                p.total { strong { (v.total) } }
+                @for qv in &v.questions { (question_html(tx, qv)) }
+            }
+        }
+    };
+    let mut out = page.into_string();
+    out.push('\n');
+    out
+}
+
+fn part_md(p: &Part) -> String {
+    match p {
+        Part::Text(s) => super::pages::md_inline(s),
+        Part::Quote(s) => format!("“{}”", super::pages::md_inline(s)),
+    }
+}
+
+/// The Markdown report: the same view as the HTML one.
+pub fn markdown(run: &GradeRun, r: &RespondentResult) -> String {
+    use std::fmt::Write;
+    let v = view(run, r);
+    let tx = run.language.text();
+    let md = super::pages::md;
+    let inline = super::pages::md_inline;
+    let mut out = format!(
+        "# {}\n\n{}  \n**{}**\n",
+        md(&v.exam),
+        md(&v.who),
+        md(&v.total)
+    );
+    for qv in &v.questions {
+        let title = if qv.text.is_empty() { &qv.id } else { &qv.text };
+        let _ = write!(
+            out,
+            "\n## {}\n\n*{} {}* · **{}**",
+            md(title),
+            tx.question,
+            inline(&qv.id),
+            inline(&qv.score)
+        );
+        if let Some(st) = &qv.status {
+            let _ = write!(out, " ({})", inline(st));
+        }
+        out.push_str("\n\n");
+        if !qv.answer.is_empty() {
+            out.push_str("> ");
+            for (i, seg) in qv.answer.iter().enumerate() {
+                // The first piece starts the quote's line, where a block could open.
+                let esc = if i == 0 { md } else { inline };
+                match seg {
+                    Segment::Plain(s) => out.push_str(&esc(s)),
+                    Segment::Met { text, .. } | Segment::Penalty { text, .. } => {
+                        let _ = write!(out, "**{}**", esc(text).trim());
+                    }
+                }
+            }
+            out.push_str("\n\n");
+        }
+        for g in &qv.groups {
+            if !g.label.is_empty() {
+                let _ = writeln!(out, "{}:\n", md(&g.label));
+            }
+            for l in &g.lines {
+                let text: String = l.parts.iter().map(part_md).collect();
+                let text = text.trim();
+                let _ = writeln!(out, "- {} {text}", l.tone.sign());
+            }
+            out.push('\n');
+        }
+        if let Some(tally) = &qv.tally {
+            let _ = writeln!(out, "{}\n", inline(tally));
+        }
+        if !qv.fields.is_empty() {
+            let cell = inline;
+            let _ = writeln!(
+                out,
+                "{}:\n\n| {} | {} | {} | {} | {} |\n|---|---|---|---|---|",
+                md(tx.not_fully_right),
+                tx.layer,
+                tx.field_name,
+                tx.yours,
+                tx.expected,
+                tx.verdict
+            );
+            for f in &qv.fields {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} {} |",
+                    cell(&f.layer),
+                    cell(&f.field),
+                    cell(&f.yours),
+                    cell(&f.expected),
+                    f.tone.sign(),
+                    cell(&f.verdict)
+                );
+            }
+            out.push('\n');
+        }
+        if let Some(diff) = &qv.diff {
+            let _ = writeln!(
+                out,
+                "{} (− {}, + {}):\n\n```diff\n{}```\n",
+                md(tx.diff_intro),
+                tx.diff_yours,
+                tx.diff_reference,
+                diff.replace("```", "'''")
+            );
+        }
+    }
+    out
+}
