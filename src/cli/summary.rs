@@ -12,8 +12,16 @@ pub fn run(args: SummaryArgs) -> Result<(), Fatal> {
         super::read_regular_file(&args.model, super::MAX_MODEL_BYTES).map_err(Fatal)?,
     )
     .map_err(|_| Fatal(format!("{file}: the model is not UTF-8 text")))?;
-    // The student template is always Keras 2's layout.
-    let keras = if args.keras == 3 && !(args.template || args.filled) {
+    // The student template is Keras 2's layout, the one the summary grader reads: asked for
+    // with --keras 3 it is refused rather than printed in the other layout silently.
+    if args.keras == 3 && (args.template || args.filled) {
+        return Err(Fatal(format!(
+            "{file}: --{} is written in Keras 2's layout, the one `grade` reads back; \
+             drop --keras 3 (Keras 3 prints its own layout only with `summary --keras 3`)",
+            if args.template { "template" } else { "filled" }
+        )));
+    }
+    let keras = if args.keras == 3 {
         Keras::V3
     } else {
         Keras::V2

@@ -162,7 +162,7 @@ fn verdict_word(tx: &Text, v: Verdict) -> (&'static str, Tone) {
     match v {
         Verdict::Correct => (tx.correct, Tone::Ok),
         Verdict::FollowThrough => (tx.follow_through, Tone::Ft),
-        Verdict::Wrong => (tx.wrong, Tone::Ko),
+        Verdict::Wrong => (tx.wrong_field, Tone::Ko),
         Verdict::Missing => (tx.missing_field, Tone::Ko),
         Verdict::Unparsed => (tx.unparsed_field, Tone::Ko),
     }
@@ -201,6 +201,7 @@ fn question(
     let mut teacher = Vec::new();
     let (mut earned, mut possible, mut whole) = (Points::ZERO, Points::ZERO, true);
     let mut has_fields = false;
+    let mut carried = 0usize;
     let mut any_criterion = false;
     let ticks = s
         .findings
@@ -359,7 +360,9 @@ fn question(
                 if *weight != Points::ONE || !(points.is_zero() || points == weight) {
                     whole = false;
                 }
-                if *verdict != Verdict::Correct {
+                if *verdict == Verdict::FollowThrough {
+                    carried += 1;
+                } else if *verdict != Verdict::Correct {
                     let (word, tone) = verdict_word(tx, *verdict);
                     let verdict = match followed {
                         Some(f) => format!("{} {f}", tx.right_given),
@@ -466,8 +469,13 @@ fn question(
     }
     if has_fields && !possible.is_zero() {
         v.tally = Some(format!(
-            "{} × {} = {}",
+            "{}{} × {} = {}",
             tx.fields_right(earned, possible, whole),
+            if carried > 0 {
+                tx.carried(carried)
+            } else {
+                String::new()
+            },
             tx.points(s.max),
             tx.num(s.points)
         ));
@@ -539,9 +547,9 @@ fn segments(answer: &str, findings: &[Finding]) -> Vec<Segment> {
 
 const STYLE: &str = "\
 *{box-sizing:border-box}\
-body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:48rem;margin:1.5rem auto;padding:0 1rem;color:#111;line-height:1.45;overflow-wrap:anywhere}\
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:48rem;margin:1.5rem auto;padding:0 1rem;color:#111;line-height:1.45;overflow-wrap:break-word}\
 h1{font-size:1.35rem;margin:.2rem 0}.who{margin:.2rem 0;color:#333}.total{font-size:1.1rem;margin:.4rem 0 1rem}\
-section{border-top:1px solid #ccc;padding:.5rem 0 .3rem;break-inside:avoid-page}\
+section{border-top:1px solid #ccc;padding:.5rem 0 .3rem}h2,.score,.label{break-after:avoid}li,tr,.answer{break-inside:avoid}\
 h2{font-size:1rem;margin:.2rem 0;font-weight:600}.qid{font-weight:400;color:#555;font-size:.8rem;display:block}\
 .score{font-weight:600;margin:.2rem 0}.status{color:#555;font-weight:400}\
 ul{margin:.2rem 0 .4rem;padding-left:0;list-style:none}li{margin:.1rem 0;padding-left:1.3rem;text-indent:-1.3rem}\
@@ -556,7 +564,7 @@ th{background:#f0f0f0}thead{display:table-header-group}tr{break-inside:avoid}\
 pre{background:#f6f8fa;padding:.4rem;overflow-x:auto;font-size:.8rem;margin:.3rem 0;white-space:pre}\
 .add{color:#1a6b32}.del{color:#a3211a}\
 @media (max-width:30rem){body{margin:.8rem auto;padding:0 .6rem}td,th{padding:.1rem .25rem}}\
-@media print{@page{size:A4;margin:12mm}body{max-width:none;margin:0;padding:0;font-size:9.5pt;line-height:1.3}\
+@media print{@page{size:A4;margin:10mm}body{max-width:none;margin:0;padding:0;font-size:8.5pt;line-height:1.2}h1{font-size:12pt}h2{font-size:9pt;margin:0}.total{margin:.2rem 0 .3rem}li{margin:0}ul{margin:.1rem 0 .2rem}.label{margin:.2rem 0 0}p{margin:.15rem 0}.answer{margin:.15rem 0;padding:.1rem .5rem}table{margin:.15rem 0}td,th{padding:0 .3rem}\
 section{padding:.25rem 0 .15rem}pre{white-space:pre-wrap;font-size:7.5pt}.scroll{overflow:visible}\
 a{color:inherit;text-decoration:none}}";
 
@@ -659,7 +667,25 @@ pub fn html(run: &GradeRun, r: &RespondentResult) -> String {
             }
         }
     };
+    // A line break after each block, so the file reads (and diffs) line by line; never inside
+    // the answer or the diff, whose text keeps its own breaks (student text has no tags).
     let mut out = page.into_string();
+    for tag in [
+        "</style>",
+        "</head>",
+        "</h1>",
+        "</h2>",
+        "</p>",
+        "</li>",
+        "</ul>",
+        "</tr>",
+        "</thead>",
+        "</table>",
+        "</div>",
+        "</section>",
+    ] {
+        out = out.replace(tag, &format!("{tag}\n"));
+    }
     out.push('\n');
     out
 }
@@ -764,4 +790,90 @@ pub fn markdown(run: &GradeRun, r: &RespondentResult) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graded(lang: super::super::i18n::Lang, show_key: bool) -> GradeRun {
+        let mut rubric = crate::fuzzing::seed_rubric().clone();
+        rubric.exam.language = lang;
+        rubric.exam.show_key = show_key;
+        let export = crate::ingest::read_export(
+            "responses.xlsx",
+            include_bytes!("../../fixtures/2022-02-09/responses.xlsx"),
+        )
+        .unwrap();
+        crate::score::run::grade(&rubric, &[export], 1, &|| {}).unwrap()
+    }
+
+    fn respondent<'a>(run: &'a GradeRun, id: &str) -> &'a RespondentResult {
+        run.respondents
+            .iter()
+            .find(|r| r.respondent.id == id)
+            .unwrap()
+    }
+
+    /// Respondent 14: a pooling mistake carried through the summary, Italian free text, a
+    /// checkbox with partial credit, a wrong single choice.
+    #[test]
+    fn student_reports_in_english() {
+        let run = graded(super::super::i18n::Lang::En, true);
+        let r = respondent(&run, "14");
+        insta::assert_snapshot!("student_14_en_md", markdown(&run, r));
+        insta::assert_snapshot!("student_14_en_html", html(&run, r));
+    }
+
+    #[test]
+    fn student_reports_in_italian() {
+        let run = graded(super::super::i18n::Lang::It, true);
+        let r = respondent(&run, "14");
+        let md = markdown(&run, r);
+        assert!(md.contains("**Totale: 12,53 / 20 punti**"), "{md}");
+        assert!(
+            md.contains("29 di 32 campi corretti (10 corretti rispetto ai tuoi valori precedenti) × 5 punti = 4,53"),
+            "{md}"
+        );
+        insta::assert_snapshot!("student_14_it_md", md);
+        let html = html(&run, r);
+        assert!(html.contains("<html lang=\"it\">"), "{html}");
+    }
+
+    #[test]
+    fn the_key_can_be_kept_from_students() {
+        let run = graded(super::super::i18n::Lang::En, false);
+        let md = markdown(&run, respondent(&run, "14"));
+        assert!(!md.contains("Right answer"), "{md}");
+        assert!(!md.contains("right, but not ticked"), "{md}");
+        assert!(md.contains("- • “The loss function used”\n"), "{md}");
+        let shown = graded(super::super::i18n::Lang::En, true);
+        let md = markdown(&shown, respondent(&shown, "14"));
+        assert!(md.contains("- • Right answer: “12 x 12”\n"), "{md}");
+        assert!(
+            md.contains(
+                "- ✗ “The output values of neurons during training” — right, but not ticked\n"
+            ),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn nothing_for_the_ta_reaches_a_student() {
+        let run = graded(super::super::i18n::Lang::En, true);
+        for r in &run.respondents {
+            let md = markdown(&run, r);
+            let html = html(&run, r);
+            for text in [&md, &html] {
+                assert!(!text.contains("A TA will check"), "{text}");
+                assert!(!text.contains("second opinion"), "{text}");
+                assert!(!text.contains("(similarity 0."), "{text}");
+                assert!(!text.contains(" 1 points"), "{text}");
+            }
+            assert!(
+                !html.contains('`'),
+                "no Markdown code marks in HTML: {html}"
+            );
+        }
+    }
 }

@@ -181,6 +181,21 @@ fn template_and_filled_forms_of_the_seed() {
         filled
             .contains("Total params: 52163\nTrainable params: 51907\nNon-trainable params: 256\n")
     );
+    // The template is Keras 2's layout, the one grade reads: with --keras 3 it is refused.
+    let out = summary(&[
+        "fixtures/keras/01_seed_2022_02_09.py",
+        "--keras",
+        "3",
+        "--template",
+    ])
+    .code(2);
+    assert!(out.get_output().stdout.is_empty());
+    assert_eq!(
+        String::from_utf8(out.get_output().stderr.clone()).unwrap(),
+        "error: fixtures/keras/01_seed_2022_02_09.py: --template is written in Keras 2's layout, \
+         the one `grade` reads back; drop --keras 3 (Keras 3 prints its own layout only with \
+         `summary --keras 3`)\n"
+    );
 }
 
 #[test]

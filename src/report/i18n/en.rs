@@ -65,4 +65,9 @@ pub const TEXT: Text = Text {
         "options",
         "options ticked",
     ],
+    carried_forward: (
+        "right given your own earlier value",
+        "of them right given your own earlier values",
+    ),
+    wrong_field: "wrong",
 };

@@ -69,4 +69,9 @@ pub const TEXT: Text = Text {
         "opzioni",
         "opzioni selezionate",
     ],
+    carried_forward: (
+        "corretto rispetto ai tuoi valori precedenti",
+        "corretti rispetto ai tuoi valori precedenti",
+    ),
+    wrong_field: "errato",
 };

@@ -106,6 +106,10 @@ pub struct Text {
     pub question: &'static str,
     /// "right given" before the student's own earlier value a field was checked against.
     pub right_given: &'static str,
+    /// A summary field's verdict "wrong" (Italian: of a masculine noun).
+    pub wrong_field: &'static str,
+    /// "(N of them right given your own earlier values)", for one and for several.
+    pub carried_forward: (&'static str, &'static str),
     /// What the letters of a checkbox scheme's formula stand for: t, f, C, W, N, n.
     pub letters: [&'static str; 6],
 }
@@ -180,6 +184,18 @@ impl Text {
         out.join(", ")
     }
 
+    /// ` (9 of them right given your own earlier values)`.
+    pub fn carried(&self, n: usize) -> String {
+        format!(
+            " ({n} {})",
+            if n == 1 {
+                self.carried_forward.0
+            } else {
+                self.carried_forward.1
+            }
+        )
+    }
+
     /// `ticked 3 options, but exactly 6 are correct`.
     pub fn select_count(&self, ticked: usize, expected: usize) -> String {
         format!(
@@ -229,6 +245,14 @@ mod tests {
             "t = right options ticked, f = wrong options ticked, C = right options"
         );
         assert_eq!(en.legend("all or nothing = 1"), "");
+        assert_eq!(
+            en.carried(9),
+            " (9 of them right given your own earlier values)"
+        );
+        assert_eq!(
+            it.carried(1),
+            " (1 corretto rispetto ai tuoi valori precedenti)"
+        );
         assert_eq!(Lang::parse("it"), Some(Lang::It));
         assert_eq!(Lang::parse("fr"), None);
     }
