@@ -94,6 +94,7 @@ table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;paddin
 th{background:#f3f3f3;cursor:pointer}.ok{color:#1a7f37}.ko{color:#b3261e}.ft{color:#8250df}.muted{color:#666}\
 mark{background:#fff3a3}pre{background:#f6f8fa;padding:.6rem;overflow-x:auto;font-size:.85rem}\
 .add{color:#1a7f37}.del{color:#b3261e}.answer{white-space:pre-wrap;border-left:3px solid #ddd;padding-left:.6rem}\
+*{box-sizing:border-box}.scroll{overflow-x:auto;max-width:100%}svg{max-width:100%;height:auto}\
 @media print{th{cursor:auto}a{color:inherit;text-decoration:none}}";
 
 fn page(title: &str, body: &str) -> String {
@@ -152,9 +153,9 @@ pub fn index_html(run: &GradeRun, class: &[IndexRow]) -> String {
         );
     }
     let body = format!(
-        "<h1>{}</h1>\n<p>{} respondents, out of {} points. <a href=\"stats.html\">Class statistics</a>. Click a column to sort.</p>\n\
-         <table id=\"class\"><thead><tr><th>ID</th><th>name</th><th>e-mail</th><th>total</th><th></th></tr></thead>\n<tbody>\n{rows}</tbody></table>\n\
-         <script>\ndocument.querySelectorAll('#class th').forEach(function (th, col) {{\n  th.addEventListener('click', function () {{\n    var body = document.querySelector('#class tbody');\n    var rows = Array.prototype.slice.call(body.rows);\n    var down = th.dataset.down !== '1';\n    th.dataset.down = down ? '1' : '0';\n    rows.sort(function (a, b) {{\n      var x = a.cells[col].dataset.v || a.cells[col].textContent, y = b.cells[col].dataset.v || b.cells[col].textContent;\n      var nx = parseFloat(x), ny = parseFloat(y);\n      var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);\n      return down ? -c : c;\n    }});\n    rows.forEach(function (r) {{ body.appendChild(r); }});\n  }});\n}});\n</script>\n",
+        "<h1>{}</h1>\n<p>{} respondents, out of {} points. <a href=\"stats.html\">Class statistics</a>. Click a column heading (or Tab to it and press Enter) to sort.</p>\n\
+         <div class=\"scroll\"><table id=\"class\"><thead><tr><th>ID</th><th>name</th><th>e-mail</th><th>total</th><th></th></tr></thead>\n<tbody>\n{rows}</tbody></table></div>\n\
+         <script>\ndocument.querySelectorAll('#class th').forEach(function (th, col) {{\n  th.tabIndex = 0;\n  th.setAttribute('aria-sort', 'none');\n  th.addEventListener('keydown', function (e) {{\n    if (e.key === 'Enter' || e.key === ' ') {{ e.preventDefault(); th.click(); }}\n  }});\n  th.addEventListener('click', function () {{\n    var body = document.querySelector('#class tbody');\n    var rows = Array.prototype.slice.call(body.rows);\n    var down = th.dataset.down !== '1';\n    th.dataset.down = down ? '1' : '0';\n    th.setAttribute('aria-sort', down ? 'descending' : 'ascending');\n    rows.sort(function (a, b) {{\n      var x = a.cells[col].dataset.v || a.cells[col].textContent, y = b.cells[col].dataset.v || b.cells[col].textContent;\n      var nx = parseFloat(x), ny = parseFloat(y);\n      var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);\n      return down ? -c : c;\n    }});\n    rows.forEach(function (r) {{ body.appendChild(r); }});\n  }});\n}});\n</script>\n",
         esc(&run.exam),
         class.len(),
         run.max
@@ -231,7 +232,7 @@ pub fn stats_html(run: &GradeRun, stats: &Stats) -> String {
     );
     if !stats.bands.is_empty() {
         body.push_str(
-            "<h2>Grade bands</h2><table><tr><th>grade</th><th>from</th><th>students</th></tr>\n",
+            "<h2>Grade bands</h2><div class=\"scroll\"><table><tr><th>grade</th><th>from</th><th>students</th></tr>\n",
         );
         for b in &stats.bands {
             let _ = writeln!(
@@ -242,9 +243,9 @@ pub fn stats_html(run: &GradeRun, stats: &Stats) -> String {
                 b.count
             );
         }
-        body.push_str("</table>\n");
+        body.push_str("</table></div>\n");
     }
-    body.push_str("<h2>Questions</h2><table><tr><th>question</th><th>kind</th><th>max</th><th>mean</th><th>SD</th><th>facility %</th><th>discrimination %</th><th>efficiency %</th><th>flags</th></tr>\n");
+    body.push_str("<h2>Questions</h2><div class=\"scroll\"><table><tr><th>question</th><th>kind</th><th>max</th><th>mean</th><th>SD</th><th>facility %</th><th>discrimination %</th><th>efficiency %</th><th>flags</th></tr>\n");
     for q in &stats.questions {
         let mut flags = Vec::new();
         if q.dubious {
@@ -267,10 +268,10 @@ pub fn stats_html(run: &GradeRun, stats: &Stats) -> String {
             flags.join("; ")
         );
     }
-    body.push_str("</table>\n");
+    body.push_str("</table></div>\n");
     if !run.forms.is_empty() {
         body.push_str(
-            "<h2>Compared with the points Forms gave</h2><table><tr><th>question</th><th>agree</th><th>differ</th><th>of which Forms itself inconsistent</th><th>why</th></tr>\n",
+            "<h2>Compared with the points Forms gave</h2><div class=\"scroll\"><table><tr><th>question</th><th>agree</th><th>differ</th><th>of which Forms itself inconsistent</th><th>why</th></tr>\n",
         );
         for a in &run.forms.questions {
             let _ = writeln!(
@@ -283,7 +284,7 @@ pub fn stats_html(run: &GradeRun, stats: &Stats) -> String {
                 esc(&a.summary())
             );
         }
-        body.push_str("</table>\n");
+        body.push_str("</table></div>\n");
         if let Some(t) = &run.forms.total {
             let _ = writeln!(body, "<p>{}</p>", esc(&t.line()));
         }
@@ -292,7 +293,7 @@ pub fn stats_html(run: &GradeRun, stats: &Stats) -> String {
         if !q.options.is_empty() {
             let _ = writeln!(
                 body,
-                "<h2>{} — options ticked by the top and bottom thirds</h2><table><tr><th>option</th><th>in key</th><th>top third</th><th>bottom third</th></tr>",
+                "<h2>{} — options ticked by the top and bottom thirds</h2><div class=\"scroll\"><table><tr><th>option</th><th>in key</th><th>top third</th><th>bottom third</th></tr>",
                 esc(&q.id)
             );
             for o in &q.options {
@@ -305,12 +306,12 @@ pub fn stats_html(run: &GradeRun, stats: &Stats) -> String {
                     o.bottom * 100.0
                 );
             }
-            body.push_str("</table>\n");
+            body.push_str("</table></div>\n");
         }
         if !q.criteria.is_empty() {
             let _ = writeln!(
                 body,
-                "<h2>{} — criteria met</h2><table><tr><th>criterion</th><th>respondents</th></tr>",
+                "<h2>{} — criteria met</h2><div class=\"scroll\"><table><tr><th>criterion</th><th>respondents</th></tr>",
                 esc(&q.id)
             );
             for c in &q.criteria {
@@ -326,7 +327,7 @@ pub fn stats_html(run: &GradeRun, stats: &Stats) -> String {
                     c.met * 100.0
                 );
             }
-            body.push_str("</table>\n");
+            body.push_str("</table></div>\n");
         }
     }
     if !stats.below_70.is_empty() {
