@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The reports in a real browser (Debian's headless Chromium), run by .ci/run:
-#  - index.html, stats.html and every student report laid out at 1280 and 390 px wide: the
+#  - index.html, stats.html, every question page and every student report laid out at 1280 and 390 px wide: the
 #    page must not scroll sideways (wide tables scroll inside their own box);
 #  - every student report printed to A4 PDF: at most 2 pages;
 #  - no console error on any page.
@@ -21,7 +21,7 @@ browse() {
     --user-data-dir="$profile" "$@"
 }
 failed=0 checked=0
-pages=("$out/index.html" "$out/stats.html" "$out"/reports/*.html)
+pages=("$out/index.html" "$out/stats.html" "$out"/questions/*.html "$out"/reports/*.html)
 for page in "${pages[@]}"; do
   for width in 1280 390; do
     wrap="$out/.width-check.html"

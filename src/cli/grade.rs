@@ -88,7 +88,7 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
         grades_file: staging.file("grades.csv")?,
         review_file: staging.file("review.csv")?,
         stats: crate::report::stats::StatsBuilder::new(&head),
-        index: Vec::with_capacity(grading.len()),
+        pages: crate::report::class_pages::ClassPages::new(&head),
         records: Vec::with_capacity(planned.len()),
         reviews: 0,
         problems: false,
@@ -249,7 +249,7 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
         grades_file,
         review_file,
         stats,
-        index,
+        pages: class_pages,
         records,
         reviews,
         mut problems,
@@ -301,7 +301,7 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     // The workbook is compressed on a thread of its own while the class pages are rendered.
     let (finished, pages) = std::thread::scope(|scope| {
         let finishing = scope.spawn(|| xlsx.finish(&xlsx_path));
-        let pages = (|| -> Result<[(&str, Vec<u8>); 5], Fatal> {
+        let pages = (|| -> Result<Vec<(String, Vec<u8>)>, Fatal> {
             let superseded = crate::report::csv::SupersededList
                 .render(&head)
                 .map_err(|e| Fatal(format!("superseded.csv: {e}")))?;
@@ -309,22 +309,29 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
             let mut stats_json =
                 serde_json::to_vec_pretty(&stats).map_err(|e| Fatal(e.to_string()))?;
             stats_json.push(b'\n');
-            Ok([
-                ("superseded.csv", superseded),
+            let mut pages = vec![
+                ("superseded.csv".to_string(), superseded),
                 (
-                    "index.html",
-                    crate::report::pages::index_html(&head, &index).into_bytes(),
+                    "index.html".to_string(),
+                    class_pages.index_html(&head).into_bytes(),
                 ),
-                ("stats.json", stats_json),
+                ("stats.json".to_string(), stats_json),
                 (
-                    "stats.md",
+                    "stats.md".to_string(),
                     crate::report::pages::stats_markdown(&head, &stats).into_bytes(),
                 ),
                 (
-                    "stats.html",
+                    "stats.html".to_string(),
                     crate::report::pages::stats_html(&head, &stats).into_bytes(),
                 ),
-            ])
+            ];
+            pages.extend(
+                class_pages
+                    .question_pages(&head)
+                    .into_iter()
+                    .map(|(name, html)| (name, html.into_bytes())),
+            );
+            Ok(pages)
         })();
         (finishing.join(), pages)
     });
@@ -334,7 +341,7 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     staging.remove_scratch();
     let pages = pages?;
     for (name, bytes) in pages {
-        staging.write(name, &bytes)?;
+        staging.write(&name, &bytes)?;
     }
     let mut written: Vec<String> = [
         "grades.csv",
@@ -564,7 +571,8 @@ struct Writers {
     grades_file: std::io::BufWriter<std::fs::File>,
     review_file: std::io::BufWriter<std::fs::File>,
     stats: crate::report::stats::StatsBuilder,
-    index: Vec<crate::report::pages::IndexRow>,
+    /// index.html and the question pages, built as the class is graded.
+    pages: crate::report::class_pages::ClassPages,
     records: Vec<crate::score::decisions::DecisionRecord>,
     reviews: usize,
     problems: bool,
@@ -619,7 +627,7 @@ impl Writers {
                     .map_err(|e| Fatal(format!("grades.xlsx: {e}")))?;
             }
             self.stats.add(r);
-            self.index.push(crate::report::pages::IndexRow::of(
+            self.pages.add(
                 r,
                 html.then(|| {
                     format!(
@@ -627,7 +635,7 @@ impl Writers {
                         crate::report::students::file_stem(&self.shared_ids, n, r)
                     )
                 }),
-            ));
+            );
             self.reviews += r.review_count();
             for q in &r.questions {
                 if q.score.status == crate::score::Status::Error {

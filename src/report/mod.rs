@@ -2,6 +2,7 @@
 //! hyperfine's `export/`). Every exporter returns bytes, so each is tested without touching disk.
 
 pub mod agreement;
+pub mod class_pages;
 pub mod csv;
 pub mod i18n;
 pub mod json;

@@ -88,22 +88,6 @@ fn md_escape(text: &str, at_start: bool) -> String {
     out
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#111;line-height:1.45}\
-h1{font-size:1.5rem}h2{font-size:1.15rem;border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:1.6rem}\
-table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:left;vertical-align:top}\
-th{background:#f3f3f3;cursor:pointer}.ok{color:#1a7f37}.ko{color:#b3261e}.ft{color:#8250df}.muted{color:#666}\
-mark{background:#fff3a3}pre{background:#f6f8fa;padding:.6rem;overflow-x:auto;font-size:.85rem}\
-.add{color:#1a7f37}.del{color:#b3261e}.answer{white-space:pre-wrap;border-left:3px solid #ddd;padding-left:.6rem}\
-*{box-sizing:border-box}.scroll{overflow-x:auto;max-width:100%}svg{max-width:100%;height:auto}\
-@media print{th{cursor:auto}a{color:inherit;text-decoration:none}}";
-
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
-        esc(title)
-    )
-}
-
 pub fn student_html(run: &GradeRun, r: &RespondentResult) -> String {
     super::student::html(run, r)
 }
@@ -112,100 +96,8 @@ pub fn student_markdown(run: &GradeRun, r: &RespondentResult) -> String {
     super::student::markdown(run, r)
 }
 
-/// One line of the class list: what it shows of a respondent, kept while the class is graded.
-pub struct IndexRow {
-    pub id: String,
-    pub name: String,
-    pub email: String,
-    pub total: crate::points::Points,
-    /// The HTML report's file name, when there are HTML reports.
-    pub report: Option<String>,
-}
-
-impl IndexRow {
-    pub fn of(r: &RespondentResult, report: Option<String>) -> IndexRow {
-        IndexRow {
-            id: r.respondent.id.clone(),
-            name: r.respondent.name.clone(),
-            email: r.respondent.email.clone(),
-            total: r.total,
-            report,
-        }
-    }
-}
-
-/// The class list: every report linked, sortable by any column (a few lines of inline script).
-pub fn index_html(run: &GradeRun, class: &[IndexRow]) -> String {
-    let mut rows = String::new();
-    for r in class {
-        let link = match &r.report {
-            Some(name) => format!("<a href=\"reports/{}\">report</a>", esc(name)),
-            None => String::new(),
-        };
-        let _ = writeln!(
-            rows,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td data-v=\"{}\">{}</td><td>{link}</td></tr>",
-            esc(&r.id),
-            esc(&r.name),
-            esc(&r.email),
-            r.total.to_f64(),
-            r.total
-        );
-    }
-    let body = format!(
-        "<h1>{}</h1>\n<p>{} respondents, out of {} points. <a href=\"stats.html\">Class statistics</a>. Click a column heading (or Tab to it and press Enter) to sort.</p>\n\
-         <div class=\"scroll\"><table id=\"class\"><thead><tr><th>ID</th><th>name</th><th>e-mail</th><th>total</th><th></th></tr></thead>\n<tbody>\n{rows}</tbody></table></div>\n\
-         <script>\ndocument.querySelectorAll('#class th').forEach(function (th, col) {{\n  th.tabIndex = 0;\n  th.setAttribute('aria-sort', 'none');\n  th.addEventListener('keydown', function (e) {{\n    if (e.key === 'Enter' || e.key === ' ') {{ e.preventDefault(); th.click(); }}\n  }});\n  th.addEventListener('click', function () {{\n    var body = document.querySelector('#class tbody');\n    var rows = Array.prototype.slice.call(body.rows);\n    var down = th.dataset.down !== '1';\n    th.dataset.down = down ? '1' : '0';\n    th.setAttribute('aria-sort', down ? 'descending' : 'ascending');\n    rows.sort(function (a, b) {{\n      var x = a.cells[col].dataset.v || a.cells[col].textContent, y = b.cells[col].dataset.v || b.cells[col].textContent;\n      var nx = parseFloat(x), ny = parseFloat(y);\n      var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);\n      return down ? -c : c;\n    }});\n    rows.forEach(function (r) {{ body.appendChild(r); }});\n  }});\n}});\n</script>\n",
-        esc(&run.exam),
-        class.len(),
-        run.max
-    );
-    page(&format!("{} — class", run.exam), &body)
-}
-
 fn pct(x: Option<f64>) -> String {
     x.map(|v| format!("{v:.1}")).unwrap_or_else(|| "–".into())
-}
-
-/// Inline SVG histogram of totals.
-fn histogram_svg(stats: &Stats) -> String {
-    let (w, h, pad) = (400.0, 160.0, 24.0);
-    let top = stats
-        .histogram
-        .iter()
-        .map(|b| b.2)
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64;
-    let bw = (w - 2.0 * pad) / stats.histogram.len().max(1) as f64;
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"histogram of totals\">\n"
-    );
-    for (i, (from, _, count)) in stats.histogram.iter().enumerate() {
-        let bh = (h - 2.0 * pad) * *count as f64 / top;
-        let x = pad + i as f64 * bw;
-        let _ = writeln!(
-            svg,
-            "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"#4a78c2\"><title>{from:.1}+: {count}</title></rect>",
-            h - pad - bh,
-            bw - 2.0
-        );
-        let _ = writeln!(
-            svg,
-            "<text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"9\">{from:.0}</text>",
-            h - 8.0
-        );
-        if *count > 0 {
-            let _ = writeln!(
-                svg,
-                "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"9\">{count}</text>",
-                x + 2.0,
-                h - pad - bh - 3.0
-            );
-        }
-    }
-    svg.push_str("</svg>");
-    svg
 }
 
 /// The whole-test sentence of both statistics pages (numbers only, nothing to escape).
@@ -223,121 +115,133 @@ fn whole_test(stats: &Stats) -> String {
     )
 }
 
+/// Inline SVG histogram of totals, its bins and ticks on the exam's own scale.
+fn histogram_svg(stats: &Stats) -> maud::Markup {
+    let (w, h, pad) = (440.0, 170.0, 26.0);
+    let top = stats
+        .histogram
+        .iter()
+        .map(|b| b.2)
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let bw = (w - 2.0 * pad) / stats.histogram.len().max(1) as f64;
+    let number = |x: f64| {
+        crate::points::Points::from_f64(x)
+            .map(|p| p.display())
+            .unwrap_or_else(|| format!("{x}"))
+    };
+    maud::html! {
+        svg xmlns="http://www.w3.org/2000/svg" width=(w) height=(h) role="img" aria-label="histogram of totals" {
+            @for (i, (from, to, count)) in stats.histogram.iter().enumerate() {
+                @let bh = (h - 2.0 * pad) * *count as f64 / top;
+                @let x = pad + i as f64 * bw;
+                rect x=(format!("{x:.1}")) y=(format!("{:.1}", h - pad - bh)) width=(format!("{:.1}", bw - 2.0)) height=(format!("{bh:.1}")) fill="#4a78c2" {
+                    title { (number(*from)) "–" (number(*to)) ": " (count) }
+                }
+                text x=(format!("{x:.1}")) y=(format!("{:.1}", h - 10.0)) font-size="10" { (number(*from)) }
+                @if *count > 0 {
+                    text x=(format!("{:.1}", x + 2.0)) y=(format!("{:.1}", h - pad - bh - 3.0)) font-size="10" { (count) }
+                }
+            }
+            @if let Some((_, to, _)) = stats.histogram.last() {
+                text x=(format!("{:.1}", w - pad - 4.0)) y=(format!("{:.1}", h - 10.0)) font-size="10" { (number(*to)) }
+            }
+        }
+    }
+}
+
+fn percent(x: f64) -> String {
+    format!("{:.0} %", x * 100.0)
+}
+
 pub fn stats_html(run: &GradeRun, stats: &Stats) -> String {
-    let mut body = format!(
-        "<h1>{} — class statistics</h1>\n<p>{}</p>\n{}\n",
-        esc(&run.exam),
-        whole_test(stats),
-        histogram_svg(stats)
-    );
-    if !stats.bands.is_empty() {
-        body.push_str(
-            "<h2>Grade bands</h2><div class=\"scroll\"><table><tr><th>grade</th><th>from</th><th>students</th></tr>\n",
-        );
-        for b in &stats.bands {
-            let _ = writeln!(
-                body,
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&b.grade),
-                b.min,
-                b.count
-            );
+    use maud::html;
+    let body = html! {
+        p { a href="index.html" { "Class list" } }
+        h1 { (run.exam) " — class statistics" }
+        p { (whole_test(stats)) }
+        (histogram_svg(stats))
+        @if !stats.bands.is_empty() {
+            h2 { "Grade bands" }
+            div.scroll { table {
+                thead { tr { th { "grade" } th { "from" } th { "students" } } }
+                tbody { @for b in &stats.bands { tr { td { (b.grade) } td.num { (b.min) } td.num { (b.count) } } } }
+            } }
         }
-        body.push_str("</table></div>\n");
-    }
-    body.push_str("<h2>Questions</h2><div class=\"scroll\"><table><tr><th>question</th><th>kind</th><th>max</th><th>mean</th><th>SD</th><th>facility %</th><th>discrimination %</th><th>efficiency %</th><th>flags</th></tr>\n");
-    for q in &stats.questions {
-        let mut flags = Vec::new();
-        if q.dubious {
-            flags.push("dubious (efficiency under 15 % or negative discrimination)");
-        }
-        if q.hard {
-            flags.push("facility under 60 %");
-        }
-        let _ = writeln!(
-            body,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td><td>{:.2}</td><td>{:.1}</td><td>{}</td><td>{}</td><td class=\"ko\">{}</td></tr>",
-            esc(&q.id),
-            esc(&q.kind),
-            q.max,
-            q.mean,
-            q.sd,
-            q.facility,
-            pct(q.discrimination),
-            pct(q.efficiency),
-            flags.join("; ")
-        );
-    }
-    body.push_str("</table></div>\n");
-    if !run.forms.is_empty() {
-        body.push_str(
-            "<h2>Compared with the points Forms gave</h2><div class=\"scroll\"><table><tr><th>question</th><th>agree</th><th>differ</th><th>of which Forms itself inconsistent</th><th>why</th></tr>\n",
-        );
-        for a in &run.forms.questions {
-            let _ = writeln!(
-                body,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&a.question),
-                a.agree,
-                a.differ(),
-                a.forms_inconsistent,
-                esc(&a.summary())
-            );
-        }
-        body.push_str("</table></div>\n");
-        if let Some(t) = &run.forms.total {
-            let _ = writeln!(body, "<p>{}</p>", esc(&t.line()));
-        }
-    }
-    for q in &stats.questions {
-        if !q.options.is_empty() {
-            let _ = writeln!(
-                body,
-                "<h2>{} — options ticked by the top and bottom thirds</h2><div class=\"scroll\"><table><tr><th>option</th><th>in key</th><th>top third</th><th>bottom third</th></tr>",
-                esc(&q.id)
-            );
-            for o in &q.options {
-                let _ = writeln!(
-                    body,
-                    "<tr><td>{}</td><td>{}</td><td>{:.0} %</td><td>{:.0} %</td></tr>",
-                    esc(&o.option),
-                    if o.correct { "yes" } else { "" },
-                    o.top * 100.0,
-                    o.bottom * 100.0
-                );
+        h2 { "Questions" }
+        div.scroll { table {
+            thead { tr { th { "question" } th { "kind" } th { "max" } th { "mean" } th { "SD" } th { "facility %" } th { "discrimination %" } th { "efficiency %" } th { "flags" } } }
+            tbody {
+                @for q in &stats.questions {
+                    @let file = run.questions.iter().position(|i| i.id == q.id).map(|p| super::class_pages::question_file(p, &q.id));
+                    tr {
+                        td { @if let Some(f) = &file { a href=(f) { (q.id) } } @else { (q.id) } }
+                        td { (q.kind) } td.num { (q.max) } td.num { (format!("{:.2}", q.mean)) } td.num { (format!("{:.2}", q.sd)) }
+                        td.num { (format!("{:.1}", q.facility)) } td.num { (pct(q.discrimination)) } td.num { (pct(q.efficiency)) }
+                        td.ko {
+                            @if q.dubious { "dubious (efficiency under 15 % or negative discrimination)" }
+                            @if q.dubious && q.hard { "; " }
+                            @if q.hard { "facility under 60 %" }
+                        }
+                    }
+                }
             }
-            body.push_str("</table></div>\n");
+        } }
+        @if !run.forms.is_empty() {
+            h2 { "Compared with the points Forms gave" }
+            div.scroll { table {
+                thead { tr { th { "question" } th { "agree" } th { "differ" } th { "of which Forms itself inconsistent" } th { "why" } } }
+                tbody { @for a in &run.forms.questions { tr { td { (a.question) } td.num { (a.agree) } td.num { (a.differ()) } td.num { (a.forms_inconsistent) } td { (a.summary()) } } } }
+            } }
+            @if let Some(t) = &run.forms.total { p { (t.line()) } }
         }
-        if !q.criteria.is_empty() {
-            let _ = writeln!(
-                body,
-                "<h2>{} — criteria met</h2><div class=\"scroll\"><table><tr><th>criterion</th><th>respondents</th></tr>",
-                esc(&q.id)
-            );
-            for c in &q.criteria {
-                let what = if c.penalty {
-                    format!("{} (penalty)", c.criterion)
-                } else {
-                    c.criterion.clone()
-                };
-                let _ = writeln!(
-                    body,
-                    "<tr><td>{}</td><td>{:.0} %</td></tr>",
-                    esc(&what),
-                    c.met * 100.0
-                );
+        @for q in &stats.questions {
+            @if !q.options.is_empty() {
+                h2 { (q.id) " — options chosen, by the top and bottom thirds of the class" }
+                div.scroll { table {
+                    thead { tr { th { "option" } th { "in key" } th { "all" } th { "top third" } th { "bottom third" } } }
+                    tbody {
+                        @for o in &q.options {
+                            // A distractor the top third chooses more than the bottom third is suspect.
+                            @let suspect = !o.correct && o.top > o.bottom;
+                            tr {
+                                td { (o.option) } td { @if o.correct { "yes" } }
+                                td.num { (percent(o.all)) } td.num { (percent(o.top)) }
+                                td.num class=[suspect.then_some("ko")] { (percent(o.bottom)) }
+                            }
+                        }
+                    }
+                } }
             }
-            body.push_str("</table></div>\n");
+            @if !q.criteria.is_empty() {
+                h2 { (q.id) " — criteria met" }
+                div.scroll { table {
+                    thead { tr { th { "criterion" } th { "respondents" } } }
+                    tbody { @for c in &q.criteria { tr { td { (c.criterion) @if c.penalty { " (penalty)" } } td.num { (percent(c.met)) } } } }
+                } }
+            }
+            @if !q.fields.is_empty() {
+                h2 { (q.id) " — fields the class got right" }
+                div.scroll { table {
+                    thead { tr { th { "layer" } th { "field" } th { "right" } th { "right given their own earlier value" } th { "wrong or missing" } } }
+                    tbody {
+                        @for f in &q.fields {
+                            tr {
+                                td { (f.layer) } td { (f.field) } td.num { (percent(f.right)) } td.num { (percent(f.carried)) }
+                                td.num class=[(f.wrong >= 0.4).then_some("ko")] { (percent(f.wrong)) }
+                            }
+                        }
+                    }
+                } }
+            }
         }
-    }
-    if !stats.below_70.is_empty() {
-        let _ = writeln!(
-            body,
-            "<h2>Students under 70 % of the maximum</h2><p>{}</p>",
-            esc(&stats.below_70.join(", "))
-        );
-    }
-    page(&format!("{} — statistics", run.exam), &body)
+        @if !stats.below_70.is_empty() {
+            h2 { "Students under 70 % of the maximum" }
+            p { (stats.below_70.join(", ")) }
+        }
+    };
+    super::class_pages::page(&format!("{} — statistics", run.exam), body)
 }
 
 pub fn stats_markdown(run: &GradeRun, stats: &Stats) -> String {

@@ -105,6 +105,20 @@ pub struct OptionStats {
     pub top: f64,
     /// Share of the bottom third who ticked it.
     pub bottom: f64,
+    /// Share of all respondents who ticked (or chose) it.
+    pub all: f64,
+}
+
+/// How the class did on one field of a summary answer (shares of all respondents).
+#[derive(Clone, Debug, Serialize)]
+pub struct FieldStats {
+    pub layer: String,
+    pub field: String,
+    pub right: f64,
+    /// Right given the respondent's own earlier value (error carried forward).
+    pub carried: f64,
+    /// Wrong, missing or unreadable.
+    pub wrong: f64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -134,6 +148,8 @@ pub struct QuestionStats {
     pub hard: bool,
     pub options: Vec<OptionStats>,
     pub criteria: Vec<CriterionStats>,
+    /// Summary questions: each field, in the answer's order.
+    pub fields: Vec<FieldStats>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -158,6 +174,27 @@ pub struct Stats {
     pub questions: Vec<QuestionStats>,
     /// Respondents under 70 % of the maximum (Flubaroo's hint).
     pub below_70: Vec<String>,
+}
+
+/// The histogram's bin width on the exam's own scale: the smallest of 0.5, 1, 2, 2.5, 5, 10,
+/// 20, 25, 50, … points that gives at most 12 bins (20 points: bins of 2; 52 points: of 5).
+pub fn bin_width(max: f64) -> f64 {
+    if max <= 0.0 || !max.is_finite() {
+        return 1.0;
+    }
+    let mut scale = 0.1;
+    loop {
+        for step in [5.0, 10.0, 20.0, 25.0] {
+            let w = step * scale;
+            if max / w <= 12.0 {
+                return w;
+            }
+        }
+        scale *= 10.0;
+        if scale > 1e15 {
+            return max;
+        }
+    }
 }
 
 /// Statistics of a graded run (ungraded questions left out).
@@ -185,6 +222,8 @@ struct ItemColumn {
     ends: Vec<u32>,
     /// (criterion, penalty, respondents who met it), in first-seen order.
     criteria: Vec<(String, bool, usize)>,
+    /// Summary fields: (layer, field, right, carried, wrong), in first-seen order.
+    fields: Vec<(String, String, usize, usize, usize)>,
 }
 
 /// Statistics built one respondent at a time, in export order, from a few numbers per
@@ -216,6 +255,7 @@ impl StatsBuilder {
                     ticked: Vec::new(),
                     ends: Vec::new(),
                     criteria: Vec::new(),
+                    fields: Vec::new(),
                 })
                 .collect(),
             totals: Vec::new(),
@@ -239,6 +279,35 @@ impl StatsBuilder {
                         option, correct, ..
                     } => (option, *correct, true),
                     Finding::Missed { option } => (option, true, false),
+                    Finding::Chose {
+                        option, correct, ..
+                    } => (option, *correct, true),
+                    Finding::Field {
+                        layer,
+                        field,
+                        verdict,
+                        ..
+                    } => {
+                        use crate::score::summary::Verdict;
+                        let entry = match item
+                            .fields
+                            .iter()
+                            .position(|(l, f, ..)| l == layer && f == field)
+                        {
+                            Some(i) => &mut item.fields[i],
+                            None => {
+                                item.fields.push((layer.clone(), field.clone(), 0, 0, 0));
+                                let last = item.fields.len() - 1;
+                                &mut item.fields[last]
+                            }
+                        };
+                        match verdict {
+                            Verdict::Correct => entry.2 += 1,
+                            Verdict::FollowThrough => entry.3 += 1,
+                            _ => entry.4 += 1,
+                        }
+                        continue;
+                    }
                     Finding::Criterion {
                         criterion,
                         penalty,
@@ -324,11 +393,14 @@ impl StatsBuilder {
                     .map(|(i, (option, correct))| OptionStats {
                         top: ticked(&top, i),
                         bottom: ticked(&bottom, i),
+                        all: item.ticked.iter().filter(|&&t| t as usize == i).count() as f64
+                            / n.max(1) as f64,
                         option: option.clone(),
                         correct: *correct,
                     })
                     .collect();
                 let respondents = n.max(1);
+                let share = |k: usize| k as f64 / respondents as f64;
                 QuestionStats {
                     id: item.id.clone(),
                     kind: item.kind.clone(),
@@ -350,16 +422,35 @@ impl StatsBuilder {
                             met: *met as f64 / respondents as f64,
                         })
                         .collect(),
+                    fields: item
+                        .fields
+                        .iter()
+                        .map(|(layer, field, right, carried, wrong)| FieldStats {
+                            layer: layer.clone(),
+                            field: field.clone(),
+                            right: share(*right),
+                            carried: share(*carried),
+                            wrong: share(*wrong),
+                        })
+                        .collect(),
                 }
             })
             .collect();
         let sd_total = sd(&totals);
-        let histogram = (0..10)
+        let width = bin_width(max);
+        let bins = if max > 0.0 {
+            ((max / width).ceil() as usize).max(1)
+        } else {
+            1
+        };
+        let histogram = (0..bins)
             .map(|b| {
-                let (from, to) = (max * b as f64 / 10.0, max * (b + 1) as f64 / 10.0);
+                let from = width * b as f64;
+                let to = (width * (b + 1) as f64).min(max);
+                let last = b + 1 == bins;
                 let count = totals
                     .iter()
-                    .filter(|&&t| t >= from && (t < to || (b == 9 && t <= to)))
+                    .filter(|&&t| (t >= from || b == 0) && (t < to || (last && t <= to)))
                     .count();
                 (from, to, count)
             })
@@ -434,5 +525,15 @@ mod tests {
         ));
         assert!(close(median(&[3.0, 2.0, 1.0, 0.0]), 1.5));
         assert!(close(median(&[5.0, 1.0, 3.0]), 3.0));
+    }
+
+    #[test]
+    fn histogram_bins_follow_the_exams_scale() {
+        assert_eq!(bin_width(20.0), 2.0);
+        assert_eq!(bin_width(52.0), 5.0);
+        assert_eq!(bin_width(5.0), 0.5);
+        assert_eq!(bin_width(100.0), 10.0);
+        assert_eq!(bin_width(300.0), 25.0);
+        assert_eq!(bin_width(0.0), 1.0);
     }
 }

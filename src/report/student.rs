@@ -667,9 +667,14 @@ pub fn html(run: &GradeRun, r: &RespondentResult) -> String {
             }
         }
     };
-    // A line break after each block, so the file reads (and diffs) line by line; never inside
-    // the answer or the diff, whose text keeps its own breaks (student text has no tags).
-    let mut out = page.into_string();
+    lines(page.into_string())
+}
+
+/// A line break after each block of an HTML page, so the file reads (and diffs) line by line;
+/// never inside an answer or a diff, whose text keeps its own breaks (student text is escaped,
+/// so it holds no tags).
+pub(crate) fn lines(html: String) -> String {
+    let mut out = html;
     for tag in [
         "</style>",
         "</head>",
@@ -683,6 +688,7 @@ pub fn html(run: &GradeRun, r: &RespondentResult) -> String {
         "</table>",
         "</div>",
         "</section>",
+        "</script>",
     ] {
         out = out.replace(tag, &format!("{tag}\n"));
     }

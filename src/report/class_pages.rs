@@ -1,0 +1,496 @@
+//! The TA's pages: `index.html` (the class, with every question's points, review counts and
+//! flags, sortable by mouse and keyboard) and one page per question under `questions/` (the
+//! points' distribution, each distinct answer once with how many gave it and their points,
+//! the near-identical answer groups, and the question's review items).
+//!
+//! Both are built one respondent at a time while the class is graded ([`ClassPages::add`]),
+//! keeping a few numbers per respondent and bounded tables per question, and rendered with
+//! maud (every string escaped).
+
+use crate::points::Points;
+use crate::score::run::{GradeRun, RespondentResult};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use std::collections::{BTreeMap, HashMap};
+
+/// Distinct answers kept per question (the rest are counted, not listed).
+const DISTINCT: usize = 2000;
+/// Distinct answers shown on a question page, most frequent first.
+const SHOWN: usize = 200;
+/// Review items listed per question page (all are in review.csv).
+const REVIEWS: usize = 500;
+/// Characters of an answer shown.
+const EXCERPT: usize = 300;
+
+/// One line of the class list.
+pub struct IndexRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    /// Points per rubric question (`None`: not graded).
+    pub points: Vec<Option<Points>>,
+    pub total: Points,
+    pub reviews: usize,
+    pub row_problem: bool,
+    /// The HTML report's file name, when there are HTML reports.
+    pub report: Option<String>,
+}
+
+struct Distinct {
+    text: String,
+    count: usize,
+    points: BTreeMap<Points, usize>,
+}
+
+struct ReviewRow {
+    row: usize,
+    reason: &'static str,
+    detail: String,
+}
+
+#[derive(Default)]
+struct QuestionTables {
+    distribution: BTreeMap<Points, usize>,
+    answers: Vec<Distinct>,
+    /// Hash of each kept answer (whitespace squeezed) → its place in `answers`.
+    index: HashMap<u64, usize>,
+    /// Answers beyond [`DISTINCT`]: respondents, and distinct texts seen among them (at most).
+    others: usize,
+    reviews: Vec<ReviewRow>,
+    reviews_total: usize,
+    /// Per answer group (index into the run's groups of this question): points given.
+    groups: Vec<BTreeMap<Points, usize>>,
+}
+
+/// The TA pages, built as the class is graded.
+pub struct ClassPages {
+    rows: Vec<IndexRow>,
+    questions: Vec<QuestionTables>,
+    /// (question index, respondent id) → the run's answer group of that answer.
+    grouped: HashMap<(usize, String), usize>,
+    /// Respondent ids in a possible-collusion group, with the questions.
+    collusion: HashMap<String, Vec<String>>,
+}
+
+/// A question page's file name (`questions/03-q2-summary.html`): its position and a slug of
+/// the rubric's id.
+pub fn question_file(position: usize, id: &str) -> String {
+    format!(
+        "questions/{:02}-{}.html",
+        position + 1,
+        super::students::slug(id)
+    )
+}
+
+impl ClassPages {
+    pub fn new(run: &GradeRun) -> ClassPages {
+        let mut grouped = HashMap::new();
+        let mut collusion: HashMap<String, Vec<String>> = HashMap::new();
+        let mut questions: Vec<QuestionTables> =
+            run.questions.iter().map(|_| Default::default()).collect();
+        for group in &run.answer_groups {
+            let Some(qi) = run.questions.iter().position(|q| q.id == group.question) else {
+                continue;
+            };
+            questions[qi].groups.push(BTreeMap::new());
+            let local = questions[qi].groups.len() - 1;
+            for id in &group.respondents {
+                grouped.insert((qi, id.clone()), local);
+                if group.possible_collusion {
+                    let qs = collusion.entry(id.clone()).or_default();
+                    if !qs.contains(&group.question) {
+                        qs.push(group.question.clone());
+                    }
+                }
+            }
+        }
+        ClassPages {
+            rows: Vec::new(),
+            questions,
+            grouped,
+            collusion,
+        }
+    }
+
+    pub fn add(&mut self, r: &RespondentResult, report: Option<String>) {
+        let row = self.rows.len();
+        for (qi, q) in r.questions.iter().enumerate() {
+            let Some(t) = self.questions.get_mut(qi) else {
+                continue;
+            };
+            let p = q.score.points;
+            *t.distribution.entry(p).or_default() += 1;
+            let key = crate::text::hash64(&crate::text::squeeze(q.answer.trim()));
+            match t.index.get(&key) {
+                Some(&i) => {
+                    t.answers[i].count += 1;
+                    *t.answers[i].points.entry(p).or_default() += 1;
+                }
+                None if t.answers.len() < DISTINCT => {
+                    t.index.insert(key, t.answers.len());
+                    t.answers.push(Distinct {
+                        text: crate::text::excerpt(q.answer.trim(), EXCERPT),
+                        count: 1,
+                        points: BTreeMap::from([(p, 1)]),
+                    });
+                }
+                None => t.others += 1,
+            }
+            for item in &q.score.review {
+                t.reviews_total += 1;
+                if t.reviews.len() < REVIEWS {
+                    t.reviews.push(ReviewRow {
+                        row,
+                        reason: item.reason.name(),
+                        detail: item.detail.clone(),
+                    });
+                }
+            }
+            if let Some(&g) = self.grouped.get(&(qi, r.respondent.id.clone())) {
+                *t.groups[g].entry(p).or_default() += 1;
+            }
+        }
+        self.rows.push(IndexRow {
+            id: r.respondent.id.clone(),
+            name: r.respondent.name.clone(),
+            email: r.respondent.email.clone(),
+            points: r
+                .questions
+                .iter()
+                .map(|q| {
+                    (q.score.status != crate::score::Status::Ungraded).then_some(q.score.points)
+                })
+                .collect(),
+            total: r.total,
+            reviews: r.review_count(),
+            row_problem: !r.problems.is_empty(),
+            report,
+        });
+    }
+
+    /// `index.html`.
+    pub fn index_html(&self, run: &GradeRun) -> String {
+        let reviews: usize = self.rows.iter().map(|r| r.reviews).sum();
+        let body = html! {
+            h1 { (run.exam) }
+            p {
+                (self.rows.len()) " respondents, out of " (run.max) " points; "
+                (reviews) " review item" @if reviews != 1 { "s" } " (review.csv). "
+                a href="stats.html" { "Class statistics" } ". "
+                "Click a column heading (or Tab to it and press Enter) to sort."
+            }
+            div.scroll {
+                table #class {
+                    thead {
+                        tr {
+                            th { "ID" } th { "name" } th { "e-mail" }
+                            @for (qi, q) in run.questions.iter().enumerate() {
+                                th title=(q.text) { a href=(question_file(qi, &q.id)) { (q.id) } }
+                            }
+                            th { "total" } th { "review" } th { "flags" } th { "report" }
+                        }
+                    }
+                    tbody {
+                        @for r in &self.rows {
+                            tr {
+                                td { (r.id) } td { (r.name) } td { (r.email) }
+                                @for p in &r.points {
+                                    @match p {
+                                        Some(p) => td.num data-v=(p.to_f64()) { (p) },
+                                        None => td.num data-v="-1" { "–" },
+                                    }
+                                }
+                                td.num data-v=(r.total.to_f64()) { strong { (r.total) } }
+                                td.num data-v=(r.reviews) { @if r.reviews > 0 { (r.reviews) } }
+                                td.flags { (flags(r, self.collusion.get(&r.id))) }
+                                td { @if let Some(name) = &r.report { a href={ "reports/" (name) } { "report" } } }
+                            }
+                        }
+                    }
+                }
+            }
+            script { (PreEscaped(SORT_SCRIPT)) }
+        };
+        page(&format!("{} — class", run.exam), body)
+    }
+
+    /// The question pages: (file name, HTML).
+    pub fn question_pages(&self, run: &GradeRun) -> Vec<(String, String)> {
+        run.questions
+            .iter()
+            .enumerate()
+            .map(|(qi, q)| {
+                let t = &self.questions[qi];
+                let groups: Vec<_> = run
+                    .answer_groups
+                    .iter()
+                    .filter(|g| g.question == q.id)
+                    .zip(&t.groups)
+                    .collect();
+                let mut answers: Vec<&Distinct> = t.answers.iter().collect();
+                answers.sort_by_key(|a| std::cmp::Reverse(a.count));
+                let top = t.distribution.values().copied().max().unwrap_or(1).max(1);
+                let body = html! {
+                    p { a href="../index.html" { "Class list" } " · " a href="../stats.html" { "Statistics" } }
+                    h1 { (q.id) }
+                    p.question { (q.text) }
+                    p {
+                        (q.kind) ", " (q.max) " point" @if q.max != Points::ONE { "s" }
+                        @if !q.key.is_empty() { "; key: " @for (i, k) in q.key.iter().enumerate() { @if i > 0 { "; " } q { (k) } } }
+                    }
+                    h2 { "Points" }
+                    div.scroll {
+                        table {
+                            thead { tr { th { "points" } th { "respondents" } th {} } }
+                            tbody {
+                                @for (p, n) in &t.distribution {
+                                    tr {
+                                        td.num { (p) } td.num { (n) }
+                                        td { span.bar style={ "width:" (n * 12 / top) "rem" } {} }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    h2 { "Answers" }
+                    p {
+                        (t.answers.len() + usize::from(t.others > 0)) " distinct answer"
+                        @if t.answers.len() != 1 { "s" }
+                        @if answers.len() > SHOWN { "; the " (SHOWN) " most frequent shown" }
+                        @if t.others > 0 { "; " (t.others) " respondents gave answers beyond the first " (DISTINCT) " distinct ones (not listed)" }
+                        "."
+                    }
+                    div.scroll {
+                        table {
+                            thead { tr { th { "answer" } th { "respondents" } th { "points given" } } }
+                            tbody {
+                                @for a in answers.iter().take(SHOWN) {
+                                    tr {
+                                        td.answer { @if a.text.is_empty() { em { "(no answer)" } } @else { (a.text) } }
+                                        td.num { (a.count) }
+                                        td { (points_given(&a.points)) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    @if !groups.is_empty() {
+                        h2 { "Near-identical answers" }
+                        div.scroll {
+                            table {
+                                thead { tr { th { "answer (first of the group)" } th { "respondents" } th { "points given" } th { "IDs" } } }
+                                tbody {
+                                    @for (g, given) in &groups {
+                                        tr {
+                                            td.answer {
+                                                (g.excerpt)
+                                                @if g.possible_collusion { br; strong.ko { "possible collusion (a hint only)" } }
+                                                @else if !g.identical { br; span.muted { "near-identical" } }
+                                            }
+                                            td.num { (g.respondents.len()) }
+                                            td { (points_given(given)) }
+                                            td { (ids(&g.respondents)) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    h2 { "Review" }
+                    @if t.reviews_total == 0 {
+                        p { "Nothing to review." }
+                    } @else {
+                        p {
+                            (t.reviews_total) " item" @if t.reviews_total != 1 { "s" }
+                            @if t.reviews_total > t.reviews.len() { "; the first " (t.reviews.len()) " listed (all are in review.csv)" }
+                            "."
+                        }
+                        div.scroll {
+                            table {
+                                thead { tr { th { "ID" } th { "name" } th { "reason" } th { "why" } } }
+                                tbody {
+                                    @for item in &t.reviews {
+                                        @let r = &self.rows[item.row];
+                                        tr {
+                                            td {
+                                                @if let Some(name) = &r.report { a href={ "../reports/" (name) } { (r.id) } }
+                                                @else { (r.id) }
+                                            }
+                                            td { (r.name) }
+                                            td { (item.reason) }
+                                            td { (item.detail) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                };
+                (
+                    question_file(qi, &q.id),
+                    page(&format!("{} — {}", run.exam, q.id), body),
+                )
+            })
+            .collect()
+    }
+}
+
+fn flags(r: &IndexRow, collusion: Option<&Vec<String>>) -> Markup {
+    html! {
+        @if r.row_problem { span.ko { "row problem" } }
+        @if let Some(qs) = collusion {
+            @if r.row_problem { "; " }
+            span.ko title="long answers shared with others: a hint only" { "possible collusion (" (qs.join(", ")) ")" }
+        }
+    }
+}
+
+fn points_given(points: &BTreeMap<Points, usize>) -> String {
+    points
+        .iter()
+        .map(|(p, n)| format!("{p} ×{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn ids(ids: &[String]) -> String {
+    let mut out = ids.iter().take(20).cloned().collect::<Vec<_>>().join(", ");
+    if ids.len() > 20 {
+        out.push_str(&format!(", … ({} more)", ids.len() - 20));
+    }
+    out
+}
+
+const SORT_SCRIPT: &str = "\n\
+document.querySelectorAll('#class th').forEach(function (th, col) {\n\
+  th.tabIndex = 0;\n\
+  th.setAttribute('aria-sort', 'none');\n\
+  th.addEventListener('keydown', function (e) {\n\
+    if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); th.click(); }\n\
+  });\n\
+  th.addEventListener('click', function (e) {\n\
+    if (e.target.tagName === 'A') { return; }\n\
+    var body = document.querySelector('#class tbody');\n\
+    var rows = Array.prototype.slice.call(body.rows);\n\
+    var down = th.dataset.down !== '1';\n\
+    th.dataset.down = down ? '1' : '0';\n\
+    th.setAttribute('aria-sort', down ? 'descending' : 'ascending');\n\
+    rows.sort(function (a, b) {\n\
+      var x = a.cells[col].dataset.v || a.cells[col].textContent, y = b.cells[col].dataset.v || b.cells[col].textContent;\n\
+      var nx = parseFloat(x), ny = parseFloat(y);\n\
+      var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);\n\
+      return down ? -c : c;\n\
+    });\n\
+    rows.forEach(function (r) { body.appendChild(r); });\n\
+  });\n\
+});\n";
+
+pub const STYLE: &str = "\
+*{box-sizing:border-box}\
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:72rem;margin:1.5rem auto;padding:0 1rem;color:#111;line-height:1.45;overflow-wrap:break-word}\
+h1{font-size:1.4rem}h2{font-size:1.1rem;border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:1.4rem}\
+.scroll{overflow-x:auto;max-width:100%}\
+table{border-collapse:collapse;margin:.4rem 0}td,th{border:1px solid #ccc;padding:.2rem .45rem;text-align:left;vertical-align:top}\
+th{background:#f0f0f0;cursor:pointer}th:focus{outline:2px solid #2456a6}td.num{text-align:right;font-variant-numeric:tabular-nums}\
+td.answer{white-space:pre-wrap;max-width:40rem}\
+.flags{min-width:14rem}.ok{color:#1a6b32}.ko{color:#a3211a}.muted{color:#555}.question{font-weight:600}\
+.bar{display:inline-block;height:.8rem;background:#4a78c2;vertical-align:middle}\
+q{quotes:'“' '”'}svg{max-width:100%;height:auto}\
+thead{display:table-header-group}tr{break-inside:avoid}\
+@media print{th{cursor:auto}a{color:inherit;text-decoration:none}}";
+
+/// A TA page: self-contained, English.
+pub fn page(title: &str, body: Markup) -> String {
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body { (body) }
+        }
+    };
+    super::student::lines(page.into_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seed() -> (GradeRun, ClassPages) {
+        let rubric = crate::fuzzing::seed_rubric();
+        let export = crate::ingest::read_export(
+            "responses.xlsx",
+            include_bytes!("../../fixtures/2022-02-09/responses.xlsx"),
+        )
+        .unwrap();
+        let run = crate::score::run::grade(rubric, &[export], 1, &|| {}).unwrap();
+        let mut pages = ClassPages::new(&run);
+        for (n, r) in run.respondents.iter().enumerate() {
+            pages.add(
+                r,
+                Some(format!(
+                    "{}.html",
+                    super::super::students::file_stem(&run.shared_ids, n, r)
+                )),
+            );
+        }
+        (run, pages)
+    }
+
+    #[test]
+    fn the_class_list_has_every_question_review_counts_and_flags() {
+        let (run, pages) = seed();
+        let index = pages.index_html(&run);
+        // Respondent 14: 1.5 on q1-gradients, 4.53 on the summary, in a collusion group.
+        assert!(
+            index.contains("<th title=\"What is the receptive field of a pixel at the center of the output of batchNorm layer?\"><a href=\"questions/04-q2-receptive-field.html\">q2-receptive-field</a></th>"),
+            "{index}"
+        );
+        assert!(
+            index.contains("<tr><td>14</td><td>Anaïs Gallo</td><td>anais.gallo14@studenti.example.edu</td><td class=\"num\" data-v=\"1.5\">1.5</td>"),
+            "{index}"
+        );
+        assert!(
+            index.contains("<td class=\"num\" data-v=\"12.53125\"><strong>12.53</strong></td><td class=\"num\" data-v=\"0\"></td><td class=\"flags\"><span class=\"ko\" title=\"long answers shared with others: a hint only\">possible collusion (q1-rnn, q3-transformer)</span></td><td><a href=\"reports/id14_anais-gallo14.html\">report</a></td></tr>"),
+            "{index}"
+        );
+        insta::assert_snapshot!("index_html", index);
+    }
+
+    #[test]
+    fn a_question_page_lists_each_answer_once_with_its_points() {
+        let (run, pages) = seed();
+        let pages = pages.question_pages(&run);
+        assert_eq!(pages.len(), 9);
+        let (name, rnn) = &pages[1];
+        assert_eq!(name, "questions/02-q1-rnn.html");
+        // Each distinct answer once, with how many gave it and the points they got.
+        assert!(
+            rnn.contains(
+                "<tr><td class=\"answer\">Because the network is too deep. LSTM uses ReLU so the gradient is 1.</td><td class=\"num\">5</td><td>0 ×5</td></tr>"
+            ),
+            "{rnn}"
+        );
+        insta::assert_snapshot!("question_q1_rnn_html", rnn);
+        let (_, choice) = &pages[3];
+        insta::assert_snapshot!("question_q2_receptive_field_html", choice);
+    }
+
+    #[test]
+    fn the_statistics_page() {
+        let (run, _) = seed();
+        let stats = super::super::stats::compute(&run, &[]);
+        let html = super::super::pages::stats_html(&run, &stats);
+        // The histogram's ticks are on the exam's scale: bins of 2 points on a 20-point exam.
+        for tick in ["0", "2", "4", "6", "8", "10", "12", "14", "16", "18", "20"] {
+            assert!(
+                html.contains(&format!("font-size=\"10\">{tick}</text>")),
+                "{tick}"
+            );
+        }
+        insta::assert_snapshot!("stats_html", html);
+    }
+}
