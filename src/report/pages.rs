@@ -178,6 +178,7 @@ pub fn stats_html(run: &GradeRun, stats: &Stats) -> String {
         @for q in &stats.questions {
             @if !q.options.is_empty() {
                 h2 { (q.id) " — options chosen, by the top and bottom thirds of the class" }
+                p.muted { "A wrong option the top third chose more often than the bottom third is in red: check its key and wording." }
                 div.scroll { table {
                     thead { tr { th { "option" } th { "in key" } th { "all" } th { "top third" } th { "bottom third" } } }
                     tbody {
@@ -186,8 +187,9 @@ pub fn stats_html(run: &GradeRun, stats: &Stats) -> String {
                             @let suspect = !o.correct && o.top > o.bottom;
                             tr {
                                 td { (o.option) } td { @if o.correct { "yes" } }
-                                td.num { (percent(o.all)) } td.num { (percent(o.top)) }
-                                td.num class=[suspect.then_some("ko")] { (percent(o.bottom)) }
+                                td.num { (percent(o.all)) }
+                                td class={ "num" @if suspect { " ko" } } { (percent(o.top)) }
+                                td.num { (percent(o.bottom)) }
                             }
                         }
                     }
@@ -208,7 +210,7 @@ pub fn stats_html(run: &GradeRun, stats: &Stats) -> String {
                         @for f in &q.fields {
                             tr {
                                 td { (f.layer) } td { (f.field) } td.num { (percent(f.right)) } td.num { (percent(f.carried)) }
-                                td.num class=[(f.wrong >= 0.4).then_some("ko")] { (percent(f.wrong)) }
+                                td class={ "num" @if f.wrong >= 0.4 { " ko" } } { (percent(f.wrong)) }
                             }
                         }
                     }
