@@ -106,6 +106,22 @@ pub fn hash64(text: &str) -> u64 {
     fnv1a(FNV_OFFSET, text.as_bytes())
 }
 
+/// A hash of the text's words, whatever the ASCII whitespace between and around them: equal
+/// for `a  b` and ` a b\n`, and computed without allocating (FxHash, eight bytes at a time).
+pub fn hash_words(text: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    for w in text
+        .as_bytes()
+        .split(u8::is_ascii_whitespace)
+        .filter(|w| !w.is_empty())
+    {
+        h.write(w);
+        h.write_u8(0xff);
+    }
+    h.finish()
+}
+
 /// Make a one-line, bounded excerpt of a cell for a message.
 pub fn excerpt(text: &str, max_chars: usize) -> String {
     let one_line: String = text
@@ -163,6 +179,13 @@ pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_hash_alike_whatever_the_spaces() {
+        assert_eq!(hash_words("a  b"), hash_words(" a b\n"));
+        assert_ne!(hash_words("a b"), hash_words("ab"));
+        assert_ne!(hash_words("a b"), hash_words("b a"));
+    }
 
     #[test]
     fn natural_order_of_question_ids() {

@@ -311,10 +311,6 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
             stats_json.push(b'\n');
             let mut pages = vec![
                 ("superseded.csv".to_string(), superseded),
-                (
-                    "index.html".to_string(),
-                    class_pages.index_html(&head).into_bytes(),
-                ),
                 ("stats.json".to_string(), stats_json),
                 (
                     "stats.md".to_string(),
@@ -343,6 +339,7 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     for (name, bytes) in pages {
         staging.write(&name, &bytes)?;
     }
+    staging.write_with("index.html", |w| Ok(class_pages.write_index(&head, w)?))?;
     let mut written: Vec<String> = [
         "grades.csv",
         "grades.xlsx",

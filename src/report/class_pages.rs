@@ -10,7 +10,7 @@
 use crate::points::Points;
 use crate::score::run::{GradeRun, RespondentResult};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Distinct answers kept per question (the rest are counted, not listed).
 const DISTINCT: usize = 2000;
@@ -51,24 +51,27 @@ struct ReviewRow {
 struct QuestionTables {
     distribution: BTreeMap<Points, usize>,
     answers: Vec<Distinct>,
-    /// Hash of each kept answer (whitespace squeezed) → its place in `answers`.
-    index: HashMap<u64, usize>,
+    /// Hash of each kept answer's words → its place in `answers`.
+    index: rustc_hash::FxHashMap<u64, usize>,
     /// Answers beyond [`DISTINCT`]: respondents, and distinct texts seen among them (at most).
     others: usize,
     reviews: Vec<ReviewRow>,
     reviews_total: usize,
     /// Per answer group (index into the run's groups of this question): points given.
     groups: Vec<BTreeMap<Points, usize>>,
+    /// A summary question: no table of distinct answers.
+    summary: bool,
 }
 
 /// The TA pages, built as the class is graded.
 pub struct ClassPages {
     rows: Vec<IndexRow>,
     questions: Vec<QuestionTables>,
-    /// (question index, respondent id) → the run's answer group of that answer.
-    grouped: HashMap<(usize, String), usize>,
+    /// Respondent id → (question index, answer group of that question) for each of the
+    /// respondent's grouped answers.
+    grouped: rustc_hash::FxHashMap<String, Vec<(usize, usize)>>,
     /// Respondent ids in a possible-collusion group, with the questions.
-    collusion: HashMap<String, Vec<String>>,
+    collusion: rustc_hash::FxHashMap<String, Vec<String>>,
 }
 
 /// A question page's file name (`questions/03-q2-summary.html`): its position and a slug of
@@ -83,10 +86,16 @@ pub fn question_file(position: usize, id: &str) -> String {
 
 impl ClassPages {
     pub fn new(run: &GradeRun) -> ClassPages {
-        let mut grouped = HashMap::new();
-        let mut collusion: HashMap<String, Vec<String>> = HashMap::new();
-        let mut questions: Vec<QuestionTables> =
-            run.questions.iter().map(|_| Default::default()).collect();
+        let mut grouped: rustc_hash::FxHashMap<String, Vec<(usize, usize)>> = Default::default();
+        let mut collusion: rustc_hash::FxHashMap<String, Vec<String>> = Default::default();
+        let mut questions: Vec<QuestionTables> = run
+            .questions
+            .iter()
+            .map(|q| QuestionTables {
+                summary: q.kind == "summary",
+                ..Default::default()
+            })
+            .collect();
         for group in &run.answer_groups {
             let Some(qi) = run.questions.iter().position(|q| q.id == group.question) else {
                 continue;
@@ -94,7 +103,7 @@ impl ClassPages {
             questions[qi].groups.push(BTreeMap::new());
             let local = questions[qi].groups.len() - 1;
             for id in &group.respondents {
-                grouped.insert((qi, id.clone()), local);
+                grouped.entry(id.clone()).or_default().push((qi, local));
                 if group.possible_collusion {
                     let qs = collusion.entry(id.clone()).or_default();
                     if !qs.contains(&group.question) {
@@ -119,21 +128,27 @@ impl ClassPages {
             };
             let p = q.score.points;
             *t.distribution.entry(p).or_default() += 1;
-            let key = crate::text::hash64(&crate::text::squeeze(q.answer.trim()));
-            match t.index.get(&key) {
-                Some(&i) => {
-                    t.answers[i].count += 1;
-                    *t.answers[i].points.entry(p).or_default() += 1;
+            // A pasted summary is long and never repeats exactly: its page shows the fields
+            // the class got wrong (stats) instead of its distinct answers.
+            // A pasted summary is long and never repeats exactly: its page shows no table of
+            // distinct answers (stats shows the fields the class got wrong).
+            if !t.summary {
+                let key = crate::text::hash_words(&q.answer);
+                match t.index.get(&key) {
+                    Some(&i) => {
+                        t.answers[i].count += 1;
+                        *t.answers[i].points.entry(p).or_default() += 1;
+                    }
+                    None if t.answers.len() < DISTINCT => {
+                        t.index.insert(key, t.answers.len());
+                        t.answers.push(Distinct {
+                            text: crate::text::excerpt(q.answer.trim(), EXCERPT),
+                            count: 1,
+                            points: BTreeMap::from([(p, 1)]),
+                        });
+                    }
+                    None => t.others += 1,
                 }
-                None if t.answers.len() < DISTINCT => {
-                    t.index.insert(key, t.answers.len());
-                    t.answers.push(Distinct {
-                        text: crate::text::excerpt(q.answer.trim(), EXCERPT),
-                        count: 1,
-                        points: BTreeMap::from([(p, 1)]),
-                    });
-                }
-                None => t.others += 1,
             }
             for item in &q.score.review {
                 t.reviews_total += 1;
@@ -145,8 +160,14 @@ impl ClassPages {
                     });
                 }
             }
-            if let Some(&g) = self.grouped.get(&(qi, r.respondent.id.clone())) {
-                *t.groups[g].entry(p).or_default() += 1;
+        }
+        if let Some(groups) = self.grouped.get(r.respondent.id.as_str()) {
+            for &(qi, g) in groups {
+                if let Some(q) = r.questions.get(qi) {
+                    *self.questions[qi].groups[g]
+                        .entry(q.score.points)
+                        .or_default() += 1;
+                }
             }
         }
         self.rows.push(IndexRow {
@@ -167,8 +188,17 @@ impl ClassPages {
         });
     }
 
-    /// `index.html`.
+    /// `index.html`, in memory (tests; small classes).
     pub fn index_html(&self, run: &GradeRun) -> String {
+        let mut out = Vec::new();
+        self.write_index(run, &mut out)
+            .expect("writing to memory cannot fail");
+        String::from_utf8(out).expect("maud writes UTF-8")
+    }
+
+    /// `index.html`, written a row at a time: a class of any size is never one string.
+    pub fn write_index(&self, run: &GradeRun, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        const END: &str = "\u{0}END\u{0}";
         let reviews: usize = self.rows.iter().map(|r| r.reviews).sum();
         let body = html! {
             h1 { (run.exam) }
@@ -176,7 +206,7 @@ impl ClassPages {
                 (self.rows.len()) " respondents, out of " (run.max) " points; "
                 (reviews) " review item" @if reviews != 1 { "s" } " (review.csv). "
                 a href="stats.html" { "Class statistics" } ". "
-                "Click a column heading (or Tab to it and press Enter) to sort."
+                "Click a column heading (or Tab to it and press Enter) to sort. Possible collusion: long answers shared with others, a hint only."
             }
             div.scroll {
                 table #class {
@@ -189,28 +219,37 @@ impl ClassPages {
                             th { "total" } th { "review" } th { "flags" } th { "report" }
                         }
                     }
-                    tbody {
-                        @for r in &self.rows {
-                            tr {
-                                td { (r.id) } td { (r.name) } td { (r.email) }
-                                @for p in &r.points {
-                                    @match p {
-                                        Some(p) => td.num data-v=(p.to_f64()) { (p) },
-                                        None => td.num data-v="-1" { "–" },
-                                    }
-                                }
-                                td.num data-v=(r.total.to_f64()) { strong { (r.total) } }
-                                td.num data-v=(r.reviews) { @if r.reviews > 0 { (r.reviews) } }
-                                td.flags { (flags(r, self.collusion.get(&r.id))) }
-                                td { @if let Some(name) = &r.report { a href={ "reports/" (name) } { "report" } } }
-                            }
-                        }
-                    }
+                    tbody { (PreEscaped(END)) }
                 }
             }
             script { (PreEscaped(SORT_SCRIPT)) }
         };
-        page(&format!("{} — class", run.exam), body)
+        // The page around the rows, split where the rows go.
+        let page = page(&format!("{} — class", run.exam), body);
+        let (head, tail) = page.split_once(END).expect("the marker is in the page");
+        w.write_all(head.as_bytes())?;
+        w.write_all(b"\n")?;
+        for r in &self.rows {
+            let row = html! {
+                tr {
+                    td { (r.id) } td { (r.name) } td { (r.email) }
+                    // Numbers sort by their text; what has none sorts by data-v.
+                    @for p in &r.points {
+                        @match p {
+                            Some(p) => td.n { (p) },
+                            None => td.n data-v="-1" { "–" },
+                        }
+                    }
+                    td.n { strong { (r.total) } }
+                    td.n data-v=(r.reviews) { @if r.reviews > 0 { (r.reviews) } }
+                    td.flags { (flags(r, self.collusion.get(&r.id))) }
+                    td { @if let Some(name) = &r.report { a href={ "reports/" (name) } { "report" } } }
+                }
+            };
+            w.write_all(row.into_string().as_bytes())?;
+            w.write_all(b"\n")?;
+        }
+        w.write_all(tail.as_bytes())
     }
 
     /// The question pages: (file name, HTML).
@@ -251,6 +290,10 @@ impl ClassPages {
                             }
                         }
                     }
+                    @if t.summary {
+                        h2 { "Answers" }
+                        p { "Each pasted summary is its own answer: " a href="../stats.html" { "the statistics" } " list, field by field, what the class got right and wrong." }
+                    } @else {
                     h2 { "Answers" }
                     p {
                         (t.answers.len() + usize::from(t.others > 0)) " distinct answer"
@@ -272,6 +315,7 @@ impl ClassPages {
                                 }
                             }
                         }
+                    }
                     }
                     @if !groups.is_empty() {
                         h2 { "Near-identical answers" }
@@ -339,7 +383,7 @@ fn flags(r: &IndexRow, collusion: Option<&Vec<String>>) -> Markup {
         @if r.row_problem { span.ko { "row problem" } }
         @if let Some(qs) = collusion {
             @if r.row_problem { "; " }
-            span.ko title="long answers shared with others: a hint only" { "possible collusion (" (qs.join(", ")) ")" }
+            span.ko { "possible collusion (" (qs.join(", ")) ")" }
         }
     }
 }
@@ -390,7 +434,7 @@ body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:72rem;m
 h1{font-size:1.4rem}h2{font-size:1.1rem;border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:1.4rem}\
 .scroll{overflow-x:auto;max-width:100%}\
 table{border-collapse:collapse;margin:.4rem 0}td,th{border:1px solid #ccc;padding:.2rem .45rem;text-align:left;vertical-align:top}\
-th{background:#f0f0f0;cursor:pointer}th:focus{outline:2px solid #2456a6}td.num{text-align:right;font-variant-numeric:tabular-nums}\
+th{background:#f0f0f0;cursor:pointer}th:focus{outline:2px solid #2456a6}td.num,td.n{text-align:right;font-variant-numeric:tabular-nums}\
 td.answer{white-space:pre-wrap;max-width:40rem}\
 .flags{min-width:14rem}.ok{color:#1a6b32}.ko{color:#a3211a}.muted{color:#555}.question{font-weight:600}\
 .bar{display:inline-block;height:.8rem;background:#4a78c2;vertical-align:middle}\
@@ -450,11 +494,11 @@ mod tests {
             "{index}"
         );
         assert!(
-            index.contains("<tr><td>14</td><td>Anaïs Gallo</td><td>anais.gallo14@studenti.example.edu</td><td class=\"num\" data-v=\"1.5\">1.5</td>"),
+            index.contains("<tr><td>14</td><td>Anaïs Gallo</td><td>anais.gallo14@studenti.example.edu</td><td class=\"n\">1.5</td>"),
             "{index}"
         );
         assert!(
-            index.contains("<td class=\"num\" data-v=\"12.53125\"><strong>12.53</strong></td><td class=\"num\" data-v=\"0\"></td><td class=\"flags\"><span class=\"ko\" title=\"long answers shared with others: a hint only\">possible collusion (q1-rnn, q3-transformer)</span></td><td><a href=\"reports/id14_anais-gallo14.html\">report</a></td></tr>"),
+            index.contains("<td class=\"n\"><strong>12.53</strong></td><td class=\"n\" data-v=\"0\"></td><td class=\"flags\"><span class=\"ko\">possible collusion (q1-rnn, q3-transformer)</span></td><td><a href=\"reports/id14_anais-gallo14.html\">report</a></td></tr>"),
             "{index}"
         );
         insta::assert_snapshot!("index_html", index);

@@ -3,7 +3,7 @@
 //! `student`, the class list and question pages in `class_pages`.
 
 use super::stats::Stats;
-use crate::score::run::{GradeRun, RespondentResult};
+use crate::score::run::GradeRun;
 use std::fmt::Write;
 
 /// Markdown-escape text so that it is only ever inline text, wherever it lands (a heading, a
@@ -65,14 +65,6 @@ fn md_escape(text: &str, at_start: bool) -> String {
     }
     out.push_str(&text[run..]);
     out
-}
-
-pub fn student_html(run: &GradeRun, r: &RespondentResult) -> String {
-    super::student::html(run, r)
-}
-
-pub fn student_markdown(run: &GradeRun, r: &RespondentResult) -> String {
-    super::student::markdown(run, r)
 }
 
 fn pct(x: Option<f64>) -> String {

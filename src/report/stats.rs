@@ -273,6 +273,7 @@ impl StatsBuilder {
         for item in &mut self.items {
             let q = &r.questions[item.qi];
             item.points.push(q.score.points.to_f64());
+            let mut field_at = 0;
             for f in &q.score.findings {
                 let (option, correct, tick) = match f {
                     Finding::Ticked {
@@ -289,11 +290,18 @@ impl StatsBuilder {
                         ..
                     } => {
                         use crate::score::summary::Verdict;
-                        let entry = match item
-                            .fields
-                            .iter()
-                            .position(|(l, f, ..)| l == layer && f == field)
-                        {
+                        // Every answer lists the fields in the same order: look at the next
+                        // place first.
+                        let next = field_at;
+                        field_at += 1;
+                        let known = match item.fields.get(next) {
+                            Some((l, f, ..)) if l == layer && f == field => Some(next),
+                            _ => item
+                                .fields
+                                .iter()
+                                .position(|(l, f, ..)| l == layer && f == field),
+                        };
+                        let entry = match known {
                             Some(i) => &mut item.fields[i],
                             None => {
                                 item.fields.push((layer.clone(), field.clone(), 0, 0, 0));

@@ -648,7 +648,11 @@ fn question_html(tx: &Text, v: &QuestionView) -> Markup {
 
 /// The self-contained HTML report.
 pub fn html(run: &GradeRun, r: &RespondentResult) -> String {
-    let v = view(run, r);
+    html_of(run, r, &view(run, r))
+}
+
+/// The HTML report of a view already built.
+pub fn html_of(run: &GradeRun, r: &RespondentResult, v: &Report) -> String {
     let tx = run.language.text();
     let page = html! {
         (DOCTYPE)
@@ -674,24 +678,25 @@ pub fn html(run: &GradeRun, r: &RespondentResult) -> String {
 /// never inside an answer or a diff, whose text keeps its own breaks (student text is escaped,
 /// so it holds no tags).
 pub(crate) fn lines(html: String) -> String {
-    let mut out = html;
-    for tag in [
-        "</style>",
-        "</head>",
-        "</h1>",
-        "</h2>",
-        "</p>",
-        "</li>",
-        "</ul>",
-        "</tr>",
-        "</thead>",
-        "</table>",
-        "</div>",
-        "</section>",
-        "</script>",
-    ] {
-        out = out.replace(tag, &format!("{tag}\n"));
+    const ENDS: [&str; 13] = [
+        "style>", "head>", "h1>", "h2>", "p>", "li>", "ul>", "tr>", "thead>", "table>", "div>",
+        "section>", "script>",
+    ];
+    let mut out = String::with_capacity(html.len() + html.len() / 16 + 1);
+    let mut run = 0;
+    let mut from = 0;
+    while let Some(at) = html[from..].find("</") {
+        let tag = from + at + 2;
+        from = tag;
+        if let Some(end) = ENDS.iter().find(|e| html[tag..].starts_with(**e)) {
+            let stop = tag + end.len();
+            out.push_str(&html[run..stop]);
+            out.push('\n');
+            run = stop;
+            from = stop;
+        }
     }
+    out.push_str(&html[run..]);
     out.push('\n');
     out
 }
@@ -705,8 +710,12 @@ fn part_md(p: &Part) -> String {
 
 /// The Markdown report: the same view as the HTML one.
 pub fn markdown(run: &GradeRun, r: &RespondentResult) -> String {
+    markdown_of(run, &view(run, r))
+}
+
+/// The Markdown report of a view already built.
+pub fn markdown_of(run: &GradeRun, v: &Report) -> String {
     use std::fmt::Write;
-    let v = view(run, r);
     let tx = run.language.text();
     let md = super::pages::md;
     let inline = super::pages::md_inline;

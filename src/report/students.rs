@@ -75,16 +75,21 @@ pub fn report_files(
 ) -> Vec<(String, Vec<u8>)> {
     let stem = file_stem(&run.shared_ids, n, r);
     let mut out = Vec::new();
+    if !md && !html {
+        return out;
+    }
+    // One view, rendered in each form asked for.
+    let view = super::student::view(run, r);
     if md {
         out.push((
             format!("{stem}.md"),
-            super::pages::student_markdown(run, r).into_bytes(),
+            super::student::markdown_of(run, &view).into_bytes(),
         ));
     }
     if html {
         out.push((
             format!("{stem}.html"),
-            super::pages::student_html(run, r).into_bytes(),
+            super::student::html_of(run, r, &view).into_bytes(),
         ));
     }
     out
