@@ -758,7 +758,9 @@ pub(crate) fn default_decisions(rubric: &std::path::Path) -> std::path::PathBuf 
 /// `email`, or `id` (with `file` when several exports are graded together); `answer` is the
 /// hash of the answer decided on. Rows with neither points nor a comment are no decision. The
 /// `'` that neutralised a cell for Excel is taken off again.
-fn read_decisions(path: &std::path::Path) -> Result<Vec<crate::score::decisions::Decision>, Fatal> {
+pub(super) fn read_decisions(
+    path: &std::path::Path,
+) -> Result<Vec<crate::score::decisions::Decision>, Fatal> {
     let sheet = super::Sheet::read(path)?;
     let file = &sheet.file;
     let question = sheet

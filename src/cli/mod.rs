@@ -6,6 +6,7 @@ mod diff;
 mod grade;
 mod init;
 mod output;
+mod review;
 mod summary;
 
 use clap::{Parser, Subcommand};
@@ -36,6 +37,25 @@ pub enum Command {
     Check(CheckArgs),
     /// Compare two `grade` output directories: who gained or lost points, on which question.
     Diff(DiffArgs),
+    /// Grade, then serve the review queue on 127.0.0.1 and write each decision at once.
+    Review(ReviewArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ReviewArgs {
+    /// The rubric (TOML).
+    #[arg(long, short)]
+    pub rubric: PathBuf,
+    /// Exports of the same exam (.xlsx or CSV).
+    #[arg(required = true)]
+    pub exports: Vec<PathBuf>,
+    /// The decisions file read and written (default: RUBRIC-STEM.decisions.csv beside the
+    /// rubric, the file `grade` reads by default).
+    #[arg(long)]
+    pub decisions: Option<PathBuf>,
+    /// Port on 127.0.0.1 (0: a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
 }
 
 #[derive(clap::Args, Debug)]
@@ -173,6 +193,7 @@ pub fn main() -> ExitCode {
         Command::Summary(args) => summary::run(args).map(|()| Done::Clean),
         Command::Check(args) => return check::run(args),
         Command::Diff(args) => diff::run(args).map(|()| Done::Clean),
+        Command::Review(args) => review::run(args),
     };
     match result {
         Ok(Done::Clean) => ExitCode::SUCCESS,

@@ -588,7 +588,8 @@ fn lines_html(lines: &[Line]) -> Markup {
     }
 }
 
-fn question_html(tx: &Text, v: &QuestionView) -> Markup {
+/// One question of the report (the review page shows it too).
+pub(crate) fn question_markup(tx: &Text, v: &QuestionView) -> Markup {
     html! {
         section {
             h2 {
@@ -667,7 +668,7 @@ pub fn html_of(run: &GradeRun, r: &RespondentResult, v: &Report) -> String {
                 h1 { (v.exam) }
                 p.who { (v.who) }
                 p.total { strong { (v.total) } }
-                @for qv in &v.questions { (question_html(tx, qv)) }
+                @for qv in &v.questions { (question_markup(tx, qv)) }
             }
         }
     };

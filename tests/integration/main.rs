@@ -8,6 +8,7 @@ mod fuzz;
 mod grade;
 mod init;
 mod reports;
+mod review;
 mod safety;
 mod summary;
 mod text;
