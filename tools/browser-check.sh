@@ -5,14 +5,11 @@
 #  - every student report printed to A4 PDF: at most 2 pages;
 #  - no console error on any page.
 #   bash tools/browser-check.sh [OUT_DIR]
-# Installs Debian's chromium and poppler-utils (pdfinfo) when missing (root, Debian mirrors).
+# Installs Debian's chromium and poppler-utils (pdfinfo) when missing (tools/install-browser.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-${TMPDIR:-/tmp}/examgrade-browser-check}
-if ! command -v chromium >/dev/null || ! command -v pdfinfo >/dev/null; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null
-fi
+bash tools/install-browser.sh
 cargo run --quiet -- grade -q --rubric rubrics/2022-02-09.toml fixtures/2022-02-09/responses.xlsx --out "$out"
 profile=$(mktemp -d)
 browse() {

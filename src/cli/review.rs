@@ -335,7 +335,15 @@ impl State {
                     .map(String::as_str)
                     .filter(|r| !r.is_empty());
                 let open = !params.contains_key("all");
-                let body = self.queue_page(question, reason, open);
+                let group = match (number(&params, "gn"), number(&params, "gq")) {
+                    (Some(n), Some(qi))
+                        if n < self.current.len() && qi < self.head.questions.len() =>
+                    {
+                        Some((n, qi))
+                    }
+                    _ => None,
+                };
+                let body = self.queue_page(question, reason, open, group);
                 respond(request, 200, "text/html; charset=utf-8", body)
             }
             (tiny_http::Method::Get, "/item") => {
@@ -423,6 +431,21 @@ impl State {
                 let next = self.next_after(n, qi);
                 self.redirect(request, next)
             }
+            (tiny_http::Method::Post, "/remove") => {
+                let (Some(n), Some(qi)) = (number(&form, "n"), number(&form, "q")) else {
+                    return respond(request, 400, "text/plain", "which answer?".into());
+                };
+                let Some(old) = self.decided.remove(&(n, qi)) else {
+                    return self.redirect(request, Some((n, qi)));
+                };
+                self.refresh(n);
+                self.undo.push(Action {
+                    label: format!("removing the decision on {}", self.head.questions[qi].id),
+                    before: vec![((n, qi), Some(old))],
+                });
+                self.save()?;
+                self.redirect(request, Some((n, qi)))
+            }
             (tiny_http::Method::Post, "/undo") => {
                 if let Some(action) = self.undo.pop() {
                     let mut touched = Vec::new();
@@ -491,8 +514,18 @@ impl State {
         }
     }
 
-    fn queue_page(&self, question: Option<usize>, reason: Option<&str>, open: bool) -> String {
-        let items = self.queue(question, reason, open);
+    fn queue_page(
+        &self,
+        question: Option<usize>,
+        reason: Option<&str>,
+        open: bool,
+        group: Option<(usize, usize)>,
+    ) -> String {
+        let mut items = self.queue(question, reason, open);
+        if let Some((n, qi)) = group {
+            let members = self.group(n, qi);
+            items.retain(|&(m, q)| q == qi && members.contains(&m));
+        }
         let all = self.queue(None, None, false);
         let mut per_question: BTreeMap<usize, usize> = BTreeMap::new();
         let mut per_reason: BTreeMap<&str, usize> = BTreeMap::new();
@@ -506,6 +539,9 @@ impl State {
         let body = html! {
             (self.nav())
             h1 { "Review — " (self.head.exam) }
+            @if let Some((n, qi)) = group {
+                p { "Showing one answer group: " (self.group(n, qi).len()) " alike answers to " (self.head.questions[qi].id) ". " a href={ "/?t=" (t) } { "Show all" } }
+            }
             p {
                 (items.len()) " item" @if items.len() != 1 { "s" }
                 @if open { " still open" } @else { " in all" }
@@ -543,7 +579,7 @@ impl State {
                             td { (self.head.questions[qi].id) }
                             td.n { (q.score.points) " / " (q.score.max) @if self.decided.contains_key(&(n, qi)) { " ✓" } }
                             td { @for (i, item) in self.machine[n].questions[qi].score.review.iter().enumerate() { @if i > 0 { br; } strong { (item.reason.name()) } ": " (crate::text::excerpt(&item.detail, 160)) } }
-                            td.n { @let g = self.group(n, qi).len(); @if g > 1 { (g) } }
+                            td.n { @let g = self.group(n, qi).len(); @if g > 1 { a href={ "/?t=" (t) "&gn=" (n) "&gq=" (qi) "&all=1" } title="this answer group's items" { (g) } } }
                         }
                     }
                 }
@@ -576,7 +612,7 @@ impl State {
                 @if let Some((pn, pq)) = prev { a #prev href=(self.link(pn, pq)) { "← previous (k)" } " · " }
                 @if let Some((nn, nq)) = next { a #next href=(self.link(nn, nq)) { "next (j) →" } }
             }
-            h1 { (r.respondent.name) " · ID " (r.respondent.id) " · " (info.id) }
+            h1 { @if !r.respondent.name.is_empty() { (r.respondent.name) " · " } "ID " (r.respondent.id) " · " (info.id) }
             p { "Total now " strong #total { (r.total) " / " (r.max) } "." }
             @for item in &self.machine[n].questions[qi].score.review {
                 p.ko { strong { (item.reason.name()) } ": " (item.detail) }
@@ -589,7 +625,13 @@ impl State {
             @if let Some(v) = view.questions.get(qi) { (crate::report::student::question_markup(tx, v)) }
             h2 { "Decision" }
             @if let Some(d) = decided {
-                p.ok { "Decided: " (d.points.map(|p| p.to_string()).unwrap_or_else(|| "machine's points kept".into())) @if !d.comment.is_empty() { " — " (d.comment) } }
+                form.inline #remove method="post" action="/remove" {
+                    input type="hidden" name="t" value=(t);
+                    input type="hidden" name="n" value=(n);
+                    input type="hidden" name="q" value=(qi);
+                    span.ok { "Decided: " (d.points.map(|p| p.to_string()).unwrap_or_else(|| "machine's points kept".into())) @if !d.comment.is_empty() { " — " (d.comment) } }
+                    " " button type="submit" { "Remove this decision" }
+                }
             }
             form #decide method="post" action="/decide" {
                 input type="hidden" name="t" value=(t);

@@ -437,7 +437,7 @@ table{border-collapse:collapse;margin:.4rem 0}td,th{border:1px solid #ccc;paddin
 th{background:#f0f0f0;cursor:pointer}th:focus{outline:2px solid #2456a6}td.num,td.n{text-align:right;font-variant-numeric:tabular-nums}\
 td.answer{white-space:pre-wrap;max-width:40rem}\
 .flags{min-width:14rem}.ok{color:#1a6b32}.ko{color:#a3211a}.muted{color:#555}.question{font-weight:600}\
-.bar{display:inline-block;height:.8rem;background:#4a78c2;vertical-align:middle}\
+.qid{display:block;font-weight:400;color:#555;font-size:.8rem}.answer{white-space:pre-wrap;border-left:3px solid #bbb;padding:.2rem .6rem;background:#fafafa}mark{background:#fff0a0;color:#111}mark.pen{background:#ffd9d6}section ul{list-style:none;padding-left:0}.label{font-weight:600;margin:.4rem 0 .1rem}form.inline{display:inline}nav{margin-bottom:.6rem}.bar{display:inline-block;height:.8rem;background:#4a78c2;vertical-align:middle}\
 q{quotes:'“' '”'}svg{max-width:100%;height:auto}\
 thead{display:table-header-group}tr{break-inside:avoid}\
 @media print{th{cursor:auto}a{color:inherit;text-decoration:none}}";

@@ -57,8 +57,30 @@ fn http(base: &str, method: &str, path: &str, body: &str, host: Option<&str>) ->
         body.len()
     )
     .unwrap();
+    // Read the head, then exactly Content-Length bytes: a server may keep the connection open.
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    let mut reader = BufReader::new(s);
     let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':')
+            && k.eq_ignore_ascii_case("content-length")
+        {
+            length = v.trim().parse().unwrap();
+        }
+        out.push_str(&line);
+        if line == "\r\n" {
+            break;
+        }
+    }
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body).unwrap();
+    out.push_str(&String::from_utf8_lossy(&body));
     let status = out
         .split_whitespace()
         .nth(1)
@@ -180,6 +202,17 @@ fn decisions_are_written_at_once_and_grade_gives_the_same_grades() {
     );
     assert_eq!(status, 303);
     assert_eq!(csv_rows(&decisions).len(), 1 + 1 + 7);
+    // One member of the group taken back on its own, then put back by undo.
+    assert_eq!(
+        http(&s.base, "POST", "/remove", &format!("t={t}&n=7&q=8"), None).0,
+        303
+    );
+    assert_eq!(csv_rows(&decisions).len(), 1 + 1 + 6);
+    assert_eq!(
+        http(&s.base, "POST", "/undo", &format!("t={t}"), None).0,
+        303
+    );
+    assert_eq!(csv_rows(&decisions).len(), 1 + 1 + 7);
     // Undo takes the group decision back, and only it.
     assert_eq!(
         http(&s.base, "POST", "/undo", &format!("t={t}"), None).0,
@@ -219,4 +252,200 @@ fn decisions_are_written_at_once_and_grade_gives_the_same_grades() {
         2,
         "nothing to undo in a new session"
     );
+}
+
+/// A WebDriver command to chromedriver: the `value` of its JSON reply.
+fn webdriver(base: &str, method: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
+    let body = if method == "GET" || method == "DELETE" {
+        String::new()
+    } else {
+        body.to_string()
+    };
+    let (status, reply) = http(base, method, path, &body, None);
+    let json = reply.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    let value: serde_json::Value = serde_json::from_str(json)
+        .unwrap_or_else(|e| panic!("{method} {path}: {status}: {e}: {reply}"));
+    assert_eq!(status, 200, "{method} {path}: {value}");
+    value["value"].clone()
+}
+
+/// A TA's session in headless Chromium: decide one answer by typing points and a comment,
+/// decide a whole answer group with its button, undo it with the `u` key; then stop the server
+/// and grade with the decisions file. Needs Debian's chromium and chromium-driver (.ci/run
+/// installs them); on a machine without them it says so and passes only outside CI.
+#[test]
+fn a_ta_decides_in_a_real_browser() {
+    use serde_json::json;
+    let Ok(driver_bin) = which("chromedriver") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have chromedriver (tools/install-browser.sh)"
+        );
+        eprintln!("skipped: no chromedriver on this machine (tools/install-browser.sh)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let decisions = dir.path().join("decisions.csv");
+    let s = start(&decisions);
+    let t = s.token.clone();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut driver = Command::new(driver_bin)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let wd = format!("http://127.0.0.1:{port}");
+    let mut ready = false;
+    for _ in 0..100 {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            ready = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(ready, "chromedriver did not start");
+    let profile = dir.path().join("profile");
+    let session = webdriver(
+        &wd,
+        "POST",
+        "/session",
+        json!({"capabilities": {"alwaysMatch": {"goog:chromeOptions": {
+            "binary": which("chromium").unwrap(),
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     format!("--user-data-dir={}", profile.display())]
+        }}}}),
+    );
+    let id = session["sessionId"].as_str().unwrap().to_string();
+    let go = |url: String| {
+        webdriver(
+            &wd,
+            "POST",
+            &format!("/session/{id}/url"),
+            json!({ "url": url }),
+        );
+    };
+    let find = |css: &str| -> String {
+        let e = webdriver(
+            &wd,
+            "POST",
+            &format!("/session/{id}/element"),
+            json!({"using": "css selector", "value": css}),
+        );
+        e.as_object()
+            .and_then(|o| o.values().next())
+            .and_then(|v| v.as_str())
+            .unwrap()
+            .to_string()
+    };
+    let click = |css: &str| {
+        let e = find(css);
+        webdriver(
+            &wd,
+            "POST",
+            &format!("/session/{id}/element/{e}/click"),
+            json!({}),
+        );
+    };
+    let type_in = |css: &str, text: &str| {
+        let e = find(css);
+        webdriver(
+            &wd,
+            "POST",
+            &format!("/session/{id}/element/{e}/value"),
+            json!({ "text": text }),
+        );
+    };
+    let text_of = |css: &str| -> String {
+        let e = find(css);
+        webdriver(
+            &wd,
+            "GET",
+            &format!("/session/{id}/element/{e}/text"),
+            json!({}),
+        )
+        .as_str()
+        .unwrap()
+        .to_string()
+    };
+    // One item: points and a comment typed, saved.
+    go(format!("{}/item?t={t}&n=13&q=0", s.base));
+    type_in("#points", "1");
+    type_in("#comment", "Edited option text: accepted");
+    click("#save");
+    let rows_after = |n: usize| {
+        // The click returns once the form is sent; the page that answers it may still load.
+        for _ in 0..100 {
+            if decisions.exists() && csv_rows(&decisions).len() == n {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        false
+    };
+    assert!(rows_after(2), "the decision was written");
+    let rows = csv_rows(&decisions);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(
+        rows[1][4..7],
+        ["q1-gradients", "1", "Edited option text: accepted"]
+    );
+    go(format!("{}/item?t={t}&n=13&q=0", s.base));
+    assert_eq!(text_of("#total"), "12 / 20");
+    // One answer group, with its button.
+    go(format!("{}/item?t={t}&n=7&q=8", s.base));
+    type_in("#points", "2");
+    click("#group");
+    assert!(rows_after(1 + 1 + 7), "the group's decisions were written");
+    // Undo by keyboard: `u` on the page.
+    webdriver(
+        &wd,
+        "POST",
+        &format!("/session/{id}/actions"),
+        json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
+            {"type": "keyDown", "value": "u"}, {"type": "keyUp", "value": "u"}]}]}),
+    );
+    assert!(rows_after(2), "the u key undid the group decision");
+    webdriver(&wd, "DELETE", &format!("/session/{id}"), json!({}));
+    let _ = driver.kill();
+    let _ = driver.wait();
+    drop(s);
+    let out = dir.path().join("out");
+    examgrade()
+        .args([
+            "grade",
+            "-q",
+            "--rubric",
+            SEED_RUBRIC,
+            SEED_XLSX,
+            "--reports",
+            "none",
+        ])
+        .arg("--decisions")
+        .arg(&decisions)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(0);
+    let grades = csv_rows(&out.join("grades.csv"));
+    let row = grades.iter().find(|r| r[0] == "15").unwrap();
+    assert_eq!((row[3].as_str(), row[12].as_str()), ("1", "12"));
+    let eight = grades.iter().find(|r| r[0] == "8").unwrap();
+    assert_ne!(eight[11], "2", "the undone group decision left no trace");
+}
+
+/// The path of a program on PATH.
+fn which(program: &str) -> Result<String, ()> {
+    std::env::var_os("PATH")
+        .and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join(program))
+                .find(|p| p.is_file())
+        })
+        .map(|p| p.display().to_string())
+        .ok_or(())
 }
