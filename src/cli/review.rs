@@ -38,6 +38,7 @@ struct Entry {
 }
 
 /// What one action did, so that it can be undone.
+#[derive(Clone)]
 struct Action {
     label: String,
     /// (n, qi) and the entry there before (None: there was none).
@@ -426,8 +427,11 @@ impl State {
                     if members.len() == 1 { "" } else { "s" },
                     self.head.questions[qi].id
                 );
+                if let Err(e) = self.save() {
+                    self.restore(before);
+                    return respond(request, 500, "text/plain", e);
+                }
                 self.undo.push(Action { label, before });
-                self.save()?;
                 let next = self.next_after(n, qi);
                 self.redirect(request, next)
             }
@@ -439,33 +443,53 @@ impl State {
                     return self.redirect(request, Some((n, qi)));
                 };
                 self.refresh(n);
+                let before = vec![((n, qi), Some(old))];
+                if let Err(e) = self.save() {
+                    self.restore(before);
+                    return respond(request, 500, "text/plain", e);
+                }
                 self.undo.push(Action {
                     label: format!("removing the decision on {}", self.head.questions[qi].id),
-                    before: vec![((n, qi), Some(old))],
+                    before,
                 });
-                self.save()?;
                 self.redirect(request, Some((n, qi)))
             }
             (tiny_http::Method::Post, "/undo") => {
                 if let Some(action) = self.undo.pop() {
-                    let mut touched = Vec::new();
-                    for (key, old) in action.before.into_iter().rev() {
-                        match old {
-                            Some(e) => self.decided.insert(key, e),
-                            None => self.decided.remove(&key),
-                        };
-                        touched.push(key);
+                    let now: Vec<_> = action
+                        .before
+                        .iter()
+                        .map(|(key, _)| (*key, self.decided.get(key).cloned()))
+                        .collect();
+                    let back = action.before.first().map(|(key, _)| *key);
+                    self.restore(action.before.clone());
+                    if let Err(e) = self.save() {
+                        self.restore(now);
+                        self.undo.push(action);
+                        return respond(request, 500, "text/plain", e);
                     }
-                    for (n, _) in &touched {
-                        self.refresh(*n);
-                    }
-                    self.save()?;
-                    let back = touched.last().copied();
                     return self.redirect(request, back);
                 }
                 self.redirect(request, None)
             }
             _ => respond(request, 404, "text/plain", "no such page".into()),
+        }
+    }
+
+    /// Put these entries back as they were (None: no decision there).
+    fn restore(&mut self, entries: Vec<((usize, usize), Option<Entry>)>) {
+        let mut touched = Vec::new();
+        for (key, old) in entries.into_iter().rev() {
+            match old {
+                Some(e) => self.decided.insert(key, e),
+                None => self.decided.remove(&key),
+            };
+            touched.push(key.0);
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        for n in touched {
+            self.refresh(n);
         }
     }
 

@@ -140,6 +140,31 @@ fn requests_without_the_token_or_from_another_host_are_refused() {
 }
 
 #[test]
+fn a_decision_that_cannot_be_written_is_refused_and_forgotten() {
+    let dir = tempfile::tempdir().unwrap();
+    // The decisions file's folder does not exist: nothing can be written there.
+    let decisions = dir.path().join("missing").join("decisions.csv");
+    let s = start(&decisions);
+    let t = &s.token;
+    let (status, reply) = http(
+        &s.base,
+        "POST",
+        "/decide",
+        &format!("t={t}&n=13&q=0&points=1&scope=one"),
+        None,
+    );
+    assert_eq!(status, 500, "{reply}");
+    assert!(reply.contains("cannot write the decisions"), "{reply}");
+    // The page does not pretend it was decided.
+    let (_, item) = http(&s.base, "GET", &format!("/item?t={t}&n=13&q=0"), "", None);
+    assert!(
+        item.contains("<strong id=\"total\">11.5 / 20</strong>"),
+        "{item}"
+    );
+    assert!(!item.contains("Remove this decision"), "{item}");
+}
+
+#[test]
 fn decisions_are_written_at_once_and_grade_gives_the_same_grades() {
     let dir = tempfile::tempdir().unwrap();
     let decisions = dir.path().join("decisions.csv");
