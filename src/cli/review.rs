@@ -43,6 +43,8 @@ struct Action {
     label: String,
     /// (n, qi) and the entry there before (None: there was none).
     before: Vec<((usize, usize), Option<Entry>)>,
+    /// Decisions on earlier answers that this action replaced.
+    stale: Vec<Entry>,
 }
 
 struct State {
@@ -73,6 +75,13 @@ pub fn run(args: ReviewArgs) -> Result<super::Done, Fatal> {
         .decisions
         .clone()
         .unwrap_or_else(|| super::grade::default_decisions(&args.rubric));
+    // A link is followed once, here: decisions are written to the file it names, which keeps
+    // its permissions.
+    let file = if file.exists() {
+        std::fs::canonicalize(&file).unwrap_or(file)
+    } else {
+        file
+    };
     let mut state = State::new(&grading, file)?;
     let server = tiny_http::Server::http(("127.0.0.1", args.port))
         .map_err(|e| Fatal(format!("cannot listen on 127.0.0.1:{}: {e}", args.port)))?;
@@ -226,7 +235,19 @@ impl State {
                 Cell::Text(&r.respondent.email),
                 Cell::Text(&r.respondent.name),
                 Cell::Text(&self.head.questions[e.qi].id),
-                Cell::Plain(e.points.map(|p| p.exact()).unwrap_or_default()),
+                // Decimals as decimals (1.5; a spreadsheet reads 3/2 as a date), thirds as
+                // fractions (1/3), exactly as grade reads them.
+                Cell::Plain(
+                    e.points
+                        .map(|p| {
+                            if p.displays_exactly() {
+                                p.display()
+                            } else {
+                                p.exact()
+                            }
+                        })
+                        .unwrap_or_default(),
+                ),
                 Cell::Text(&e.comment),
                 Cell::Plain(e.answer.clone()),
             ]);
@@ -247,9 +268,17 @@ impl State {
         let mut items = Vec::new();
         for (n, r) in self.machine.iter().enumerate() {
             for (qi, q) in r.questions.iter().enumerate() {
-                if q.score.review.is_empty()
+                let stale = self.stale.iter().any(|e| e.n == n && e.qi == qi);
+                let reasons = || {
+                    q.score
+                        .review
+                        .iter()
+                        .map(|i| i.reason.name())
+                        .chain(stale.then_some("stale-decision"))
+                };
+                if (q.score.review.is_empty() && !stale)
                     || question.is_some_and(|x| x != qi)
-                    || reason.is_some_and(|x| !q.score.review.iter().any(|i| i.reason.name() == x))
+                    || reason.is_some_and(|x| !reasons().any(|r| r == x))
                     || (open && self.decided.contains_key(&(n, qi)))
                 {
                     continue;
@@ -294,6 +323,21 @@ impl State {
                     .contains(&h.value.as_str().to_string())
         });
         let method = request.method().clone();
+        // Checked before any body is read: without the token a request costs nothing (forms
+        // post to a URL that carries it, and their body must carry it too).
+        if !host_ok || !params.get("t").is_some_and(|t| same(t, &self.token)) {
+            // Answered on a thread of its own: a request that never sends the body it
+            // announced holds that thread, not the server.
+            std::thread::spawn(move || {
+                let _ = respond(
+                    request,
+                    403,
+                    "text/plain",
+                    "forbidden: open the address examgrade review printed".into(),
+                );
+            });
+            return Ok(());
+        }
         let mut form = BTreeMap::new();
         if method == tiny_http::Method::Post {
             let declared = request.body_length().unwrap_or(0) as u64;
@@ -311,19 +355,14 @@ impl State {
                 return respond(request, 413, "text/plain", "request too large".into());
             }
             form = form_urlencoded::parse(&body).into_owned().collect();
-        }
-        let given = if method == tiny_http::Method::Post {
-            form.get("t")
-        } else {
-            params.get("t")
-        };
-        if !host_ok || !given.is_some_and(|t| same(t, &self.token)) {
-            return respond(
-                request,
-                403,
-                "text/plain",
-                "forbidden: open the address examgrade review printed".into(),
-            );
+            if !form.get("t").is_some_and(|t| same(t, &self.token)) {
+                return respond(
+                    request,
+                    403,
+                    "text/plain",
+                    "forbidden: open the address examgrade review printed".into(),
+                );
+            }
         }
         let number = |map: &BTreeMap<String, String>, key: &str| -> Option<usize> {
             map.get(key).and_then(|v| v.parse().ok())
@@ -377,9 +416,20 @@ impl State {
                 {
                     None => None,
                     Some(p) => match Points::parse(p).filter(Points::is_plain) {
-                        Some(p) if !p.is_negative() && p <= max => Some(p),
+                        // A value that every output would show as 0.00 is no decision a TA
+                        // means (1/10000).
+                        Some(p)
+                            if !p.is_negative()
+                                && p <= max
+                                && (p.is_zero() || p.rounded_f64() != 0.0) =>
+                        {
+                            Some(p)
+                        }
                         _ => {
-                            let body = format!("points must be a number from 0 to {max}");
+                            let body = format!(
+                                "points must be a number from 0 to {max}, with at most two \
+                                 decimals (0.25), or a fraction such as 1/3"
+                            );
                             return respond(request, 400, "text/plain", body);
                         }
                     },
@@ -406,6 +456,11 @@ impl State {
                     vec![n]
                 };
                 let mut before = Vec::new();
+                // A new decision replaces any made on an earlier version of the answer.
+                let (replaced, kept): (Vec<Entry>, Vec<Entry>) = std::mem::take(&mut self.stale)
+                    .into_iter()
+                    .partition(|e| e.qi == qi && members.contains(&e.n));
+                self.stale = kept;
                 for &m in &members {
                     let entry = Entry {
                         n: m,
@@ -429,9 +484,14 @@ impl State {
                 );
                 if let Err(e) = self.save() {
                     self.restore(before);
+                    self.stale.extend(replaced);
                     return respond(request, 500, "text/plain", e);
                 }
-                self.undo.push(Action { label, before });
+                self.undo.push(Action {
+                    label,
+                    before,
+                    stale: replaced,
+                });
                 let next = self.next_after(n, qi);
                 self.redirect(request, next)
             }
@@ -439,18 +499,25 @@ impl State {
                 let (Some(n), Some(qi)) = (number(&form, "n"), number(&form, "q")) else {
                     return respond(request, 400, "text/plain", "which answer?".into());
                 };
-                let Some(old) = self.decided.remove(&(n, qi)) else {
+                let old = self.decided.remove(&(n, qi));
+                let (replaced, kept): (Vec<Entry>, Vec<Entry>) = std::mem::take(&mut self.stale)
+                    .into_iter()
+                    .partition(|e| e.n == n && e.qi == qi);
+                self.stale = kept;
+                if old.is_none() && replaced.is_empty() {
                     return self.redirect(request, Some((n, qi)));
-                };
+                }
                 self.refresh(n);
-                let before = vec![((n, qi), Some(old))];
+                let before = vec![((n, qi), old)];
                 if let Err(e) = self.save() {
                     self.restore(before);
+                    self.stale.extend(replaced);
                     return respond(request, 500, "text/plain", e);
                 }
                 self.undo.push(Action {
                     label: format!("removing the decision on {}", self.head.questions[qi].id),
                     before,
+                    stale: replaced,
                 });
                 self.redirect(request, Some((n, qi)))
             }
@@ -463,8 +530,11 @@ impl State {
                         .collect();
                     let back = action.before.first().map(|(key, _)| *key);
                     self.restore(action.before.clone());
+                    self.stale.extend(action.stale.iter().cloned());
                     if let Err(e) = self.save() {
                         self.restore(now);
+                        let n = self.stale.len() - action.stale.len();
+                        self.stale.truncate(n);
                         self.undo.push(action);
                         return respond(request, 500, "text/plain", e);
                     }
@@ -529,7 +599,7 @@ impl State {
                 a href={ "/class?t=" (t) } accesskey="l" { "Class" } " · "
                 (self.decided.len()) " decision" @if self.decided.len() != 1 { "s" } " in " code { (self.file.display()) }
                 @if let Some(last) = self.undo.last() {
-                    form.inline method="post" action="/undo" {
+                    form.inline method="post" action={ "/undo?t=" (t) } {
                         input type="hidden" name="t" value=(t);
                         " · " button type="submit" accesskey="u" { "Undo: " (last.label) " (u)" }
                     }
@@ -557,6 +627,9 @@ impl State {
             *per_question.entry(qi).or_default() += 1;
             for i in &self.machine[n].questions[qi].score.review {
                 *per_reason.entry(i.reason.name()).or_default() += 1;
+            }
+            if self.stale.iter().any(|e| e.n == n && e.qi == qi) {
+                *per_reason.entry("stale-decision").or_default() += 1;
             }
         }
         let t = &self.token;
@@ -602,7 +675,10 @@ impl State {
                             td { (r.respondent.name) }
                             td { (self.head.questions[qi].id) }
                             td.n { (q.score.points) " / " (q.score.max) @if self.decided.contains_key(&(n, qi)) { " ✓" } }
-                            td { @for (i, item) in self.machine[n].questions[qi].score.review.iter().enumerate() { @if i > 0 { br; } strong { (item.reason.name()) } ": " (crate::text::excerpt(&item.detail, 160)) } }
+                            td {
+                                @for (i, item) in self.machine[n].questions[qi].score.review.iter().enumerate() { @if i > 0 { br; } strong { (item.reason.name()) } ": " (crate::text::excerpt(&item.detail, 160)) }
+                                @if self.stale.iter().any(|e| e.n == n && e.qi == qi) { br; strong { "stale-decision" } ": a decision made on an earlier version of this answer is not applied" }
+                            }
                             td.n { @let g = self.group(n, qi).len(); @if g > 1 { a href={ "/?t=" (t) "&gn=" (n) "&gq=" (qi) "&all=1" } title="this answer group's items" { (g) } } }
                         }
                     }
@@ -648,16 +724,26 @@ impl State {
             }
             @if let Some(v) = view.questions.get(qi) { (crate::report::student::question_markup(tx, v)) }
             h2 { "Decision" }
-            @if let Some(d) = decided {
-                form.inline #remove method="post" action="/remove" {
+            @for e in self.stale.iter().filter(|e| e.n == n && e.qi == qi) {
+                p.ko {
+                    "An earlier decision, made on a different version of this answer, is not applied: "
+                    (e.points.map(|p| format!("{p} points")).unwrap_or_else(|| "a comment".into()))
+                    @if !e.comment.is_empty() { " — " (e.comment) }
+                    ". Deciding again (or removing) replaces it."
+                }
+            }
+            @if decided.is_some() || self.stale.iter().any(|e| e.n == n && e.qi == qi) {
+                form.inline #remove method="post" action={ "/remove?t=" (t) } {
                     input type="hidden" name="t" value=(t);
                     input type="hidden" name="n" value=(n);
                     input type="hidden" name="q" value=(qi);
-                    span.ok { "Decided: " (d.points.map(|p| p.to_string()).unwrap_or_else(|| "machine's points kept".into())) @if !d.comment.is_empty() { " — " (d.comment) } }
+                    @if let Some(d) = decided {
+                        span.ok { "Decided: " (d.points.map(|p| p.to_string()).unwrap_or_else(|| "machine's points kept".into())) @if !d.comment.is_empty() { " — " (d.comment) } }
+                    }
                     " " button type="submit" { "Remove this decision" }
                 }
             }
-            form #decide method="post" action="/decide" {
+            form #decide method="post" action={ "/decide?t=" (t) } {
                 input type="hidden" name="t" value=(t);
                 input type="hidden" name="n" value=(n);
                 input type="hidden" name="q" value=(qi);
@@ -722,7 +808,7 @@ document.addEventListener('keydown', function (e) {\n\
   if (e.key === 'j') { go('next'); } else if (e.key === 'k') { go('prev'); }\n\
   else if (e.key === 'a') { go('accept'); } else if (e.key === 'g') { go('group'); }\n\
   else if (e.key === 'p') { focus('points'); } else if (e.key === 'c') { focus('comment'); }\n\
-  else if (e.key === 'u') { var u = document.querySelector('form[action=\"/undo\"] button'); if (u) { u.click(); e.preventDefault(); } }\n\
+  else if (e.key === 'u') { var u = document.querySelector('form[action^=\"/undo\"] button'); if (u) { u.click(); e.preventDefault(); } }\n\
 });\n\
 </script>\n";
 
@@ -771,7 +857,20 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| "decisions.csv".into());
     let tmp = dir.join(format!(".{name}.examgrade-{}", std::process::id()));
-    let mut f = std::fs::File::create(&tmp)?;
+    // Students' names and e-mails: readable by the owner only, unless the file was shared on
+    // purpose (its permissions are kept).
+    let mut f = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?
+    };
+    if let Ok(meta) = std::fs::metadata(path) {
+        std::fs::set_permissions(&tmp, meta.permissions())?;
+    }
     f.write_all(bytes)?;
     f.sync_all()?;
     drop(f);

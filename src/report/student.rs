@@ -291,12 +291,17 @@ fn question(
                     .rsplit_once(" × ")
                     .map(|(m, _)| m)
                     .unwrap_or(formula);
+                // What the scheme gave (a teacher's decision, shown below, may differ).
+                let earned = formula
+                    .rsplit_once(" = ")
+                    .and_then(|(_, e)| Points::parse(e.trim()))
+                    .unwrap_or(s.points);
                 rule.push(line(
                     Tone::Plain,
                     vec![t(format!(
                         "{math} × {} = {}",
                         tx.points(s.max),
-                        tx.num(s.points)
+                        tx.num(earned)
                     ))],
                 ));
                 let legend = tx.legend(formula);
@@ -384,7 +389,21 @@ fn question(
             }
             Finding::Diff { text } => {
                 if !text.is_empty() {
-                    v.diff = Some(text.clone());
+                    // The diff's header in the report's language.
+                    let mut out = String::with_capacity(text.len());
+                    for (i, l) in text.lines().enumerate() {
+                        match i {
+                            0 if l.starts_with("--- ") => {
+                                out.push_str(&format!("--- {}", tx.your_answer))
+                            }
+                            1 if l.starts_with("+++ ") => {
+                                out.push_str(&format!("+++ {}", tx.diff_reference))
+                            }
+                            _ => out.push_str(l),
+                        }
+                        out.push('\n');
+                    }
+                    v.diff = Some(out);
                 }
             }
             Finding::Criterion {
@@ -446,15 +465,24 @@ fn question(
                 machine,
                 comment,
             } => {
-                let mut text = format!("{}: {}", tx.teacher_set, tx.points(*points));
-                if points != machine {
-                    text.push_str(&format!(" ({} {})", tx.machine_gave, tx.num(*machine)));
-                }
-                let mut parts = vec![t(text)];
-                if !comment.is_empty() {
-                    parts.push(t(" — "));
-                    parts.push(q(comment));
-                }
+                let parts = if points != machine {
+                    let mut parts = vec![t(format!(
+                        "{}: {} ({} {})",
+                        tx.teacher_set,
+                        tx.points(*points),
+                        tx.machine_gave,
+                        tx.num(*machine)
+                    ))];
+                    if !comment.is_empty() {
+                        parts.push(t(" — "));
+                        parts.push(q(comment));
+                    }
+                    parts
+                } else if !comment.is_empty() {
+                    vec![t(format!("{}: ", tx.teacher_comment)), q(comment)]
+                } else {
+                    vec![t(tx.teacher_confirmed)]
+                };
                 teacher.push(line(Tone::Plain, parts));
             }
             // For the TA only, or said by the status.
@@ -761,7 +789,11 @@ pub fn markdown_of(run: &GradeRun, v: &Report) -> String {
             for l in &g.lines {
                 let text: String = l.parts.iter().map(part_md).collect();
                 let text = text.trim();
-                let _ = writeln!(out, "- {} {text}", l.tone.sign());
+                if l.tone == Tone::Plain {
+                    let _ = writeln!(out, "- {text}");
+                } else {
+                    let _ = writeln!(out, "- {} {text}", l.tone.sign());
+                }
             }
             out.push('\n');
         }
@@ -862,16 +894,57 @@ mod tests {
         let md = markdown(&run, respondent(&run, "14"));
         assert!(!md.contains("Right answer"), "{md}");
         assert!(!md.contains("right, but not ticked"), "{md}");
-        assert!(md.contains("- • “The loss function used”\n"), "{md}");
+        assert!(md.contains("- “The loss function used”\n"), "{md}");
         let shown = graded(super::super::i18n::Lang::En, true);
         let md = markdown(&shown, respondent(&shown, "14"));
-        assert!(md.contains("- • Right answer: “12 x 12”\n"), "{md}");
+        assert!(md.contains("- Right answer: “12 x 12”\n"), "{md}");
         assert!(
             md.contains(
                 "- ✗ “The output values of neurons during training” — right, but not ticked\n"
             ),
             "{md}"
         );
+    }
+
+    /// A teacher's decision: the scheme's line keeps what the scheme gave, the decision says
+    /// what the teacher set; a comment alone is a comment, not points set.
+    #[test]
+    fn a_teachers_decision_is_told_apart_from_the_machines_arithmetic() {
+        use crate::score::decisions::{Planned, apply};
+        let run = graded(super::super::i18n::Lang::En, true);
+        let n = run
+            .respondents
+            .iter()
+            .position(|r| r.respondent.id == "4")
+            .unwrap();
+        let decide = |points: Option<Points>, comment: &str| {
+            let mut r = run.respondents[n].clone();
+            let p = Planned {
+                respondent: n,
+                question: 0,
+                line: 2,
+                answer: String::new(),
+                stale: false,
+                points,
+                comment: comment.into(),
+            };
+            apply(&mut r, &[&p]);
+            markdown(&run, &r)
+        };
+        let md = decide(Some(Points::ONE), "rivisto");
+        assert!(
+            md.contains("- max(0, (t − f)/C) = max(0, (6 − 1)/6) = 5/6 × 3 points = 2.5\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "- Points set by your teacher: 1 point (automatic grading gave 2.5) — “rivisto”\n"
+            ),
+            "{md}"
+        );
+        let md = decide(None, "see me");
+        assert!(md.contains("- Your teacher's comment: “see me”\n"), "{md}");
+        assert!(!md.contains("Points set by your teacher"), "{md}");
     }
 
     #[test]

@@ -56,7 +56,7 @@ fn overrides_round_trip_and_survive_a_rubric_change() {
     let report = read(&second.join("reports/id15_jurgen-ricci15.md"));
     assert!(
         report.contains(
-            "- • Points set by your teacher: 1 point (automatic grading gave 0.5) — “Edited option text: accepted”\n"
+            "- Points set by your teacher: 1 point (automatic grading gave 0.5) — “Edited option text: accepted”\n"
         ),
         "{report}"
     );

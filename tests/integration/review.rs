@@ -23,9 +23,15 @@ impl Drop for Server {
 }
 
 fn start(decisions: &Path) -> Server {
+    start_with(SEED_RUBRIC, &[Path::new(SEED_XLSX)], decisions)
+}
+
+fn start_with(rubric: &str, exports: &[&Path], decisions: &Path) -> Server {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("examgrade"))
         .current_dir(root())
-        .args(["review", "--rubric", SEED_RUBRIC, SEED_XLSX, "--decisions"])
+        .args(["review", "--rubric", rubric])
+        .args(exports)
+        .arg("--decisions")
         .arg(decisions)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -114,9 +120,25 @@ fn requests_without_the_token_or_from_another_host_are_refused() {
         http(&s.base, "POST", "/decide", "t=nope&n=0&q=0&points=1", None).0,
         403
     );
+    // The token must be in the form too (and a request without it in the URL is refused
+    // before its body is read).
+    assert_eq!(
+        http(
+            &s.base,
+            "POST",
+            &format!("/decide?t={t}"),
+            "n=0&q=0&points=1",
+            None
+        )
+        .0,
+        403
+    );
     // Too large a request is refused before it is read.
     let big = format!("t={t}&comment={}", "x".repeat(70_000));
-    assert_eq!(http(&s.base, "POST", "/decide", &big, None).0, 413);
+    assert_eq!(
+        http(&s.base, "POST", &format!("/decide?t={t}"), &big, None).0,
+        413
+    );
     // No path reaches the file system.
     assert_eq!(
         http(
@@ -140,16 +162,91 @@ fn requests_without_the_token_or_from_another_host_are_refused() {
 }
 
 #[test]
+fn a_decision_on_an_answer_that_changed_is_shown_and_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let decisions = dir.path().join("decisions.csv");
+    let (one, two) = (dir.path().join("one"), dir.path().join("two"));
+    std::fs::create_dir_all(&one).unwrap();
+    std::fs::create_dir_all(&two).unwrap();
+    let first = one.join("sitting-b.csv");
+    let again = two.join("sitting-b.csv");
+    std::fs::copy(root().join("fixtures/safety/sitting-b.csv"), &first).unwrap();
+    // The re-export: respondent 2 unticked 9.
+    std::fs::copy(
+        root().join("fixtures/safety/sitting-b-reexport.csv"),
+        &again,
+    )
+    .unwrap();
+    let rubric = "fixtures/safety/rubric.toml";
+    let s = start_with(rubric, &[&first], &decisions);
+    let decide = |s: &Server, points: &str| {
+        http(
+            &s.base,
+            "POST",
+            &format!("/decide?t={}", s.token),
+            &format!(
+                "t={}&n=1&q=0&points={points}&comment=seen&scope=one",
+                s.token
+            ),
+            None,
+        )
+        .0
+    };
+    assert_eq!(decide(&s, "1.5"), 303);
+    drop(s);
+    let s = start_with(rubric, &[&again], &decisions);
+    let t = s.token.clone();
+    let (_, queue) = http(&s.base, "GET", &format!("/?t={t}"), "", None);
+    assert!(queue.contains("<strong>stale-decision</strong>"), "{queue}");
+    let (_, item) = http(&s.base, "GET", &format!("/item?t={t}&n=1&q=0"), "", None);
+    assert!(
+        item.contains("An earlier decision, made on a different version of this answer, is not applied: 1.5 points — seen."),
+        "{item}"
+    );
+    // Deciding again replaces it: one row, on the answer as it is now, written as a decimal.
+    assert_eq!(decide(&s, "0.5"), 303);
+    let rows = csv_rows(&decisions);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[1][4..7], ["pick", "0.5", "seen"]);
+    drop(s);
+    let out = dir.path().join("out");
+    examgrade()
+        .args(["grade", "-q", "--rubric", rubric, "--reports", "none"])
+        .arg(&again)
+        .arg("--decisions")
+        .arg(&decisions)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(0);
+    let grades = csv_rows(&out.join("grades.csv"));
+    assert_eq!(grades[2][..4], ["2", "anonymous", "", "0.5"]);
+}
+
+#[test]
 fn a_decision_that_cannot_be_written_is_refused_and_forgotten() {
     let dir = tempfile::tempdir().unwrap();
     // The decisions file's folder does not exist: nothing can be written there.
     let decisions = dir.path().join("missing").join("decisions.csv");
     let s = start(&decisions);
     let t = &s.token;
+    // Points no output could show are refused, with what is accepted.
     let (status, reply) = http(
         &s.base,
         "POST",
-        "/decide",
+        &format!("/decide?t={t}"),
+        &format!("t={t}&n=13&q=0&points=1%2F10000&scope=one"),
+        None,
+    );
+    assert_eq!(status, 400, "{reply}");
+    assert!(
+        reply.ends_with("points must be a number from 0 to 3, with at most two decimals (0.25), or a fraction such as 1/3"),
+        "{reply}"
+    );
+    let (status, reply) = http(
+        &s.base,
+        "POST",
+        &format!("/decide?t={t}"),
         &format!("t={t}&n=13&q=0&points=1&scope=one"),
         None,
     );
@@ -174,7 +271,7 @@ fn decisions_are_written_at_once_and_grade_gives_the_same_grades() {
     let (status, reply) = http(
         &s.base,
         "POST",
-        "/decide",
+        &format!("/decide?t={t}"),
         &format!("t={t}&n=13&q=0&points=1&comment=Edited+option+text%3A+accepted&scope=one"),
         None,
     );
@@ -221,7 +318,7 @@ fn decisions_are_written_at_once_and_grade_gives_the_same_grades() {
     let (status, _) = http(
         &s.base,
         "POST",
-        "/decide",
+        &format!("/decide?t={t}"),
         &format!("t={t}&n=7&q=8&points=2&comment=full+marks&scope=group"),
         None,
     );
@@ -229,18 +326,39 @@ fn decisions_are_written_at_once_and_grade_gives_the_same_grades() {
     assert_eq!(csv_rows(&decisions).len(), 1 + 1 + 7);
     // One member of the group taken back on its own, then put back by undo.
     assert_eq!(
-        http(&s.base, "POST", "/remove", &format!("t={t}&n=7&q=8"), None).0,
+        http(
+            &s.base,
+            "POST",
+            &format!("/remove?t={t}"),
+            &format!("t={t}&n=7&q=8"),
+            None
+        )
+        .0,
         303
     );
     assert_eq!(csv_rows(&decisions).len(), 1 + 1 + 6);
     assert_eq!(
-        http(&s.base, "POST", "/undo", &format!("t={t}"), None).0,
+        http(
+            &s.base,
+            "POST",
+            &format!("/undo?t={t}"),
+            &format!("t={t}"),
+            None
+        )
+        .0,
         303
     );
     assert_eq!(csv_rows(&decisions).len(), 1 + 1 + 7);
     // Undo takes the group decision back, and only it.
     assert_eq!(
-        http(&s.base, "POST", "/undo", &format!("t={t}"), None).0,
+        http(
+            &s.base,
+            "POST",
+            &format!("/undo?t={t}"),
+            &format!("t={t}"),
+            None
+        )
+        .0,
         303
     );
     assert_eq!(csv_rows(&decisions).len(), 2);
@@ -269,7 +387,14 @@ fn decisions_are_written_at_once_and_grade_gives_the_same_grades() {
     // And a review started again reads the decision back: nothing lost, nothing doubled.
     let s = start(&decisions);
     assert_eq!(
-        http(&s.base, "POST", "/undo", &format!("t={}", s.token), None).0,
+        http(
+            &s.base,
+            "POST",
+            &format!("/undo?t={}", s.token),
+            &format!("t={}", s.token),
+            None
+        )
+        .0,
         303
     );
     assert_eq!(

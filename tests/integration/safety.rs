@@ -374,7 +374,7 @@ fn numbers_are_shown_as_written_never_rounded() {
         (Some("0.002"), Some("0.001"))
     );
     assert!(read(&out.join("reports/id2_respondent.md")).contains(
-        "- ✗ Your answer: “0.002” — wrong\n- • Right answer: “0.001” (accepted within ± 0)\n"
+        "- ✗ Your answer: “0.002” — wrong\n- Right answer: “0.001” (accepted within ± 0)\n"
     ));
 }
 

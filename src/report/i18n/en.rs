@@ -70,4 +70,6 @@ pub const TEXT: Text = Text {
         "of them right given your own earlier values",
     ),
     wrong_field: "wrong",
+    teacher_comment: "Your teacher's comment",
+    teacher_confirmed: "Your teacher confirmed these points",
 };

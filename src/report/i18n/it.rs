@@ -74,4 +74,6 @@ pub const TEXT: Text = Text {
         "corretti rispetto ai tuoi valori precedenti",
     ),
     wrong_field: "errato",
+    teacher_comment: "Commento del docente",
+    teacher_confirmed: "Il docente ha confermato questo punteggio",
 };

@@ -101,6 +101,10 @@ pub struct Text {
     pub diff_yours: &'static str,
     pub diff_reference: &'static str,
     pub teacher_set: &'static str,
+    /// A teacher's comment that leaves the points as they were.
+    pub teacher_comment: &'static str,
+    /// A teacher's decision that confirms the points, without a comment.
+    pub teacher_confirmed: &'static str,
     pub machine_gave: &'static str,
     pub of: &'static str,
     pub question: &'static str,
