@@ -58,6 +58,9 @@ struct State {
     stale: Vec<Entry>,
     /// Per text question: answer group of each member (`group_of[qi][n]`).
     groups: Vec<Vec<Option<usize>>>,
+    /// Hash of the words of each answer (`words[qi][n]`), worked out once: alike answers of
+    /// questions without answer groups are found by it.
+    words: Vec<Vec<u64>>,
     file: PathBuf,
     token: String,
     undo: Vec<Action>,
@@ -174,6 +177,14 @@ impl State {
         let keys = (0..grading.len())
             .map(|n| grading.key(n).to_string())
             .collect();
+        let words = (0..head.questions.len())
+            .map(|qi| {
+                machine
+                    .iter()
+                    .map(|r| crate::text::hash_words(&r.questions[qi].answer))
+                    .collect()
+            })
+            .collect();
         let mut state = State {
             head,
             keys,
@@ -182,6 +193,7 @@ impl State {
             decided,
             stale,
             groups,
+            words,
             file,
             token: token()?,
             undo: Vec::new(),
@@ -299,12 +311,11 @@ impl State {
         if answer.trim().is_empty() {
             return vec![n];
         }
-        let words = crate::text::hash_words(answer);
+        let words = self.words[qi][n];
         (0..self.machine.len())
             .filter(|&m| {
                 let a = &self.machine[m].questions[qi].answer;
-                crate::text::hash_words(a) == words
-                    && a.split_whitespace().eq(answer.split_whitespace())
+                self.words[qi][m] == words && a.split_whitespace().eq(answer.split_whitespace())
             })
             .collect()
     }
@@ -328,14 +339,7 @@ impl State {
         if !host_ok || !params.get("t").is_some_and(|t| same(t, &self.token)) {
             // Answered on a thread of its own: a request that never sends the body it
             // announced holds that thread, not the server.
-            std::thread::spawn(move || {
-                let _ = respond(
-                    request,
-                    403,
-                    "text/plain",
-                    "forbidden: open the address examgrade review printed".into(),
-                );
-            });
+            std::thread::spawn(move || forbidden(request));
             return Ok(());
         }
         let mut form = BTreeMap::new();
@@ -356,12 +360,7 @@ impl State {
             }
             form = form_urlencoded::parse(&body).into_owned().collect();
             if !form.get("t").is_some_and(|t| same(t, &self.token)) {
-                return respond(
-                    request,
-                    403,
-                    "text/plain",
-                    "forbidden: open the address examgrade review printed".into(),
-                );
+                return forbidden(request);
             }
         }
         let number = |map: &BTreeMap<String, String>, key: &str| -> Option<usize> {
@@ -457,10 +456,7 @@ impl State {
                 };
                 let mut before = Vec::new();
                 // A new decision replaces any made on an earlier version of the answer.
-                let (replaced, kept): (Vec<Entry>, Vec<Entry>) = std::mem::take(&mut self.stale)
-                    .into_iter()
-                    .partition(|e| e.qi == qi && members.contains(&e.n));
-                self.stale = kept;
+                let replaced = self.take_stale(|e| e.qi == qi && members.contains(&e.n));
                 for &m in &members {
                     let entry = Entry {
                         n: m,
@@ -482,16 +478,13 @@ impl State {
                     if members.len() == 1 { "" } else { "s" },
                     self.head.questions[qi].id
                 );
-                if let Err(e) = self.save() {
-                    self.restore(before);
-                    self.stale.extend(replaced);
-                    return respond(request, 500, "text/plain", e);
-                }
-                self.undo.push(Action {
+                if let Err(e) = self.commit(Action {
                     label,
                     before,
                     stale: replaced,
-                });
+                }) {
+                    return respond(request, 500, "text/plain", e);
+                }
                 let next = self.next_after(n, qi);
                 self.redirect(request, next)
             }
@@ -500,25 +493,18 @@ impl State {
                     return respond(request, 400, "text/plain", "which answer?".into());
                 };
                 let old = self.decided.remove(&(n, qi));
-                let (replaced, kept): (Vec<Entry>, Vec<Entry>) = std::mem::take(&mut self.stale)
-                    .into_iter()
-                    .partition(|e| e.n == n && e.qi == qi);
-                self.stale = kept;
+                let replaced = self.take_stale(|e| e.n == n && e.qi == qi);
                 if old.is_none() && replaced.is_empty() {
                     return self.redirect(request, Some((n, qi)));
                 }
                 self.refresh(n);
-                let before = vec![((n, qi), old)];
-                if let Err(e) = self.save() {
-                    self.restore(before);
-                    self.stale.extend(replaced);
+                if let Err(e) = self.commit(Action {
+                    label: format!("removing the decision on {}", self.head.questions[qi].id),
+                    before: vec![((n, qi), old)],
+                    stale: replaced,
+                }) {
                     return respond(request, 500, "text/plain", e);
                 }
-                self.undo.push(Action {
-                    label: format!("removing the decision on {}", self.head.questions[qi].id),
-                    before,
-                    stale: replaced,
-                });
                 self.redirect(request, Some((n, qi)))
             }
             (tiny_http::Method::Post, "/undo") => {
@@ -544,6 +530,25 @@ impl State {
             }
             _ => respond(request, 404, "text/plain", "no such page".into()),
         }
+    }
+
+    /// Take out the decisions on earlier answers that `pick` names.
+    fn take_stale(&mut self, pick: impl Fn(&Entry) -> bool) -> Vec<Entry> {
+        let (taken, kept) = std::mem::take(&mut self.stale).into_iter().partition(pick);
+        self.stale = kept;
+        taken
+    }
+
+    /// Save an action already made in memory, and keep it for undo; if the file cannot be
+    /// written, take the action back (the page never shows what the file does not hold).
+    fn commit(&mut self, action: Action) -> Result<(), String> {
+        if let Err(e) = self.save() {
+            self.restore(action.before);
+            self.stale.extend(action.stale);
+            return Err(e);
+        }
+        self.undo.push(action);
+        Ok(())
     }
 
     /// Put these entries back as they were (None: no decision there).
@@ -828,6 +833,15 @@ fn with_safety<R: std::io::Read>(response: tiny_http::Response<R>) -> tiny_http:
         }
     }
     response
+}
+
+fn forbidden(request: tiny_http::Request) -> Result<(), String> {
+    respond(
+        request,
+        403,
+        "text/plain",
+        "forbidden: open the address examgrade review printed".into(),
+    )
 }
 
 fn respond(

@@ -70,6 +70,30 @@ fn q(s: impl Into<String>) -> Part {
     Part::Quote(s.into())
 }
 
+/// `Your answer: “8 x 8” — wrong`.
+fn your_answer(tx: &Text, answer: &str, right: bool) -> Line {
+    let (word, tone) = if right {
+        (tx.correct, Tone::Ok)
+    } else {
+        (tx.wrong, Tone::Ko)
+    };
+    line(
+        tone,
+        vec![
+            t(format!("{}: ", tx.your_answer)),
+            q(answer),
+            t(format!(" — {word}")),
+        ],
+    )
+}
+
+/// `Right answer: “12 x 12”`, and what follows it (a tolerance).
+fn right_answer(tx: &Text, key: &str, then: Option<String>) -> Line {
+    let mut parts = vec![t(format!("{}: ", tx.right_answer)), q(key)];
+    parts.extend(then.map(t));
+    line(Tone::Plain, parts)
+}
+
 /// A labelled group of lines ("Found in your answer", "Missing from your answer").
 #[derive(Clone, Debug, PartialEq)]
 pub struct Group {
@@ -212,27 +236,12 @@ fn question(
             Finding::Chose {
                 option, correct, ..
             } => {
-                let (word, tone) = if *correct {
-                    (tx.correct, Tone::Ok)
-                } else {
-                    (tx.wrong, Tone::Ko)
-                };
-                answer_lines.push(line(
-                    tone,
-                    vec![
-                        t(format!("{}: ", tx.your_answer)),
-                        q(option),
-                        t(format!(" — {word}")),
-                    ],
-                ));
+                answer_lines.push(your_answer(tx, option, *correct));
                 if !*correct
                     && show_key
                     && let Some(k) = key.first()
                 {
-                    answer_lines.push(line(
-                        Tone::Plain,
-                        vec![t(format!("{}: ", tx.right_answer)), q(k)],
-                    ));
+                    answer_lines.push(right_answer(tx, k, None));
                 }
             }
             Finding::ChoseSeveral { options } => {
@@ -245,10 +254,7 @@ fn question(
                 }
                 answer_lines.push(line(Tone::Ko, parts));
                 if show_key && let Some(k) = key.first() {
-                    answer_lines.push(line(
-                        Tone::Plain,
-                        vec![t(format!("{}: ", tx.right_answer)), q(k)],
-                    ));
+                    answer_lines.push(right_answer(tx, k, None));
                 }
             }
             Finding::Ticked {
@@ -315,28 +321,10 @@ fn question(
                 tolerance,
                 within,
             } => {
-                let (word, tone) = if *within {
-                    (tx.correct, Tone::Ok)
-                } else {
-                    (tx.wrong, Tone::Ko)
-                };
-                answer_lines.push(line(
-                    tone,
-                    vec![
-                        t(format!("{}: ", tx.your_answer)),
-                        q(value),
-                        t(format!(" — {word}")),
-                    ],
-                ));
+                answer_lines.push(your_answer(tx, value, *within));
                 if !*within && show_key {
-                    answer_lines.push(line(
-                        Tone::Plain,
-                        vec![
-                            t(format!("{}: ", tx.right_answer)),
-                            q(k),
-                            t(format!(" ({} ± {tolerance})", tx.tolerance)),
-                        ],
-                    ));
+                    let within = format!(" ({} ± {tolerance})", tx.tolerance);
+                    answer_lines.push(right_answer(tx, k, Some(within)));
                 }
             }
             Finding::Unparsed { text, expected } => {

@@ -52,6 +52,21 @@ fn start_with(rubric: &str, exports: &[&Path], decisions: &Path) -> Server {
     }
 }
 
+/// `grade` with the decisions file, exit 0, into `dir/out`: its grades.csv.
+fn grade_with(rubric: &str, export: &Path, decisions: &Path, dir: &Path) -> Vec<Vec<String>> {
+    let out = dir.join("out");
+    examgrade()
+        .args(["grade", "-q", "--rubric", rubric, "--reports", "none"])
+        .arg(export)
+        .arg("--decisions")
+        .arg(decisions)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(0);
+    csv_rows(&out.join("grades.csv"))
+}
+
 /// One HTTP/1.1 request; (status, headers and body).
 fn http(base: &str, method: &str, path: &str, body: &str, host: Option<&str>) -> (u16, String) {
     let authority = base.trim_start_matches("http://");
@@ -209,17 +224,7 @@ fn a_decision_on_an_answer_that_changed_is_shown_and_replaced() {
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(rows[1][4..7], ["pick", "0.5", "seen"]);
     drop(s);
-    let out = dir.path().join("out");
-    examgrade()
-        .args(["grade", "-q", "--rubric", rubric, "--reports", "none"])
-        .arg(&again)
-        .arg("--decisions")
-        .arg(&decisions)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .code(0);
-    let grades = csv_rows(&out.join("grades.csv"));
+    let grades = grade_with(rubric, &again, &decisions, dir.path());
     assert_eq!(grades[2][..4], ["2", "anonymous", "", "0.5"]);
 }
 
@@ -364,24 +369,7 @@ fn decisions_are_written_at_once_and_grade_gives_the_same_grades() {
     assert_eq!(csv_rows(&decisions).len(), 2);
     drop(s);
     // Quitting and grading with the decisions file gives the same grade.
-    let out = dir.path().join("out");
-    examgrade()
-        .args([
-            "grade",
-            "-q",
-            "--rubric",
-            SEED_RUBRIC,
-            SEED_XLSX,
-            "--reports",
-            "none",
-        ])
-        .arg("--decisions")
-        .arg(&decisions)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .code(0);
-    let grades = csv_rows(&out.join("grades.csv"));
+    let grades = grade_with(SEED_RUBRIC, Path::new(SEED_XLSX), &decisions, dir.path());
     let row = grades.iter().find(|r| r[0] == "15").unwrap();
     assert_eq!((row[3].as_str(), row[12].as_str()), ("1", "12"));
     // And a review started again reads the decision back: nothing lost, nothing doubled.
@@ -564,24 +552,7 @@ fn a_ta_decides_in_a_real_browser() {
     let _ = driver.kill();
     let _ = driver.wait();
     drop(s);
-    let out = dir.path().join("out");
-    examgrade()
-        .args([
-            "grade",
-            "-q",
-            "--rubric",
-            SEED_RUBRIC,
-            SEED_XLSX,
-            "--reports",
-            "none",
-        ])
-        .arg("--decisions")
-        .arg(&decisions)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .code(0);
-    let grades = csv_rows(&out.join("grades.csv"));
+    let grades = grade_with(SEED_RUBRIC, Path::new(SEED_XLSX), &decisions, dir.path());
     let row = grades.iter().find(|r| r[0] == "15").unwrap();
     assert_eq!((row[3].as_str(), row[12].as_str()), ("1", "12"));
     let eight = grades.iter().find(|r| r[0] == "8").unwrap();
