@@ -9,6 +9,7 @@ pub mod forms;
 pub mod groups;
 mod number;
 pub mod run;
+pub mod semantic;
 pub mod summary;
 pub mod text;
 
