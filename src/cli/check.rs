@@ -278,7 +278,7 @@ fn marked_report(
                 matched,
                 reasons,
                 similarity: s.findings.iter().find_map(|f| match f {
-                    Finding::SecondOpinion { similarity } => Some(*similarity),
+                    Finding::SecondOpinion { similarity, .. } => Some(*similarity),
                     _ => None,
                 }),
                 uncovered,

@@ -723,8 +723,8 @@ impl State {
                 p.ko { strong { (item.reason.name()) } ": " (item.detail) }
             }
             @for f in &q.score.findings {
-                @if let crate::score::Finding::SecondOpinion { similarity } = f {
-                    p.muted { "Second opinion: similarity " (format!("{similarity:.2}")) " to the model answers and the class's best." }
+                @if let crate::score::Finding::SecondOpinion { .. } = f {
+                    p.muted { (f.message()) "." }
                 }
             }
             @if let Some(v) = view.questions.get(qi) { (crate::report::student::question_markup(tx, v)) }

@@ -473,6 +473,22 @@ fn question(
                 };
                 teacher.push(line(Tone::Plain, parts));
             }
+            Finding::SecondOpinion {
+                similarity,
+                raised_from: Some(from),
+                raised_to: Some(to),
+            } => {
+                let (a, b, c) = tx.paraphrase;
+                let sim = format!("{similarity:.2}").replace('.', &tx.decimal.to_string());
+                found.push(line(
+                    Tone::Ok,
+                    vec![t(format!(
+                        "{a}{sim}{b}{}{c}{}",
+                        tx.num(*from),
+                        tx.points(*to)
+                    ))],
+                ));
+            }
             // For the TA only, or said by the status.
             Finding::SecondOpinion { .. }
             | Finding::Language { .. }
@@ -944,7 +960,10 @@ mod tests {
             for text in [&md, &html] {
                 assert!(!text.contains("A TA will check"), "{text}");
                 assert!(!text.contains("second opinion"), "{text}");
-                assert!(!text.contains("(similarity 0."), "{text}");
+                // The only similarity a student sees is the one that raised their points.
+                for line in text.lines().filter(|l| l.contains("(similarity 0.")) {
+                    assert!(line.contains("says in other words"), "{line}");
+                }
                 assert!(!text.contains(" 1 points"), "{text}");
             }
             assert!(

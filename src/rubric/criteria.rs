@@ -144,6 +144,9 @@ pub struct TextKey {
     pub keyword_list_points: Option<Points>,
     /// The criteria add up to more than the question's points on purpose.
     pub capped: bool,
+    /// An answer close in meaning to the model and best answers may earn more than its
+    /// criteria gave (`paraphrase_credit`, default true; see `score::class`).
+    pub paraphrase_credit: bool,
     /// Every word pattern of the key, numbered (`WordPattern::id`): how each distinct answer
     /// word matches each of them is worked out once and remembered (`score::text`).
     pub patterns: Vec<WordPattern>,

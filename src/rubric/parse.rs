@@ -83,6 +83,9 @@ struct RawQuestion {
     keyword_list_points: Option<Spanned<toml::Value>>,
     /// Free text: the criteria add up to more than the points on purpose (the total is capped).
     capped: Option<Spanned<bool>>,
+    /// Free text: an answer close in meaning to the model and best answers may earn more than
+    /// its criteria gave (default true).
+    paraphrase_credit: Option<Spanned<bool>>,
 }
 
 const KINDS: [&str; 5] = ["checkbox", "choice", "number", "text", "summary"];
@@ -395,6 +398,10 @@ fn reject_fields(cx: &mut Ctx, q: &RawQuestion, kind: &str, allowed: &[&str]) {
             q.keyword_list_points.as_ref().map(|v| v.span()),
         ),
         ("capped", q.capped.as_ref().map(|v| v.span())),
+        (
+            "paraphrase_credit",
+            q.paraphrase_credit.as_ref().map(|v| v.span()),
+        ),
         (
             "criteria",
             q.criteria
@@ -935,6 +942,7 @@ fn text_key(
             "reference",
             "keyword_list_points",
             "capped",
+            "paraphrase_credit",
         ],
     );
     let Some(raw_criteria) = &q.criteria else {
@@ -1016,6 +1024,7 @@ fn text_key(
             references,
             keyword_list_points,
             capped: q.capped.as_ref().is_some_and(|c| *c.get_ref()),
+            paraphrase_credit: q.paraphrase_credit.as_ref().is_none_or(|c| *c.get_ref()),
             criteria,
             penalties,
             language,

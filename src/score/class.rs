@@ -1,15 +1,19 @@
 //! What a class's answers to one free-text question tell the scorer, worked out once before
-//! grading: a second, independent opinion on every answer (how close it is to the rubric's
-//! model answers and to the class's best answers, as TF-IDF cosine over stems), and the
-//! words the class itself writes (never taken for typos of a rubric word).
+//! grading: a second, independent opinion on every answer (how close its meaning is to the
+//! rubric's model answers and to the class's best answers, [`super::semantic`]), and the words
+//! the class itself writes (never taken for typos of a rubric word).
 //!
-//! The second opinion never changes points: when it and the rubric disagree strongly the
-//! answer goes to review (`scorers-disagree`) with both figures. Lexical similarity was chosen
-//! over a semantic model: the crates that embed sentences need a model downloaded at run time
-//! or tens of megabytes in the binary, and on Mohler's marked answers TF-IDF over stems already
-//! tracks the human grade (r 0.53 against the human's 0.66 for the rubric).
+//! Graders credit paraphrases that no list of rubric terms reaches ("the place in memory",
+//! "the first element in is the first removed"). When the rubric's criteria gave little but
+//! the answer means what the model and the class's full-mark answers mean, the second opinion
+//! raises the points, never above [`CREDIT_SHARE`] of them, and says so in the report
+//! (`paraphrase_credit = false` in a question turns this off). When the two disagree in a way
+//! credit cannot settle, the answer goes to review (`scorers-disagree`) with both figures.
+//!
+//! The figures below were calibrated on Mohler's marked answers, assignments 1-4, by leaving
+//! one assignment out at a time (README, "Agreement with human graders").
 
-use crate::answers::text::{TextAnswer, is_stopword, tokenize};
+use crate::answers::text::{TextAnswer, tokenize};
 use crate::points::Points;
 use crate::rubric::criteria::TextKey;
 use std::collections::{HashMap, HashSet};
@@ -19,52 +23,39 @@ use std::collections::{HashMap, HashSet};
 const SAMPLE: usize = 4000;
 /// Best answers kept for comparison.
 const BEST: usize = 25;
+/// An answer's similarity is the mean over its this many closest model and best answers
+/// (fewer for a small class: one for every three it has, at least one).
+const CLOSEST: usize = 5;
 /// A word written by at least this many of the sampled answers (and by 1 % of them) is one of
 /// the class's own words.
 const VOCABULARY_MIN: usize = 3;
 
-/// A rubric score at most this share of the points, with a second opinion at least
-/// [`CLOSE`], is a disagreement: the answer reads like the good ones but earned little.
+/// Paraphrase credit: similarity `CREDIT_FROM` earns nothing, `CREDIT_FULL` and above earns
+/// `CREDIT_SHARE` of the question's points, in between in proportion, rounded down to half
+/// points; it only ever raises the rubric's points.
+const CREDIT_FROM: f64 = 0.5;
+const CREDIT_FULL: f64 = 0.6;
+pub const CREDIT_SHARE: f64 = 0.8;
+
+/// A score at most this share of the points, with a similarity at least [`CLOSE`], is a
+/// disagreement: the answer reads like the good ones but earned little.
 const LOW_SHARE: f64 = 0.6;
 const CLOSE: f64 = 0.3;
-/// A rubric score at least this share of the points, with a second opinion under [`FAR`], is
-/// one too: full credit for an answer that shares almost nothing with any good one.
+/// A score at least this share of the points, with a similarity under [`FAR`], is one too:
+/// full credit for an answer unlike any good one.
 const HIGH_SHARE: f64 = 0.8;
-const FAR: f64 = 0.05;
-/// Answers shorter than this are too short for a lexical opinion.
-const MIN_WORDS: usize = 5;
-
-/// A document as a unit vector over stem hashes, sorted by hash.
-#[derive(Clone, Debug)]
-struct Doc {
-    /// Hash of the normalised answer, to leave an answer out of its own comparison.
-    text: u64,
-    terms: Vec<(u64, f32)>,
-}
-
-fn dot(a: &[(u64, f32)], b: &[(u64, f32)]) -> f64 {
-    let (mut i, mut j, mut sum) = (0, 0, 0.0f64);
-    while i < a.len() && j < b.len() {
-        match a[i].0.cmp(&b[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                sum += f64::from(a[i].1) * f64::from(b[j].1);
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    sum
-}
+const FAR: f64 = 0.4;
+/// Answers shorter than this are too short for an opinion.
+const MIN_WORDS: usize = 3;
 
 /// The class's context for one question.
 #[derive(Debug, Default)]
 pub struct Class {
-    idf: HashMap<u64, f32>,
-    unseen_idf: f32,
-    references: Vec<Doc>,
-    best: Vec<Doc>,
+    /// The model answers' vectors.
+    references: Vec<Vec<f32>>,
+    /// The best answers' vectors, each with the hash of its text (to leave an answer out of
+    /// its own comparison).
+    best: Vec<(u64, Vec<f32>)>,
     /// Words (normalised) the class writes often: never a typo of a rubric word.
     vocabulary: HashSet<String>,
 }
@@ -72,17 +63,9 @@ pub struct Class {
 /// The second opinion on one answer.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Opinion {
-    /// Cosine similarity (0–1) to the closest model answer, or the mean over the three
-    /// closest best answers of the class, whichever is higher.
+    /// Cosine similarity (0–1) of the answer's meaning to its closest model and best answers
+    /// (the mean over the [`CLOSEST`] closest), to two decimals.
     pub similarity: f64,
-}
-
-fn content_terms(answer: &TextAnswer) -> impl Iterator<Item = u64> + '_ {
-    answer
-        .tokens
-        .iter()
-        .filter(|t| t.norm.chars().count() >= 2 && !is_stopword(&t.norm))
-        .map(|t| t.hashes[1])
 }
 
 impl Class {
@@ -101,15 +84,8 @@ impl Class {
             }
             sample.push((a, tokenize(a)));
         }
-        let mut df: HashMap<u64, u32> = HashMap::new();
         let mut words: HashMap<&str, u32> = HashMap::new();
         for (_, t) in &sample {
-            let mut terms: Vec<u64> = content_terms(t).collect();
-            terms.sort_unstable();
-            terms.dedup();
-            for h in terms {
-                *df.entry(h).or_default() += 1;
-            }
             let mut ws: Vec<&str> = t.tokens.iter().map(|t| t.norm.as_str()).collect();
             ws.sort_unstable();
             ws.dedup();
@@ -117,68 +93,32 @@ impl Class {
                 *words.entry(w).or_default() += 1;
             }
         }
-        let n = sample.len() as f32;
-        let idf = df
-            .iter()
-            .map(|(&h, &d)| (h, ((n + 1.0) / (d as f32 + 1.0)).ln() + 1.0))
-            .collect();
         let floor = VOCABULARY_MIN.max(sample.len() / 100) as u32;
         let vocabulary = words
             .into_iter()
             .filter(|&(_, c)| c >= floor)
             .map(|(w, _)| w.to_string())
             .collect();
-        let mut class = Class {
-            idf,
-            unseen_idf: (n + 1.0).ln() + 1.0,
-            references: Vec::new(),
-            best: Vec::new(),
-            vocabulary,
-        };
-        class.references = models
+        let references = models
             .iter()
-            .map(|m| class.doc(&tokenize(m), m))
-            .filter(|d| !d.terms.is_empty())
+            .filter_map(|m| super::semantic::embed(&tokenize(m)))
             .collect();
         let high = points.to_f64() * HIGH_SHARE;
+        let mut best = Vec::new();
         for (text, t) in &sample {
-            if class.best.len() >= BEST {
+            if best.len() >= BEST {
                 break;
             }
-            if super::text::score(key, points, text, "").points.to_f64() >= high {
-                let d = class.doc(t, text);
-                if !d.terms.is_empty() {
-                    class.best.push(d);
-                }
+            if super::text::score(key, points, text, "").points.to_f64() >= high
+                && let Some(v) = super::semantic::embed(t)
+            {
+                best.push((crate::text::hash64(text), v));
             }
         }
-        class
-    }
-
-    fn doc(&self, answer: &TextAnswer, text: &str) -> Doc {
-        let mut counts: Vec<(u64, u32)> = Vec::new();
-        let mut terms: Vec<u64> = content_terms(answer).collect();
-        terms.sort_unstable();
-        for h in terms {
-            match counts.last_mut() {
-                Some((last, c)) if *last == h => *c += 1,
-                _ => counts.push((h, 1)),
-            }
-        }
-        let mut v: Vec<(u64, f32)> = counts
-            .into_iter()
-            .map(|(h, c)| {
-                let idf = self.idf.get(&h).copied().unwrap_or(self.unseen_idf);
-                (h, (1.0 + (c as f32).ln()) * idf)
-            })
-            .collect();
-        let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
-        if norm > 0.0 {
-            v.iter_mut().for_each(|(_, w)| *w /= norm);
-        }
-        Doc {
-            text: crate::text::hash64(text),
-            terms: v,
+        Class {
+            references,
+            best,
+            vocabulary,
         }
     }
 
@@ -188,31 +128,47 @@ impl Class {
     }
 
     /// The second opinion on an answer, when there is anything to compare it with and the
-    /// answer is long enough for words to say something.
+    /// answer has words enough to mean something.
     pub fn opinion(&self, answer: &TextAnswer, text: &str) -> Option<Opinion> {
         if (self.references.is_empty() && self.best.len() < 3) || answer.tokens.len() < MIN_WORDS {
             return None;
         }
-        let d = self.doc(answer, text);
-        let reference = self
+        let v = super::semantic::embed(answer)?;
+        let own = crate::text::hash64(text);
+        let mut close: Vec<f64> = self
             .references
             .iter()
-            .map(|r| dot(&d.terms, &r.terms))
-            .fold(0.0, f64::max);
-        let mut best: Vec<f64> = self
-            .best
-            .iter()
-            .filter(|b| b.text != d.text)
-            .map(|b| dot(&d.terms, &b.terms))
+            .map(|r| super::semantic::cosine(&v, r))
+            .chain(
+                self.best
+                    .iter()
+                    .filter(|(h, _)| *h != own)
+                    .map(|(_, b)| super::semantic::cosine(&v, b)),
+            )
             .collect();
-        best.sort_by(|a, b| b.total_cmp(a));
-        let top = best.iter().take(3).sum::<f64>() / best.len().clamp(1, 3) as f64;
+        close.sort_by(|a, b| b.total_cmp(a));
+        close.truncate(CLOSEST.min(close.len() / 3).max(1));
+        if close.is_empty() {
+            return None;
+        }
+        let mean = close.iter().sum::<f64>() / close.len() as f64;
         Some(Opinion {
-            similarity: reference.max(top).clamp(0.0, 1.0),
+            // Rounded as reports show it, so that what they show is what was decided on.
+            similarity: (mean.clamp(0.0, 1.0) * 100.0).round() / 100.0,
         })
     }
 
-    /// Why the rubric's points and the second opinion disagree, if they do strongly.
+    /// The points a paraphrase this close to the model and best answers earns at least (of
+    /// `max`): see [`CREDIT_FROM`].
+    pub fn credit(opinion: Opinion, max: Points) -> Points {
+        let t = ((opinion.similarity - CREDIT_FROM) / (CREDIT_FULL - CREDIT_FROM)).clamp(0.0, 1.0);
+        let halves = (max.to_f64() * CREDIT_SHARE * t * 2.0 + 1e-9).floor();
+        Points::ratio(halves as i64, 2)
+            .unwrap_or(Points::ZERO)
+            .clamp(Points::ZERO, max)
+    }
+
+    /// Why the points and the second opinion disagree, if they do strongly.
     pub fn disagreement(opinion: Opinion, points: Points, max: Points) -> Option<String> {
         let share = if max.is_zero() {
             return None;
@@ -222,13 +178,13 @@ impl Class {
         let s = opinion.similarity;
         if share <= LOW_SHARE && s >= CLOSE {
             Some(format!(
-                "the rubric gives {points} of {max}, but the answer is close to the model and \
+                "{points} of {max} points, but the answer is close in meaning to the model and \
                  best answers (similarity {s:.2}): a paraphrase the criteria may have missed"
             ))
         } else if share >= HIGH_SHARE && s < FAR {
             Some(format!(
-                "the rubric gives {points} of {max}, but the answer shares almost no words with \
-                 the model and best answers (similarity {s:.2})"
+                "{points} of {max} points, but the answer is unlike the model and best answers \
+                 in meaning (similarity {s:.2})"
             ))
         } else {
             None
@@ -338,7 +294,7 @@ mod tests {
     }
 
     #[test]
-    fn a_paraphrase_close_to_the_model_answer_goes_to_review_with_both_figures() {
+    fn a_paraphrase_close_to_the_model_answer_earns_credit_and_says_why() {
         let q = question();
         let answers = [
             "a list where items are added at the rear and removed from the front",
@@ -350,17 +306,35 @@ mod tests {
             panic!()
         };
         let s = crate::score::text::score(key, q.points, answers[0], "q");
-        assert_eq!(s.points, Points::ZERO);
-        let similarity = s.findings.iter().find_map(|f| match f {
-            Finding::SecondOpinion { similarity } => Some(*similarity),
+        // The criterion's words are not there; the meaning is: 80 % of 2 points, in halves.
+        assert_eq!(s.points, Points::ratio(3, 2).unwrap());
+        let opinion = s.findings.iter().find_map(|f| match f {
+            Finding::SecondOpinion {
+                similarity,
+                raised_from,
+                raised_to,
+            } => Some((*similarity, *raised_from, *raised_to)),
             _ => None,
         });
-        assert!(similarity.unwrap() > 0.5, "{similarity:?}");
+        let (similarity, from, to) = opinion.expect("a second opinion");
+        assert!(similarity >= CREDIT_FULL, "{similarity}");
+        assert_eq!((from, to), (Some(Points::ZERO), Some(s.points)));
+        // On the topic but wrong: no credit.
+        let s = crate::score::text::score(key, q.points, answers[2], "q");
+        assert_eq!(s.points, Points::ZERO);
+        // Off the topic and scored nothing: no credit, no disagreement.
+        let off = "my favourite colour is green and I like cats";
+        let s = crate::score::text::score(key, q.points, off, "q");
+        assert_eq!(s.points, Points::ZERO);
+        assert!(!s.review.iter().any(|r| r.reason == Reason::ScorersDisagree));
+        // With `paraphrase_credit = false` the same answer keeps the criteria's points and goes
+        // to review with both figures.
+        let mut strict = key.as_ref().clone();
+        strict.paraphrase_credit = false;
+        let s = crate::score::text::score(&strict, q.points, answers[0], "q");
+        assert_eq!(s.points, Points::ZERO);
         let review: Vec<Reason> = s.review.iter().map(|r| r.reason).collect();
         assert!(review.contains(&Reason::ScorersDisagree), "{review:?}");
-        // Far from every good answer and scored nothing: no disagreement.
-        let s = crate::score::text::score(key, q.points, answers[2], "q");
-        assert!(!s.review.iter().any(|r| r.reason == Reason::ScorersDisagree));
         // The same question checked on its own has no second opinion.
         let Kind::Text(alone) = &q.kind else { panic!() };
         let s = crate::score::text::score(alone, q.points, answers[0], "q");
@@ -369,6 +343,17 @@ mod tests {
                 .iter()
                 .any(|f| matches!(f, Finding::SecondOpinion { .. }))
         );
+    }
+
+    #[test]
+    fn credit_is_a_ramp_in_half_points_never_above_its_share() {
+        let c = |s: f64, max: i64| Class::credit(Opinion { similarity: s }, Points::int(max));
+        assert_eq!(c(0.5, 5), Points::ZERO);
+        assert_eq!(c(0.55, 5), Points::int(2));
+        assert_eq!(c(0.6, 5), Points::int(4));
+        assert_eq!(c(0.99, 5), Points::int(4));
+        assert_eq!(c(0.99, 1), Points::ratio(1, 2).unwrap());
+        assert_eq!(c(0.3, 10), Points::ZERO);
     }
 
     #[test]

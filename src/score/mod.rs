@@ -127,10 +127,16 @@ pub enum Finding {
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         sufficient: bool,
     },
-    /// The second opinion: how close the answer is to the model answers and the class's best
-    /// (TF-IDF cosine, 0–1). Informs review; never changes points.
+    /// The second opinion: how close the answer's meaning is to the model answers and the
+    /// class's best (cosine, 0–1). When it raised the points (a paraphrase the criteria
+    /// missed), `raised_from` is what the criteria gave.
     SecondOpinion {
         similarity: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        raised_from: Option<Points>,
+        /// The points the paraphrase earned (with `raised_from`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        raised_to: Option<Points>,
     },
     /// The answer seems written in another language than the rubric's (a note, not a fault).
     Language {
@@ -274,9 +280,22 @@ impl Finding {
                 let note = note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
                 format!("{what} `{criterion}`{about}: {state}{note}")
             }
-            Finding::SecondOpinion { similarity } => format!(
-                "second opinion: similarity {similarity:.2} to the model answers and the class's \
-                 best answers (points unchanged)"
+            Finding::SecondOpinion {
+                similarity,
+                raised_from: None,
+                ..
+            } => format!(
+                "second opinion: similarity {similarity:.2} in meaning to the model answers and \
+                 the class's best answers (points unchanged)"
+            ),
+            Finding::SecondOpinion {
+                similarity,
+                raised_from: Some(from),
+                raised_to,
+            } => format!(
+                "second opinion: similarity {similarity:.2} in meaning to the model answers and \
+                 the class's best answers: a paraphrase, raised from {from} to {} points",
+                raised_to.unwrap_or(*from)
             ),
             Finding::Override {
                 points,
@@ -341,6 +360,9 @@ pub enum Reason {
     ScorersDisagree,
     /// Near-identical answers that got different points.
     GroupDisagrees,
+    /// A free-text answer of a few words that earned little: graders often credit such
+    /// answers in part, and a human reads them in seconds.
+    ShortAnswer,
 }
 
 impl Reason {
@@ -364,6 +386,7 @@ impl Reason {
             Reason::KeywordList => "keyword-list",
             Reason::ScorersDisagree => "scorers-disagree",
             Reason::GroupDisagrees => "group-disagrees",
+            Reason::ShortAnswer => "short-answer",
         }
     }
 }

@@ -40,6 +40,8 @@ pub struct Evidence {
 /// answers: most answers of five words or more that the rubric gives nothing earn something
 /// from a human).
 const LONG_ANSWER_WORDS: usize = 5;
+/// A shorter answer earning at most this share of the points goes to review (`short-answer`).
+const SHORT_SHARE: f64 = 0.4;
 
 /// How a word of an answer relates to a word pattern, whatever rules a criterion allows: a
 /// function of the word alone, so it is worked out once per distinct word ([`pattern_bits`]).
@@ -816,6 +818,55 @@ pub fn score(key: &TextKey, points: Points, cell: &str, question: &str) -> Score
             detail: format!("{question}: {words} words (the rubric expects at most {max})"),
         });
     }
+    if let Some(class) = &key.class.0
+        && let Some(opinion) = class.opinion(&answer, cell)
+    {
+        let credit = super::class::Class::credit(opinion, points);
+        // No credit where meaning from words alone misleads: a keyword list, a negated match, a
+        // penalty met.
+        let misconception = findings.iter().any(|f| {
+            matches!(
+                f,
+                Finding::Criterion {
+                    penalty: true,
+                    met: true,
+                    ..
+                }
+            )
+        });
+        let guarded = misconception
+            || review
+                .iter()
+                .any(|r| matches!(r.reason, Reason::KeywordList | Reason::NegatedMatch));
+        let raised_from = (key.paraphrase_credit && !guarded && credit > total).then(|| {
+            let from = total;
+            total = credit;
+            from
+        });
+        findings.push(Finding::SecondOpinion {
+            similarity: opinion.similarity,
+            raised_from,
+            raised_to: raised_from.map(|_| total),
+        });
+        // A misconception the rubric recognised explains low points: no disagreement to review.
+        if let Some(why) = super::class::Class::disagreement(opinion, total, points)
+            .filter(|_| !misconception || total.to_f64() >= points.to_f64() * 0.8)
+        {
+            review.push(Review {
+                reason: Reason::ScorersDisagree,
+                detail: format!("{question}: {why}"),
+            });
+        }
+    }
+    if words < LONG_ANSWER_WORDS && total.to_f64() <= points.to_f64() * SHORT_SHARE {
+        review.push(Review {
+            reason: Reason::ShortAnswer,
+            detail: format!(
+                "{question}: a {words}-word answer earned {total} of {points} (graders often \
+                 credit short answers in part)"
+            ),
+        });
+    }
     // A met penalty is a misconception recognised: something did match.
     let matched_any = findings
         .iter()
@@ -841,19 +892,6 @@ pub fn score(key: &TextKey, points: Points, cell: &str, question: &str) -> Score
                     "{question}: {total} points is within {} of the boundary {b}",
                     key.review_margin
                 ),
-            });
-        }
-    }
-    if let Some(class) = &key.class.0
-        && let Some(opinion) = class.opinion(&answer, cell)
-    {
-        findings.push(Finding::SecondOpinion {
-            similarity: (opinion.similarity * 100.0).round() / 100.0,
-        });
-        if let Some(why) = super::class::Class::disagreement(opinion, total, points) {
-            review.push(Review {
-                reason: Reason::ScorersDisagree,
-                detail: format!("{question}: {why}"),
             });
         }
     }

@@ -72,4 +72,9 @@ pub const TEXT: Text = Text {
     wrong_field: "wrong",
     teacher_comment: "Your teacher's comment",
     teacher_confirmed: "Your teacher confirmed these points",
+    paraphrase: (
+        "Your answer says in other words what the model answer says (similarity ",
+        "): raised from ",
+        " to ",
+    ),
 };

@@ -76,4 +76,9 @@ pub const TEXT: Text = Text {
     wrong_field: "errato",
     teacher_comment: "Commento del docente",
     teacher_confirmed: "Il docente ha confermato questo punteggio",
+    paraphrase: (
+        "La tua risposta dice con altre parole ciò che dice la risposta modello (somiglianza ",
+        "): punteggio alzato da ",
+        " a ",
+    ),
 };

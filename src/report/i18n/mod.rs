@@ -105,6 +105,9 @@ pub struct Text {
     pub teacher_comment: &'static str,
     /// A teacher's decision that confirms the points, without a comment.
     pub teacher_confirmed: &'static str,
+    /// A paraphrase credited: before the similarity, before the criteria's points, before
+    /// the points given.
+    pub paraphrase: (&'static str, &'static str, &'static str),
     pub machine_gave: &'static str,
     pub of: &'static str,
     pub question: &'static str,
