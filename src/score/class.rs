@@ -346,6 +346,43 @@ mod tests {
     }
 
     #[test]
+    fn no_credit_where_words_mislead_meaning() {
+        let toml = "[exam]\ntitle = \"t\"\n[[questions]]\nid = \"q\"\ncolumn = \"What is a queue?\"\npoints = 2\nkind = \"text\"\n\
+                    reference = [\"A queue is a list where items are added at the rear and removed from the front, first in first out.\"]\n\
+                    [[questions.criteria]]\nid = \"fifo\"\npoints = 2\nany = [\"fifo\", \"first in first out\"]\n\
+                    [[questions.penalties]]\nid = \"stack\"\npoints = 1\nany = [\"stack\"]\n";
+        let q = parse("t.toml", toml).unwrap().questions.remove(0);
+        let paraphrase = "a list where items are added at the rear and removed from the front";
+        let answers = [paraphrase, "FIFO: the first in is the first out"];
+        let prepared = prepare(&q, &answers);
+        let Kind::Text(key) = &prepared.kind else {
+            panic!()
+        };
+        let raised = |answer: &str| {
+            let s = crate::score::text::score(key, q.points, answer, "q");
+            let raised = s.findings.iter().any(|f| {
+                matches!(
+                    f,
+                    Finding::SecondOpinion {
+                        raised_from: Some(_),
+                        ..
+                    }
+                )
+            });
+            (s.points, raised)
+        };
+        assert_eq!(raised(paraphrase), (Points::ratio(3, 2).unwrap(), true));
+        // A misconception the rubric recognises: its penalty stands, no credit.
+        let with_stack = format!("{paraphrase}, like a stack");
+        assert_eq!(raised(&with_stack), (Points::ZERO, false));
+        // A bare list of the rubric's and the model answer's words: no credit.
+        assert_eq!(
+            raised("list items added rear removed front queue order"),
+            (Points::ZERO, false)
+        );
+    }
+
+    #[test]
     fn credit_is_a_ramp_in_half_points_never_above_its_share() {
         let c = |s: f64, max: i64| Class::credit(Opinion { similarity: s }, Points::int(max));
         assert_eq!(c(0.5, 5), Points::ZERO);

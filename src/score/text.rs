@@ -727,6 +727,19 @@ fn keyword_list(answer: &TextAnswer) -> Option<String> {
     (function * 8 < words && terms * 2 >= words).then(|| format!("{terms}/{words}"))
 }
 
+/// At least [`KEYWORD_LIST_WORDS`] words and under one in eight a function word: words without
+/// sentences. Similarity in meaning ignores word order, so such an answer earns no paraphrase
+/// credit (a bag of the model answer's words would read like it).
+fn telegraphic(answer: &TextAnswer) -> bool {
+    let words = answer.tokens.len();
+    let function = answer
+        .tokens
+        .iter()
+        .filter(|t| crate::answers::text::is_stopword(&t.norm))
+        .count();
+    words >= KEYWORD_LIST_WORDS && function * 8 < words
+}
+
 /// Score a free-text answer. `question` names it in review details.
 pub fn score(key: &TextKey, points: Points, cell: &str, question: &str) -> Score {
     if cell.trim().is_empty() {
@@ -835,6 +848,7 @@ pub fn score(key: &TextKey, points: Points, cell: &str, question: &str) -> Score
             )
         });
         let guarded = misconception
+            || telegraphic(&answer)
             || review
                 .iter()
                 .any(|r| matches!(r.reason, Reason::KeywordList | Reason::NegatedMatch));
