@@ -113,8 +113,7 @@ pub fn is_negator(word: &str) -> bool {
 /// A function word of English or Italian (NLTK's lists, from the stop-words crate): what
 /// sentences are built with, not what they are about.
 pub fn is_stopword(word: &str) -> bool {
-    use std::collections::HashSet;
-    static WORDS: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    static WORDS: OnceLock<rustc_hash::FxHashSet<&'static str>> = OnceLock::new();
     WORDS
         .get_or_init(|| {
             stop_words::get("en")

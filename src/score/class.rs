@@ -319,6 +319,16 @@ mod tests {
         let (similarity, from, to) = opinion.expect("a second opinion");
         assert!(similarity >= CREDIT_FULL, "{similarity}");
         assert_eq!((from, to), (Some(Points::ZERO), Some(s.points)));
+        // Most of its points rest on similarity alone: a human confirms them.
+        let review: Vec<Reason> = s.review.iter().map(|r| r.reason).collect();
+        assert_eq!(review, [Reason::ParaphraseCredit]);
+        assert_eq!(
+            s.review[0].detail,
+            format!(
+                "q: the criteria gave 0 of 2; raised to 1.5 as a paraphrase of the model and \
+                 best answers (similarity {similarity:.2})"
+            )
+        );
         // On the topic but wrong: no credit.
         let s = crate::score::text::score(key, q.points, answers[2], "q");
         assert_eq!(s.points, Points::ZERO);

@@ -363,6 +363,8 @@ pub enum Reason {
     /// A free-text answer of a few words that earned little: graders often credit such
     /// answers in part, and a human reads them in seconds.
     ShortAnswer,
+    /// Most of the answer's points come from paraphrase credit (similarity alone).
+    ParaphraseCredit,
 }
 
 impl Reason {
@@ -387,6 +389,7 @@ impl Reason {
             Reason::ScorersDisagree => "scorers-disagree",
             Reason::GroupDisagrees => "group-disagrees",
             Reason::ShortAnswer => "short-answer",
+            Reason::ParaphraseCredit => "paraphrase-credit",
         }
     }
 }

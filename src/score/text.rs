@@ -40,6 +40,9 @@ pub struct Evidence {
 /// answers: most answers of five words or more that the rubric gives nothing earn something
 /// from a human).
 const LONG_ANSWER_WORDS: usize = 5;
+/// Paraphrase credit of at least this share of the points goes to review (`paraphrase-credit`):
+/// most of the points rest on similarity alone.
+const CREDIT_REVIEW: f64 = 0.6;
 /// A shorter answer earning at most this share of the points goes to review (`short-answer`).
 const SHORT_SHARE: f64 = 0.4;
 
@@ -857,6 +860,18 @@ pub fn score(key: &TextKey, points: Points, cell: &str, question: &str) -> Score
             total = credit;
             from
         });
+        if let Some(from) = raised_from
+            && (total.to_f64() - from.to_f64()) >= points.to_f64() * CREDIT_REVIEW
+        {
+            review.push(Review {
+                reason: Reason::ParaphraseCredit,
+                detail: format!(
+                    "{question}: the criteria gave {from} of {points}; raised to {total} as a \
+                     paraphrase of the model and best answers (similarity {:.2})",
+                    opinion.similarity
+                ),
+            });
+        }
         findings.push(Finding::SecondOpinion {
             similarity: opinion.similarity,
             raised_from,
@@ -885,7 +900,12 @@ pub fn score(key: &TextKey, points: Points, cell: &str, question: &str) -> Score
     let matched_any = findings
         .iter()
         .any(|f| matches!(f, Finding::Criterion { met: true, .. }));
-    if !matched_any && words >= LONG_ANSWER_WORDS {
+    // Nothing matched (said once: an answer whose points rest on paraphrase credit is already
+    // in review for that).
+    if !matched_any
+        && words >= LONG_ANSWER_WORDS
+        && !review.iter().any(|r| r.reason == Reason::ParaphraseCredit)
+    {
         review.push(Review {
             reason: Reason::NothingMatched,
             detail: format!(
