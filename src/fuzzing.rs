@@ -70,9 +70,30 @@ pub fn answer(cell: &str) {
     answer_to(cell, &|_| true);
 }
 
+/// The seed exam's questions prepared as for a class whose answers are the rubric's worked
+/// examples: free text then has its second opinion and paraphrase credit.
+fn seed_class() -> &'static [crate::rubric::Question] {
+    static CLASS: OnceLock<Vec<crate::rubric::Question>> = OnceLock::new();
+    CLASS.get_or_init(|| {
+        seed_rubric()
+            .questions
+            .iter()
+            .map(|q| {
+                let answers: Vec<&str> = q.examples.iter().map(|e| e.answer.as_str()).collect();
+                crate::score::class::prepare(q, &answers)
+            })
+            .collect()
+    })
+}
+
 fn answer_to(cell: &str, which: &dyn Fn(&Kind) -> bool) {
     let rubric = seed_rubric();
-    for q in rubric.questions.iter().filter(|q| which(&q.kind)) {
+    for q in rubric
+        .questions
+        .iter()
+        .chain(seed_class())
+        .filter(|q| which(&q.kind))
+    {
         for sep in [Separator::Semicolon, Separator::CommaSpace] {
             let s = score(q, cell, sep);
             assert!(
@@ -83,6 +104,15 @@ fn answer_to(cell: &str, which: &dyn Fn(&Kind) -> bool) {
                 assert!(s.points.is_zero());
             }
             for f in &s.findings {
+                if let Finding::SecondOpinion {
+                    similarity,
+                    raised_to: Some(to),
+                    ..
+                } = f
+                {
+                    assert!((0.0..=1.0).contains(similarity));
+                    assert!(to.to_f64() <= s.max.to_f64() * crate::score::class::CREDIT_SHARE);
+                }
                 if let Finding::Criterion { matched, .. } = f {
                     for e in matched {
                         assert!(e.start <= e.end && e.end <= cell.len());
