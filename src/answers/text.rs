@@ -5,6 +5,28 @@
 use rust_stemmers::{Algorithm, Stemmer};
 use std::sync::OnceLock;
 
+impl TextAnswer {
+    /// Are words `i` and `i + 1` written together `word`?
+    pub fn joined_is(&self, i: usize, word: &str) -> bool {
+        let (Some(a), Some(b)) = (self.tokens.get(i), self.tokens.get(i + 1)) else {
+            return false;
+        };
+        word.len() == a.norm.len() + b.norm.len()
+            && word.starts_with(a.norm.as_str())
+            && word.ends_with(b.norm.as_str())
+    }
+
+    /// Do words `i` and `i + 1` written together match the wildcard `pattern`?
+    pub fn joined_matches(&self, i: usize, pattern: &str) -> bool {
+        match (self.tokens.get(i), self.tokens.get(i + 1)) {
+            (Some(a), Some(b)) => {
+                crate::rubric::criteria::glob_match_parts(pattern, &a.norm, &b.norm)
+            }
+            _ => false,
+        }
+    }
+}
+
 /// One word of the answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Token {
@@ -43,7 +65,9 @@ pub struct TextAnswer {
     pub clauses: Vec<(usize, usize)>,
     /// `joined[i]`: words `i` and `i + 1` written as one (`re use` → `reuse`, `data member` →
     /// `datamember`), so a rubric word also meets the same word split by a space or a hyphen.
-    pub joined: Vec<String>,
+    /// Each as [`crate::text::hash64`] of the two words written together, computed without
+    /// building the string ([`TextAnswer::joined_is`], [`TextAnswer::joined_text`]).
+    pub joined: Vec<u64>,
     /// The answer was longer than [`MAX_ANSWER`] bytes; only its beginning was read.
     pub truncated: bool,
     /// Bytes of the answer read (all of it, or the first [`MAX_ANSWER`] up to a character).
@@ -57,7 +81,7 @@ pub struct TextAnswer {
     /// phrase is looked for only where its first word could be.
     pub related: Vec<u32>,
     pub related_starts: Vec<u32>,
-    /// Indices into `joined`, sorted by the joined word (for looking one up).
+    /// Indices into `joined`, sorted by hash (for looking one up).
     pub joined_sorted: Vec<u32>,
 }
 
@@ -463,7 +487,7 @@ pub fn tokenize(text: &str) -> TextAnswer {
     answer.joined = answer
         .tokens
         .windows(2)
-        .map(|w| format!("{}{}", w[0].norm, w[1].norm))
+        .map(|w| crate::text::fnv1a(w[0].hashes[0], w[1].norm.as_bytes()))
         .collect();
     // Clause indices count separators; map them to positions in `clauses` by span.
     for t in &mut answer.tokens {

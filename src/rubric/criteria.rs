@@ -354,12 +354,19 @@ pub fn compile_term(text: &str, synonyms: &BTreeMap<String, Vec<String>>) -> Res
 
 /// `*` matches any run of characters (no regex, no allocation: it runs for every word).
 pub fn glob_match(pattern: &str, word: &str) -> bool {
-    let (p, w) = (pattern.as_bytes(), word.as_bytes());
+    glob_match_parts(pattern, word, "")
+}
+
+/// [`glob_match`] against `first` and `second` written together, without building the string.
+pub fn glob_match_parts(pattern: &str, first: &str, second: &str) -> bool {
+    let (p, a, b) = (pattern.as_bytes(), first.as_bytes(), second.as_bytes());
+    let len = a.len() + b.len();
+    let at = |i: usize| if i < a.len() { a[i] } else { b[i - a.len()] };
     // Byte-wise is exact for UTF-8: `*` is ASCII and never inside a multi-byte character.
     let (mut pi, mut wi) = (0, 0);
     let (mut star, mut mark) = (None, 0);
-    while wi < w.len() {
-        if pi < p.len() && p[pi] != b'*' && p[pi] == w[wi] {
+    while wi < len {
+        if pi < p.len() && p[pi] != b'*' && p[pi] == at(wi) {
             pi += 1;
             wi += 1;
         } else if pi < p.len() && p[pi] == b'*' {

@@ -121,12 +121,12 @@ const RELATION_CACHE: usize = 1 << 17;
 /// what it is), computed on first sight. A class writes with a few thousand distinct words, so
 /// matching costs a lookup per word instead of a comparison per word and pattern.
 fn pattern_bits(key: &TextKey, answer: &mut TextAnswer) {
+    use rustc_hash::FxHashMap;
     use std::cell::RefCell;
-    use std::collections::HashMap;
     /// Per key (by uid), per distinct word, its relation to each pattern.
-    type Relations = HashMap<u64, HashMap<String, Box<[u8]>>>;
+    type Relations = FxHashMap<u64, FxHashMap<String, Box<[u8]>>>;
     thread_local! {
-        static CACHE: RefCell<(usize, Relations)> = RefCell::new((0, HashMap::new()));
+        static CACHE: RefCell<(usize, Relations)> = RefCell::new((0, FxHashMap::default()));
     }
     let n = key.patterns.len();
     let mut bits = vec![0u8; answer.tokens.len() * n];
@@ -182,7 +182,7 @@ fn pattern_bits(key: &TextKey, answer: &mut TextAnswer) {
         }
     }
     let mut sorted: Vec<u32> = (0..answer.joined.len() as u32).collect();
-    sorted.sort_by(|&a, &b| answer.joined[a as usize].cmp(&answer.joined[b as usize]));
+    sorted.sort_by_key(|&a| (answer.joined[a as usize], a));
     answer.pattern_bits = bits;
     answer.patterns = n;
     answer.related = related;
@@ -360,17 +360,20 @@ fn occurrences(phrase: &Phrase, answer: &TextAnswer, text: &str, rules: Rules) -
         .map(|w| &w[0])
     {
         match &w.glob {
-            Some(g) if rules.wildcard => starts
-                .extend((0..answer.joined.len()).filter(|&i| glob_match(g, &answer.joined[i]))),
+            Some(g) if rules.wildcard => {
+                starts.extend((0..answer.joined.len()).filter(|&i| answer.joined_matches(i, g)))
+            }
             Some(_) => {}
             None => {
                 let sorted = &answer.joined_sorted;
-                let at = sorted.partition_point(|&i| answer.joined[i as usize] < w.norm);
+                let h = w.hashes[0];
+                let at = sorted.partition_point(|&i| answer.joined[i as usize] < h);
                 starts.extend(
                     sorted[at..]
                         .iter()
-                        .take_while(|&&i| answer.joined[i as usize] == w.norm)
-                        .map(|&i| i as usize),
+                        .take_while(|&&i| answer.joined[i as usize] == h)
+                        .map(|&i| i as usize)
+                        .filter(|&i| answer.joined_is(i, &w.norm)),
                 );
             }
         }
@@ -401,7 +404,7 @@ fn occurrences(phrase: &Phrase, answer: &TextAnswer, text: &str, rules: Rules) -
             }
         }
         // One rubric word written as two (`re-use`, `data member`): exact or wildcard only.
-        if !matched && let Some(joined) = answer.joined.get(i) {
+        if !matched && let Some(&joined) = answer.joined.get(i) {
             let single = phrase
                 .alternatives
                 .iter()
@@ -409,8 +412,12 @@ fn occurrences(phrase: &Phrase, answer: &TextAnswer, text: &str, rules: Rules) -
                 .map(|w| &w[0]);
             for w in single {
                 let hit = match &w.glob {
-                    Some(g) if rules.wildcard => glob_match(g, joined).then_some(Rule::Wildcard),
-                    None if w.norm == *joined => Some(Rule::Exact),
+                    Some(g) if rules.wildcard => {
+                        answer.joined_matches(i, g).then_some(Rule::Wildcard)
+                    }
+                    None if w.hashes[0] == joined && answer.joined_is(i, &w.norm) => {
+                        Some(Rule::Exact)
+                    }
                     _ => None,
                 };
                 if let Some(rule) = hit {
