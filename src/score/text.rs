@@ -123,13 +123,17 @@ const RELATION_CACHE: usize = 1 << 17;
 fn pattern_bits(key: &TextKey, answer: &mut TextAnswer) {
     use rustc_hash::FxHashMap;
     use std::cell::RefCell;
-    /// Per key (by uid), per distinct word, its relation to each pattern.
-    type Relations = FxHashMap<u64, FxHashMap<String, Box<[u8]>>>;
+    /// Per key (by uid), per distinct word, its relation to each pattern, and the patterns it
+    /// relates to at all (most relations are none).
+    type Relations = FxHashMap<u64, FxHashMap<String, (Box<[u8]>, Box<[u32]>)>>;
     thread_local! {
         static CACHE: RefCell<(usize, Relations)> = RefCell::new((0, FxHashMap::default()));
     }
     let n = key.patterns.len();
     let mut bits = vec![0u8; answer.tokens.len() * n];
+    // Which tokens relate to each pattern: counted, then filled, from each word's short list.
+    let mut starts = vec![0u32; n + 1];
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
     CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
         let (size, keys) = &mut *cache;
@@ -139,8 +143,8 @@ fn pattern_bits(key: &TextKey, answer: &mut TextAnswer) {
         }
         let words = keys.entry(key.uid.0).or_default();
         for (i, t) in answer.tokens.iter().enumerate() {
-            let row = match words.get(t.norm.as_str()) {
-                Some(row) => row,
+            let (row, related) = match words.get(t.norm.as_str()) {
+                Some(entry) => entry,
                 None => {
                     let mut row: Box<[u8]> = key.patterns.iter().map(|p| relation(p, t)).collect();
                     // A word the rubric itself uses (`fifo`), an English word (`last`), or one
@@ -152,34 +156,32 @@ fn pattern_bits(key: &TextKey, answer: &mut TextAnswer) {
                     {
                         row.iter_mut().for_each(|b| *b &= !TYPO);
                     }
+                    let related: Box<[u32]> = row
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, b)| **b != 0)
+                        .map(|(p, _)| p as u32)
+                        .collect();
                     *size += 1;
-                    words.entry(t.norm.clone()).or_insert(row)
+                    words.entry(t.norm.clone()).or_insert((row, related))
                 }
             };
             bits[i * n..(i + 1) * n].copy_from_slice(row);
+            for &p in related.iter() {
+                starts[p as usize + 1] += 1;
+                pairs.push((p, i as u32));
+            }
         }
     });
-    // Which tokens relate to each pattern: two passes over the relations, no list per pattern.
-    let mut starts = vec![0u32; n + 1];
-    for row in bits.chunks_exact(n.max(1)) {
-        for (p, &b) in row.iter().enumerate() {
-            starts[p + 1] += u32::from(b != 0);
-        }
-    }
     for p in 0..n {
         starts[p + 1] += starts[p];
     }
     let mut fill = starts.clone();
     let mut related = vec![0u32; starts[n] as usize];
-    if n > 0 {
-        for (i, row) in bits.chunks_exact(n).enumerate() {
-            for (p, &b) in row.iter().enumerate() {
-                if b != 0 {
-                    related[fill[p] as usize] = i as u32;
-                    fill[p] += 1;
-                }
-            }
-        }
+    // Tokens in order within each pattern: `pairs` is in token order.
+    for (p, i) in pairs {
+        related[fill[p as usize] as usize] = i;
+        fill[p as usize] += 1;
     }
     let mut sorted: Vec<u32> = (0..answer.joined.len() as u32).collect();
     sorted.sort_by_key(|&a| (answer.joined[a as usize], a));
