@@ -81,6 +81,11 @@ pub struct TextAnswer {
     /// phrase is looked for only where its first word could be.
     pub related: Vec<u32>,
     pub related_starts: Vec<u32>,
+    /// Whether each token relates to any pattern at all (filled with `pattern_bits`).
+    pub relates: Vec<bool>,
+    /// The first byte of each token: wildcard patterns are tried on two words written as one
+    /// only where the first word starts as the pattern does.
+    pub initials: Vec<u8>,
     /// Indices into `joined`, sorted by hash (for looking one up).
     pub joined_sorted: Vec<u32>,
 }
@@ -488,6 +493,11 @@ pub fn tokenize(text: &str) -> TextAnswer {
         .tokens
         .windows(2)
         .map(|w| crate::text::fnv1a(w[0].hashes[0], w[1].norm.as_bytes()))
+        .collect();
+    answer.initials = answer
+        .tokens
+        .iter()
+        .map(|t| t.norm.as_bytes().first().copied().unwrap_or(0))
         .collect();
     // Clause indices count separators; map them to positions in `clauses` by span.
     for t in &mut answer.tokens {

@@ -134,6 +134,7 @@ fn pattern_bits(key: &TextKey, answer: &mut TextAnswer) {
     // Which tokens relate to each pattern: counted, then filled, from each word's short list.
     let mut starts = vec![0u32; n + 1];
     let mut pairs: Vec<(u32, u32)> = Vec::new();
+    let mut relates = vec![false; answer.tokens.len()];
     CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
         let (size, keys) = &mut *cache;
@@ -167,6 +168,7 @@ fn pattern_bits(key: &TextKey, answer: &mut TextAnswer) {
                 }
             };
             bits[i * n..(i + 1) * n].copy_from_slice(row);
+            relates[i] = !related.is_empty();
             for &p in related.iter() {
                 starts[p as usize + 1] += 1;
                 pairs.push((p, i as u32));
@@ -186,6 +188,7 @@ fn pattern_bits(key: &TextKey, answer: &mut TextAnswer) {
     let mut sorted: Vec<u32> = (0..answer.joined.len() as u32).collect();
     sorted.sort_by_key(|&a| (answer.joined[a as usize], a));
     answer.pattern_bits = bits;
+    answer.relates = relates;
     answer.patterns = n;
     answer.related = related;
     answer.related_starts = starts;
@@ -340,7 +343,7 @@ fn occurrences(phrase: &Phrase, answer: &TextAnswer, text: &str, rules: Rules) -
     }
     // Where an occurrence can start: a token related to some alternative's first word, or a
     // pair of tokens that written as one could be a one-word alternative.
-    let mut starts: Vec<usize> = Vec::new();
+    let mut starts: Vec<u32> = Vec::new();
     for words in &phrase.alternatives {
         if let Some(w) = words.first()
             && let (Some(&a), Some(&b)) = (
@@ -348,11 +351,7 @@ fn occurrences(phrase: &Phrase, answer: &TextAnswer, text: &str, rules: Rules) -
                 answer.related_starts.get(w.id + 1),
             )
         {
-            starts.extend(
-                answer.related[a as usize..b as usize]
-                    .iter()
-                    .map(|&i| i as usize),
-            );
+            starts.extend_from_slice(&answer.related[a as usize..b as usize]);
         }
     }
     for w in phrase
@@ -363,26 +362,34 @@ fn occurrences(phrase: &Phrase, answer: &TextAnswer, text: &str, rules: Rules) -
     {
         match &w.glob {
             Some(g) if rules.wildcard => {
-                starts.extend((0..answer.joined.len()).filter(|&i| answer.joined_matches(i, g)))
+                let first = g.as_bytes().first().copied().unwrap_or(b'*');
+                for i in 0..answer.joined.len() {
+                    if (first == b'*' || answer.initials[i] == first) && answer.joined_matches(i, g)
+                    {
+                        starts.push(i as u32);
+                    }
+                }
             }
             Some(_) => {}
             None => {
                 let sorted = &answer.joined_sorted;
                 let h = w.hashes[0];
                 let at = sorted.partition_point(|&i| answer.joined[i as usize] < h);
-                starts.extend(
-                    sorted[at..]
-                        .iter()
-                        .take_while(|&&i| answer.joined[i as usize] == h)
-                        .map(|&i| i as usize)
-                        .filter(|&i| answer.joined_is(i, &w.norm)),
-                );
+                for &i in &sorted[at..] {
+                    if answer.joined[i as usize] != h {
+                        break;
+                    }
+                    if answer.joined_is(i as usize, &w.norm) {
+                        starts.push(i);
+                    }
+                }
             }
         }
     }
     starts.sort_unstable();
     starts.dedup();
     for i in starts {
+        let i = i as usize;
         let mut matched = false;
         for alternative in &phrase.alternatives {
             if i + alternative.len() > tokens.len() {
@@ -415,7 +422,10 @@ fn occurrences(phrase: &Phrase, answer: &TextAnswer, text: &str, rules: Rules) -
             for w in single {
                 let hit = match &w.glob {
                     Some(g) if rules.wildcard => {
-                        answer.joined_matches(i, g).then_some(Rule::Wildcard)
+                        let first = g.as_bytes().first().copied().unwrap_or(b'*');
+                        ((first == b'*' || answer.initials[i] == first)
+                            && answer.joined_matches(i, g))
+                        .then_some(Rule::Wildcard)
                     }
                     None if w.hashes[0] == joined && answer.joined_is(i, &w.norm) => {
                         Some(Rule::Exact)
@@ -680,7 +690,6 @@ pub fn uncovered(key: &TextKey, question: &str, cell: &str) -> Vec<(String, Stri
         .collect();
     let mut answer = tokenize(cell);
     pattern_bits(key, &mut answer);
-    let n = answer.patterns;
     let free: Vec<bool> = answer
         .tokens
         .iter()
@@ -690,9 +699,7 @@ pub fn uncovered(key: &TextKey, question: &str, cell: &str) -> Vec<(String, Stri
                 && !t.norm.chars().all(|c| c.is_ascii_digit())
                 && !crate::answers::text::is_stopword(&t.norm)
                 && !asked.contains(&t.stem_en)
-                && answer.pattern_bits[i * n..(i + 1) * n]
-                    .iter()
-                    .all(|&b| b == 0)
+                && !answer.relates[i]
         })
         .collect();
     let mut out = Vec::new();
@@ -730,12 +737,7 @@ fn keyword_list(answer: &TextAnswer) -> Option<String> {
         .iter()
         .filter(|t| crate::answers::text::is_stopword(&t.norm))
         .count();
-    let n = answer.patterns.max(1);
-    let terms = answer
-        .pattern_bits
-        .chunks_exact(n)
-        .filter(|row| row.iter().any(|&b| b != 0))
-        .count();
+    let terms = answer.relates.iter().filter(|&&r| r).count();
     (function * 8 < words && terms * 2 >= words).then(|| format!("{terms}/{words}"))
 }
 
