@@ -232,10 +232,16 @@ const STEM_CACHE: usize = 1 << 16;
 
 /// The word's stems in both languages.
 pub fn stems(norm: &str) -> (String, String) {
+    let (en, it, _) = stems_hashed(norm);
+    (en, it)
+}
+
+/// [`stems`] with the [`crate::text::hash64`] of each, cached per distinct word.
+fn stems_hashed(norm: &str) -> (String, String, [u64; 2]) {
     use std::cell::RefCell;
-    use std::collections::HashMap;
+    type Cache = rustc_hash::FxHashMap<String, (String, String, [u64; 2])>;
     thread_local! {
-        static CACHE: RefCell<HashMap<String, (String, String)>> = RefCell::new(HashMap::new());
+        static CACHE: RefCell<Cache> = RefCell::new(Cache::default());
     }
     CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
@@ -243,12 +249,13 @@ pub fn stems(norm: &str) -> (String, String) {
             return hit.clone();
         }
         let (en, it) = stemmers();
-        let stems = (en.stem(norm).into_owned(), it.stem(norm).into_owned());
+        let (en, it) = (en.stem(norm).into_owned(), it.stem(norm).into_owned());
+        let hashes = [crate::text::hash64(&en), crate::text::hash64(&it)];
         if cache.len() >= STEM_CACHE {
             cache.clear();
         }
-        cache.insert(norm.to_string(), stems.clone());
-        stems
+        cache.insert(norm.to_string(), (en.clone(), it.clone(), hashes));
+        (en, it, hashes)
     })
 }
 
@@ -449,13 +456,9 @@ pub fn tokenize(text: &str) -> TextAnswer {
                 // The negation reaches as far past the conjunction as past the negation.
                 last_negator = Some(index);
             }
-            let (stem_en, stem_it) = stems(&norm);
+            let (stem_en, stem_it, [hash_en, hash_it]) = stems_hashed(&norm);
             answer.tokens.push(Token {
-                hashes: [
-                    crate::text::hash64(&norm),
-                    crate::text::hash64(&stem_en),
-                    crate::text::hash64(&stem_it),
-                ],
+                hashes: [crate::text::hash64(&norm), hash_en, hash_it],
                 letters: letters(&norm),
                 norm,
                 stem_en,

@@ -556,7 +556,11 @@ const MISSING_TERMS: usize = 6;
 /// What an unmet expression lacks, in the rubric's terms: "`a`, `b` or `c`" for `any`, the
 /// unmet parts of an `all` joined by "and".
 fn missing(expr: &Expr, answer: &TextAnswer, text: &str, rules: Rules) -> String {
+    /// The first terms, one more than are shown (to know there are others).
     fn terms(e: &Expr, out: &mut Vec<String>) {
+        if out.len() > MISSING_TERMS {
+            return;
+        }
         match e {
             Expr::Term(t) => out.push(format!("`{}`", t.display)),
             Expr::Any(es) | Expr::All(es) => es.iter().for_each(|e| terms(e, out)),
