@@ -125,12 +125,12 @@ fn pattern_bits(key: &TextKey, answer: &mut TextAnswer) {
     use std::cell::RefCell;
     /// Per key (by uid), per distinct word, its relation to each pattern, and the patterns it
     /// relates to at all (most relations are none).
-    type Relations = FxHashMap<u64, FxHashMap<String, (Box<[u8]>, Box<[u32]>)>>;
+    type Relations = FxHashMap<u64, FxHashMap<String, (std::sync::Arc<[u8]>, Box<[u32]>)>>;
     thread_local! {
         static CACHE: RefCell<(usize, Relations)> = RefCell::new((0, FxHashMap::default()));
     }
     let n = key.patterns.len();
-    let mut bits = vec![0u8; answer.tokens.len() * n];
+    let mut bits = Vec::with_capacity(answer.tokens.len());
     // Which tokens relate to each pattern: counted, then filled, from each word's short list.
     let mut starts = vec![0u32; n + 1];
     let mut pairs: Vec<(u32, u32)> = Vec::new();
@@ -164,10 +164,12 @@ fn pattern_bits(key: &TextKey, answer: &mut TextAnswer) {
                         .map(|(p, _)| p as u32)
                         .collect();
                     *size += 1;
-                    words.entry(t.norm.clone()).or_insert((row, related))
+                    words
+                        .entry(t.norm.clone())
+                        .or_insert((std::sync::Arc::from(row), related))
                 }
             };
-            bits[i * n..(i + 1) * n].copy_from_slice(row);
+            bits.push(row.clone());
             relates[i] = !related.is_empty();
             for &p in related.iter() {
                 starts[p as usize + 1] += 1;
@@ -397,7 +399,7 @@ fn occurrences(phrase: &Phrase, answer: &TextAnswer, text: &str, rules: Rules) -
             }
             let mut weakest = Rule::Exact;
             let all = alternative.iter().enumerate().all(|(k, w)| {
-                let bits = answer.pattern_bits[(i + k) * answer.patterns + w.id];
+                let bits = answer.pattern_bits[i + k][w.id];
                 match match_word(w, bits, rules) {
                     Some(r) => {
                         weakest = weakest.max(r);
