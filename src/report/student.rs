@@ -867,6 +867,31 @@ mod tests {
             .unwrap()
     }
 
+    /// Respondent 23's NTM answer meets no criterion but says what the model answer says, in
+    /// the words of a vector model: the report says where the points came from, in the
+    /// report's language.
+    #[test]
+    fn paraphrase_credit_is_explained_in_the_report_language() {
+        let run = graded(super::super::i18n::Lang::En, true);
+        let md = markdown(&run, respondent(&run, "23"));
+        assert!(
+            md.contains(
+                "- ✓ Your answer says in other words what the model answer says (similarity \
+                 0.63): raised from 0 to 1.5 points\n"
+            ),
+            "{md}"
+        );
+        let run = graded(super::super::i18n::Lang::It, true);
+        let md = markdown(&run, respondent(&run, "23"));
+        assert!(
+            md.contains(
+                "- ✓ La tua risposta dice con altre parole ciò che dice la risposta modello \
+                 (somiglianza 0,63): punteggio alzato da 0 a 1,5 punti\n"
+            ),
+            "{md}"
+        );
+    }
+
     /// Respondent 14: a pooling mistake carried through the summary, Italian free text, a
     /// checkbox with partial credit, a wrong single choice.
     #[test]
