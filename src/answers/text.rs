@@ -75,7 +75,6 @@ pub struct TextAnswer {
     /// How each token matches each word pattern of the key it is scored against, filled by
     /// the scorer: `pattern_bits[token][pattern]` (shared with the scorer's per-word cache).
     pub pattern_bits: Vec<std::sync::Arc<[u8]>>,
-    pub patterns: usize,
     /// The tokens related to each pattern at all, in order: pattern `p`'s are
     /// `related[related_starts[p]..related_starts[p + 1]]` (filled with `pattern_bits`), so a
     /// phrase is looked for only where its first word could be.

@@ -168,15 +168,21 @@ impl Class {
             .clamp(Points::ZERO, max)
     }
 
-    /// Why the points and the second opinion disagree, if they do strongly.
-    pub fn disagreement(opinion: Opinion, points: Points, max: Points) -> Option<String> {
+    /// Why the points and the second opinion disagree, if they do strongly. Low points that a
+    /// misconception the rubric recognised (a penalty met) explains are no disagreement.
+    pub fn disagreement(
+        opinion: Opinion,
+        points: Points,
+        max: Points,
+        misconception: bool,
+    ) -> Option<String> {
         let share = if max.is_zero() {
             return None;
         } else {
             points.to_f64() / max.to_f64()
         };
         let s = opinion.similarity;
-        if share <= LOW_SHARE && s >= CLOSE {
+        if share <= LOW_SHARE && s >= CLOSE && !misconception {
             Some(format!(
                 "{points} of {max} points, but the answer is close in meaning to the model and \
                  best answers (similarity {s:.2}): a paraphrase the criteria may have missed"

@@ -74,7 +74,7 @@ fn table() -> &'static Table {
 
 /// The word pieces of one lower-case word without accents, greedy longest match first
 /// (`gradients` → `gradient`, `##s`); a word with a part no piece covers is `[UNK]`.
-fn cut(word: &str, out: &mut Vec<u32>) {
+fn cut(word: &str, buf: &mut String, out: &mut Vec<u32>) {
     let t = table();
     if word.chars().count() > MAX_WORD {
         out.push(t.unknown);
@@ -82,7 +82,6 @@ fn cut(word: &str, out: &mut Vec<u32>) {
     }
     let before = out.len();
     let mut start = 0;
-    let mut buf = String::with_capacity(word.len() + 2);
     while start < word.len() {
         let mut end = word.len();
         let mut found = None;
@@ -120,7 +119,7 @@ fn cut(word: &str, out: &mut Vec<u32>) {
 
 /// The pieces of a normalised word: split at anything not a letter or digit (`lstm's`,
 /// `do-while`), accents removed (`perché` → `perche`), as the model's uncased tokenizer does.
-fn pieces_of(word: &str, out: &mut Vec<u32>) {
+fn pieces_of(word: &str, buf: &mut String, out: &mut Vec<u32>) {
     use unicode_normalization::UnicodeNormalization;
     use unicode_normalization::char::is_combining_mark;
     let mut plain = String::new();
@@ -129,7 +128,7 @@ fn pieces_of(word: &str, out: &mut Vec<u32>) {
         .filter(|p| !p.is_empty())
     {
         if part.is_ascii() {
-            cut(part, out);
+            cut(part, buf, out);
         } else {
             plain.clear();
             plain.extend(
@@ -137,7 +136,7 @@ fn pieces_of(word: &str, out: &mut Vec<u32>) {
                     .filter(|c| !is_combining_mark(*c))
                     .flat_map(char::to_lowercase),
             );
-            cut(&plain, out);
+            cut(&plain, buf, out);
         }
     }
 }
@@ -147,9 +146,10 @@ fn pieces_of(word: &str, out: &mut Vec<u32>) {
 pub fn embed(answer: &TextAnswer) -> Option<Vec<f32>> {
     let t = table();
     let mut ids = Vec::new();
+    let mut buf = String::new();
     for tok in &answer.tokens {
         if !is_stopword(&tok.norm) {
-            pieces_of(&tok.norm, &mut ids);
+            pieces_of(&tok.norm, &mut buf, &mut ids);
         }
     }
     if ids.is_empty() {
@@ -195,9 +195,9 @@ mod tests {
                         .any(char::is_alphanumeric)
                 })
                 .collect();
-            let mut ids = Vec::new();
+            let (mut ids, mut buf) = (Vec::new(), String::new());
             for tok in tokenize(sentence).tokens {
-                pieces_of(&tok.norm, &mut ids);
+                pieces_of(&tok.norm, &mut buf, &mut ids);
             }
             let ours: Vec<&str> = ids.iter().map(|&i| vocab[i as usize]).collect();
             assert_eq!(ours, expected, "{sentence}");

@@ -191,7 +191,6 @@ fn pattern_bits(key: &TextKey, answer: &mut TextAnswer) {
     sorted.sort_by_key(|&a| (answer.joined[a as usize], a));
     answer.pattern_bits = bits;
     answer.relates = relates;
-    answer.patterns = n;
     answer.related = related;
     answer.related_starts = starts;
     answer.joined_sorted = sorted;
@@ -730,34 +729,29 @@ pub fn uncovered(key: &TextKey, question: &str, cell: &str) -> Vec<(String, Stri
 /// Fewest words for an answer to count as a keyword list (shorter ones are just short).
 const KEYWORD_LIST_WORDS: usize = 5;
 
-/// `Some("7/9")` when the answer is mostly rubric terms without sentence structure: at least
-/// [`KEYWORD_LIST_WORDS`] words, under one in eight a function word ("the", "is", "di" …;
-/// real sentences have three or four in ten), and at least half related to the rubric's words.
+/// `Some("7/9")` when the answer is mostly rubric terms without sentence structure: words
+/// without sentences ([`telegraphic`]) and at least half of them related to the rubric's words.
 fn keyword_list(answer: &TextAnswer) -> Option<String> {
     let words = answer.tokens.len();
+    let terms = answer.relates.iter().filter(|&&r| r).count();
+    (telegraphic(answer) && terms * 2 >= words).then(|| format!("{terms}/{words}"))
+}
+
+/// At least [`KEYWORD_LIST_WORDS`] words and under one in eight a function word ("the", "is",
+/// "di" …; real sentences have three or four in ten): words without sentences. Similarity in
+/// meaning ignores word order, so such an answer earns no paraphrase credit either (a bag of
+/// the model answer's words would read like it).
+fn telegraphic(answer: &TextAnswer) -> bool {
+    let words = answer.tokens.len();
     if words < KEYWORD_LIST_WORDS {
-        return None;
+        return false;
     }
     let function = answer
         .tokens
         .iter()
         .filter(|t| crate::answers::text::is_stopword(&t.norm))
         .count();
-    let terms = answer.relates.iter().filter(|&&r| r).count();
-    (function * 8 < words && terms * 2 >= words).then(|| format!("{terms}/{words}"))
-}
-
-/// At least [`KEYWORD_LIST_WORDS`] words and under one in eight a function word: words without
-/// sentences. Similarity in meaning ignores word order, so such an answer earns no paraphrase
-/// credit (a bag of the model answer's words would read like it).
-fn telegraphic(answer: &TextAnswer) -> bool {
-    let words = answer.tokens.len();
-    let function = answer
-        .tokens
-        .iter()
-        .filter(|t| crate::answers::text::is_stopword(&t.norm))
-        .count();
-    words >= KEYWORD_LIST_WORDS && function * 8 < words
+    function * 8 < words
 }
 
 /// Score a free-text answer. `question` names it in review details.
@@ -895,8 +889,7 @@ pub fn score(key: &TextKey, points: Points, cell: &str, question: &str) -> Score
             raised_to: raised_from.map(|_| total),
         });
         // A misconception the rubric recognised explains low points: no disagreement to review.
-        if let Some(why) = super::class::Class::disagreement(opinion, total, points)
-            .filter(|_| !misconception || total.to_f64() >= points.to_f64() * 0.8)
+        if let Some(why) = super::class::Class::disagreement(opinion, total, points, misconception)
         {
             review.push(Review {
                 reason: Reason::ScorersDisagree,

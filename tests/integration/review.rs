@@ -110,6 +110,17 @@ fn http(base: &str, method: &str, path: &str, body: &str, host: Option<&str>) ->
     (status, out)
 }
 
+/// A form posted to `path` as the review page posts it: the token in the URL and first in the
+/// body, then `fields`; the reply's status.
+fn post(base: &str, token: &str, path: &str, fields: &str) -> u16 {
+    let body = if fields.is_empty() {
+        format!("t={token}")
+    } else {
+        format!("t={token}&{fields}")
+    };
+    http(base, "POST", &format!("{path}?t={token}"), &body, None).0
+}
+
 #[test]
 fn requests_without_the_token_or_from_another_host_are_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -320,52 +331,23 @@ fn decisions_are_written_at_once_and_grade_gives_the_same_grades() {
         item.contains("Decide for all 7 alike answers (g)"),
         "{item}"
     );
-    let (status, _) = http(
-        &s.base,
-        "POST",
-        &format!("/decide?t={t}"),
-        &format!("t={t}&n=7&q=8&points=2&comment=full+marks&scope=group"),
-        None,
+    assert_eq!(
+        post(
+            &s.base,
+            t,
+            "/decide",
+            "n=7&q=8&points=2&comment=full+marks&scope=group"
+        ),
+        303
     );
-    assert_eq!(status, 303);
     assert_eq!(csv_rows(&decisions).len(), 1 + 1 + 7);
     // One member of the group taken back on its own, then put back by undo.
-    assert_eq!(
-        http(
-            &s.base,
-            "POST",
-            &format!("/remove?t={t}"),
-            &format!("t={t}&n=7&q=8"),
-            None
-        )
-        .0,
-        303
-    );
+    assert_eq!(post(&s.base, t, "/remove", "n=7&q=8"), 303);
     assert_eq!(csv_rows(&decisions).len(), 1 + 1 + 6);
-    assert_eq!(
-        http(
-            &s.base,
-            "POST",
-            &format!("/undo?t={t}"),
-            &format!("t={t}"),
-            None
-        )
-        .0,
-        303
-    );
+    assert_eq!(post(&s.base, t, "/undo", ""), 303);
     assert_eq!(csv_rows(&decisions).len(), 1 + 1 + 7);
     // Undo takes the group decision back, and only it.
-    assert_eq!(
-        http(
-            &s.base,
-            "POST",
-            &format!("/undo?t={t}"),
-            &format!("t={t}"),
-            None
-        )
-        .0,
-        303
-    );
+    assert_eq!(post(&s.base, t, "/undo", ""), 303);
     assert_eq!(csv_rows(&decisions).len(), 2);
     drop(s);
     // Quitting and grading with the decisions file gives the same grade.
@@ -374,17 +356,7 @@ fn decisions_are_written_at_once_and_grade_gives_the_same_grades() {
     assert_eq!((row[3].as_str(), row[12].as_str()), ("1", "12"));
     // And a review started again reads the decision back: nothing lost, nothing doubled.
     let s = start(&decisions);
-    assert_eq!(
-        http(
-            &s.base,
-            "POST",
-            &format!("/undo?t={}", s.token),
-            &format!("t={}", s.token),
-            None
-        )
-        .0,
-        303
-    );
+    assert_eq!(post(&s.base, &s.token, "/undo", ""), 303);
     assert_eq!(
         csv_rows(&decisions).len(),
         2,
