@@ -455,17 +455,15 @@ struct Lines<R> {
 impl<R: Read> Read for Lines<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        for (i, &b) in buf[..n].iter().enumerate() {
-            if b == b'\r' || b == b'\n' {
-                let at = self.pos + i as u64;
-                let lf = u64::from(b == b'\n');
-                match self.runs.back_mut() {
-                    Some(run) if run.1 == at => {
-                        run.1 += 1;
-                        run.2 += lf;
-                    }
-                    _ => self.runs.push_back((at, at + 1, lf)),
+        for i in memchr::memchr2_iter(b'\r', b'\n', &buf[..n]) {
+            let at = self.pos + i as u64;
+            let lf = u64::from(buf[i] == b'\n');
+            match self.runs.back_mut() {
+                Some(run) if run.1 == at => {
+                    run.1 += 1;
+                    run.2 += lf;
                 }
+                _ => self.runs.push_back((at, at + 1, lf)),
             }
         }
         self.pos += n as u64;

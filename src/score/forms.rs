@@ -42,6 +42,9 @@ pub fn answer_key(cell: &str, multiple: bool) -> String {
 
 /// Most distinct answers remembered per question, and lines per (answer, points).
 const MAX_ANSWERS: usize = 10_000;
+/// Most cells remembered with their [`answer_key`] per question (a class repeats its cells
+/// exactly: each is normalised once).
+const MAX_CELLS: usize = 4 * MAX_ANSWERS;
 const MAX_LINES: usize = 3;
 
 /// One distinct answer and the points Forms gave it, with where (first few lines).
@@ -85,22 +88,44 @@ pub struct Learnt {
     pub answers: BTreeMap<String, AnswerPoints>,
     /// Distinct answers past [`MAX_ANSWERS`], not remembered.
     pub dropped: usize,
+    /// Cells seen before → their [`answer_key`] (at most [`MAX_CELLS`]).
+    keys: rustc_hash::FxHashMap<Box<str>, std::rc::Rc<str>>,
 }
 
 impl Learnt {
+    /// The [`answer_key`] of a cell, normalised once per distinct cell.
+    fn key(&mut self, answer: &str, multiple: bool) -> std::rc::Rc<str> {
+        if let Some(key) = self.keys.get(answer) {
+            return std::rc::Rc::clone(key);
+        }
+        let key: std::rc::Rc<str> = answer_key(answer, multiple).into();
+        if self.keys.len() < MAX_CELLS {
+            self.keys.insert(answer.into(), std::rc::Rc::clone(&key));
+        }
+        key
+    }
+
     /// Remember that Forms gave `points` to `answer` on `line`.
     pub fn add(&mut self, line: usize, answer: &str, points: Points, multiple: bool) {
         self.graded += 1;
         self.max = Some(self.max.map_or(points, |m| m.max(points)));
-        let key = answer_key(answer, multiple);
-        if !self.answers.contains_key(&key) && self.answers.len() >= MAX_ANSWERS {
-            self.dropped += 1;
-            return;
+        let key = self.key(answer, multiple);
+        if !self.answers.contains_key(&*key) {
+            if self.answers.len() >= MAX_ANSWERS {
+                self.dropped += 1;
+                return;
+            }
+            self.answers.insert(
+                key.to_string(),
+                AnswerPoints {
+                    answer: answer.to_string(),
+                    points: BTreeMap::new(),
+                },
+            );
         }
-        let entry = self.answers.entry(key).or_insert_with(|| AnswerPoints {
-            answer: answer.to_string(),
-            points: BTreeMap::new(),
-        });
+        let Some(entry) = self.answers.get_mut(&*key) else {
+            return;
+        };
         let (n, lines) = entry.points.entry(points).or_default();
         *n += 1;
         if lines.len() < MAX_LINES {
@@ -440,10 +465,13 @@ impl Reconciler {
             if ours == forms {
                 tally.agree += 1;
             } else {
-                *tally
-                    .differing
-                    .entry(answer_key(answer, self.multiple[q]))
-                    .or_default() += 1;
+                let key = tally.learnt.key(answer, self.multiple[q]);
+                match tally.differing.get_mut(&*key) {
+                    Some(n) => *n += 1,
+                    None => {
+                        tally.differing.insert(key.to_string(), 1);
+                    }
+                }
                 if tally.differences.len() < MAX_DIFFERENCES {
                     tally.differences.push(Difference {
                         file: layout.file.clone(),
