@@ -27,13 +27,11 @@ impl TextAnswer {
     }
 }
 
-/// One word of the answer.
+/// One word of the answer: what the word is ([`Word`], shared by every answer that uses it;
+/// `token.norm` reads through to it) and where it stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Token {
-    /// Lower-case NFKC form.
-    pub norm: String,
-    pub stem_en: String,
-    pub stem_it: String,
+    pub word: std::sync::Arc<Word>,
     /// Byte span in the original answer.
     pub start: usize,
     pub end: usize,
@@ -43,12 +41,67 @@ pub struct Token {
     pub negated: bool,
     /// The word is itself a negation.
     pub negator: bool,
+}
+
+impl std::ops::Deref for Token {
+    type Target = Word;
+    fn deref(&self) -> &Word {
+        &self.word
+    }
+}
+
+/// A distinct word as written (before normalisation), worked out once per thread and shared
+/// by every token of it: a class writes with a few thousand words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Word {
+    /// Lower-case NFKC form.
+    pub norm: String,
+    pub stem_en: String,
+    pub stem_it: String,
     /// Which characters the word has (see [`letters`]): a quick filter before typo matching.
     pub letters: u64,
     /// [`crate::text::hash64`] of `norm`, `stem_en`, `stem_it`: words are compared by hash
     /// first, by text only when the hashes agree.
     pub hashes: [u64; 3],
+    /// What the word does to the sentence around it.
+    role: Role,
 }
+
+/// How a word bears on clauses and negation (see [`tokenize`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Role {
+    /// Starts a new clause ([`CLAUSE_WORDS`]).
+    clause: bool,
+    negator: bool,
+    /// A negation of a noun phrase ([`NOUN_NEGATORS`]): it reaches across `and` too.
+    noun_negator: bool,
+    or_word: bool,
+    and_word: bool,
+}
+
+impl Word {
+    fn new(norm: String) -> Word {
+        let (stem_en, stem_it, [hash_en, hash_it]) = stems_hashed(&norm);
+        let w = norm.as_str();
+        Word {
+            hashes: [crate::text::hash64(w), hash_en, hash_it],
+            letters: letters(w),
+            role: Role {
+                clause: CLAUSE_WORDS.contains(&w),
+                negator: is_negator(w),
+                noun_negator: NOUN_NEGATORS.contains(&w),
+                or_word: OR_WORDS.contains(&w),
+                and_word: AND_WORDS.contains(&w),
+            },
+            stem_en,
+            stem_it,
+            norm,
+        }
+    }
+}
+
+/// Distinct written words a thread remembers with their [`Word`].
+const WORD_CACHE: usize = 1 << 16;
 
 /// A 64-bit set of the word's characters. Words within `k` edits differ in at most `2k` of
 /// these bits, so most typo comparisons are rejected without computing a distance.
@@ -82,11 +135,13 @@ pub struct TextAnswer {
     pub related_starts: Vec<u32>,
     /// Whether each token relates to any pattern at all (filled with `pattern_bits`).
     pub relates: Vec<bool>,
-    /// The first byte of each token: wildcard patterns are tried on two words written as one
-    /// only where the first word starts as the pattern does.
-    pub initials: Vec<u8>,
-    /// Indices into `joined`, sorted by hash (for looking one up).
-    pub joined_sorted: Vec<u32>,
+    /// For each pair of words in `joined`, the key's patterns it meets written as one word
+    /// (filled with `pattern_bits`).
+    pub joined_patterns: Vec<std::sync::Arc<[u32]>>,
+    /// The pairs meeting each pattern, in order: pattern `p`'s are
+    /// `joined_related[joined_starts[p]..joined_starts[p + 1]]` (filled with `pattern_bits`).
+    pub joined_related: Vec<u32>,
+    pub joined_starts: Vec<u32>,
 }
 
 /// How many words before a term a negation reaches.
@@ -397,6 +452,21 @@ pub fn tokenize(text: &str) -> TextAnswer {
         read: text.len(),
         ..TextAnswer::default()
     };
+    use std::cell::RefCell;
+    type Cache = rustc_hash::FxHashMap<Box<str>, std::sync::Arc<Word>>;
+    thread_local! {
+        static WORDS: RefCell<Cache> = RefCell::new(Cache::default());
+    }
+    WORDS.with(|words| tokenize_with(text, &mut words.borrow_mut(), &mut answer));
+    answer
+}
+
+/// [`tokenize`]'s work, with the thread's words at hand.
+fn tokenize_with(
+    text: &str,
+    words: &mut rustc_hash::FxHashMap<Box<str>, std::sync::Arc<Word>>,
+    answer: &mut TextAnswer,
+) {
     let mut clause = 0usize;
     let mut clause_start = 0usize;
     let mut last_negator: Option<usize> = None;
@@ -435,8 +505,20 @@ pub fn tokenize(text: &str) -> TextAnswer {
                 j += 2;
             }
             let end = chars.get(j).map(|(a, _)| *a).unwrap_or(text.len());
-            let norm = normalize_word(&text[start..end]);
-            if CLAUSE_WORDS.contains(&norm.as_str()) {
+            let written = &text[start..end];
+            let word = match words.get(written) {
+                Some(word) => std::sync::Arc::clone(word),
+                None => {
+                    let word = std::sync::Arc::new(Word::new(normalize_word(written)));
+                    if words.len() >= WORD_CACHE {
+                        words.clear();
+                    }
+                    words.insert(written.into(), std::sync::Arc::clone(&word));
+                    word
+                }
+            };
+            let role = word.role;
+            if role.clause {
                 answer.clauses.push((clause_start, start));
                 clause += 1;
                 clause_start = start;
@@ -444,29 +526,20 @@ pub fn tokenize(text: &str) -> TextAnswer {
             }
             let index = answer.tokens.len();
             let negated = last_negator.is_some_and(|n| index - n <= NEGATION_WINDOW);
-            let negator = is_negator(&norm);
-            if negator {
+            if role.negator {
                 last_negator = Some(index);
-                noun_negation = NOUN_NEGATORS.contains(&norm.as_str());
-            } else if negated
-                && (OR_WORDS.contains(&norm.as_str())
-                    || (noun_negation && AND_WORDS.contains(&norm.as_str())))
-            {
+                noun_negation = role.noun_negator;
+            } else if negated && (role.or_word || (noun_negation && role.and_word)) {
                 // The negation reaches as far past the conjunction as past the negation.
                 last_negator = Some(index);
             }
-            let (stem_en, stem_it, [hash_en, hash_it]) = stems_hashed(&norm);
             answer.tokens.push(Token {
-                hashes: [crate::text::hash64(&norm), hash_en, hash_it],
-                letters: letters(&norm),
-                norm,
-                stem_en,
-                stem_it,
+                word,
                 start,
                 end,
                 clause,
                 negated,
-                negator,
+                negator: role.negator,
             });
             i = j;
             continue;
@@ -496,20 +569,18 @@ pub fn tokenize(text: &str) -> TextAnswer {
         .windows(2)
         .map(|w| crate::text::fnv1a(w[0].hashes[0], w[1].norm.as_bytes()))
         .collect();
-    answer.initials = answer
-        .tokens
-        .iter()
-        .map(|t| t.norm.as_bytes().first().copied().unwrap_or(0))
-        .collect();
-    // Clause indices count separators; map them to positions in `clauses` by span.
+    // Clause indices count separators; map them to positions in `clauses` by span (the
+    // spans are in order and do not overlap, and so are the tokens).
+    let mut c = 0usize;
     for t in &mut answer.tokens {
-        t.clause = answer
-            .clauses
-            .iter()
-            .position(|(s, e)| t.start >= *s && t.start < *e)
-            .unwrap_or(0);
+        while answer.clauses.get(c).is_some_and(|&(_, e)| e <= t.start) {
+            c += 1;
+        }
+        t.clause = match answer.clauses.get(c) {
+            Some(&(s, e)) if t.start >= s && t.start < e => c,
+            _ => 0,
+        };
     }
-    answer
 }
 
 /// English and Italian stopwords, to tell which language an answer is in (cheaply).
@@ -574,7 +645,7 @@ mod tests {
                 .tokens
                 .into_iter()
                 .filter(|t| t.negated)
-                .map(|t| t.norm)
+                .map(|t| t.norm.clone())
                 .collect()
         };
         assert_eq!(

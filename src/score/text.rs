@@ -123,11 +123,9 @@ const RELATION_CACHE: usize = 1 << 17;
 fn pattern_bits(key: &TextKey, answer: &mut TextAnswer) {
     use rustc_hash::FxHashMap;
     use std::cell::RefCell;
-    /// Per key (by uid), per distinct word, its relation to each pattern, and the patterns it
-    /// relates to at all (most relations are none).
-    type Relations = FxHashMap<u64, FxHashMap<String, (std::sync::Arc<[u8]>, Box<[u32]>)>>;
     thread_local! {
-        static CACHE: RefCell<(usize, Relations)> = RefCell::new((0, FxHashMap::default()));
+        static CACHE: RefCell<(usize, FxHashMap<u64, KeyCache>)> =
+            RefCell::new((0, FxHashMap::default()));
     }
     let n = key.patterns.len();
     let mut bits = Vec::with_capacity(answer.tokens.len());
@@ -135,6 +133,9 @@ fn pattern_bits(key: &TextKey, answer: &mut TextAnswer) {
     let mut starts = vec![0u32; n + 1];
     let mut pairs: Vec<(u32, u32)> = Vec::new();
     let mut relates = vec![false; answer.tokens.len()];
+    let mut joined = Vec::with_capacity(answer.joined.len());
+    let mut joined_starts = vec![0u32; n + 1];
+    let mut joined_pairs: Vec<(u32, u32)> = Vec::new();
     CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
         let (size, keys) = &mut *cache;
@@ -142,7 +143,7 @@ fn pattern_bits(key: &TextKey, answer: &mut TextAnswer) {
             keys.clear();
             *size = 0;
         }
-        let words = keys.entry(key.uid.0).or_default();
+        let KeyCache { words, joins } = keys.entry(key.uid.0).or_default();
         for (i, t) in answer.tokens.iter().enumerate() {
             let (row, related) = match words.get(t.norm.as_str()) {
                 Some(entry) => entry,
@@ -176,24 +177,77 @@ fn pattern_bits(key: &TextKey, answer: &mut TextAnswer) {
                 pairs.push((p, i as u32));
             }
         }
+        // Two words written as one (`re use`, `data member`): the patterns the pair meets as
+        // one word, exactly or by wildcard, remembered per distinct pair.
+        for (i, &h) in answer.joined.iter().enumerate() {
+            let (a, b) = (&answer.tokens[i].norm, &answer.tokens[i + 1].norm);
+            let same = |text: &str| {
+                text.len() == a.len() + b.len()
+                    && text.starts_with(a.as_str())
+                    && text.ends_with(b.as_str())
+            };
+            let patterns = match joins.get(&h) {
+                Some((text, patterns)) if same(text) => std::sync::Arc::clone(patterns),
+                cached => {
+                    let patterns: std::sync::Arc<[u32]> = key
+                        .patterns
+                        .iter()
+                        .filter(|p| match &p.glob {
+                            Some(g) => answer.joined_matches(i, g),
+                            None => p.hashes[0] == h && answer.joined_is(i, &p.norm),
+                        })
+                        .map(|p| p.id as u32)
+                        .collect();
+                    // A hash two pairs share is not remembered for the second.
+                    if cached.is_none() {
+                        *size += 1;
+                        joins.insert(
+                            h,
+                            (format!("{a}{b}").into(), std::sync::Arc::clone(&patterns)),
+                        );
+                    }
+                    patterns
+                }
+            };
+            for &p in patterns.iter() {
+                joined_starts[p as usize + 1] += 1;
+                joined_pairs.push((p, i as u32));
+            }
+            joined.push(patterns);
+        }
     });
-    for p in 0..n {
-        starts[p + 1] += starts[p];
-    }
-    let mut fill = starts.clone();
-    let mut related = vec![0u32; starts[n] as usize];
-    // Tokens in order within each pattern: `pairs` is in token order.
-    for (p, i) in pairs {
-        related[fill[p as usize] as usize] = i;
-        fill[p as usize] += 1;
-    }
-    let mut sorted: Vec<u32> = (0..answer.joined.len() as u32).collect();
-    sorted.sort_by_key(|&a| (answer.joined[a as usize], a));
+    let by_pattern = |starts: &mut Vec<u32>, pairs: Vec<(u32, u32)>| {
+        for p in 0..n {
+            starts[p + 1] += starts[p];
+        }
+        let mut fill = starts.clone();
+        let mut related = vec![0u32; starts[n] as usize];
+        // Tokens in order within each pattern: `pairs` is in token order.
+        for (p, i) in pairs {
+            related[fill[p as usize] as usize] = i;
+            fill[p as usize] += 1;
+        }
+        related
+    };
+    answer.related = by_pattern(&mut starts, pairs);
+    answer.joined_related = by_pattern(&mut joined_starts, joined_pairs);
     answer.pattern_bits = bits;
     answer.relates = relates;
-    answer.related = related;
     answer.related_starts = starts;
-    answer.joined_sorted = sorted;
+    answer.joined_starts = joined_starts;
+    answer.joined_patterns = joined;
+}
+
+/// A word's relation to each pattern of a key, and the patterns it relates to at all.
+type WordRelations = (std::sync::Arc<[u8]>, Box<[u32]>);
+
+/// What one thread remembers of one key: per distinct word, its relation to each pattern and
+/// the patterns it relates to at all (most relations are none); per distinct pair of words
+/// written as one (by [`TextAnswer::joined`] hash, with the text), the patterns it meets.
+#[derive(Default)]
+struct KeyCache {
+    words: rustc_hash::FxHashMap<String, WordRelations>,
+    joins: rustc_hash::FxHashMap<u64, (Box<str>, std::sync::Arc<[u32]>)>,
 }
 
 /// Longest word compared for typos; longer ones only match exactly, by stem or wildcard.
@@ -361,30 +415,13 @@ fn occurrences(phrase: &Phrase, answer: &TextAnswer, text: &str, rules: Rules) -
         .filter(|w| w.len() == 1)
         .map(|w| &w[0])
     {
-        match &w.glob {
-            Some(g) if rules.wildcard => {
-                let first = g.as_bytes().first().copied().unwrap_or(b'*');
-                for i in 0..answer.joined.len() {
-                    if (first == b'*' || answer.initials[i] == first) && answer.joined_matches(i, g)
-                    {
-                        starts.push(i as u32);
-                    }
-                }
-            }
-            Some(_) => {}
-            None => {
-                let sorted = &answer.joined_sorted;
-                let h = w.hashes[0];
-                let at = sorted.partition_point(|&i| answer.joined[i as usize] < h);
-                for &i in &sorted[at..] {
-                    if answer.joined[i as usize] != h {
-                        break;
-                    }
-                    if answer.joined_is(i as usize, &w.norm) {
-                        starts.push(i);
-                    }
-                }
-            }
+        if (w.glob.is_none() || rules.wildcard)
+            && let (Some(&a), Some(&b)) = (
+                answer.joined_starts.get(w.id),
+                answer.joined_starts.get(w.id + 1),
+            )
+        {
+            starts.extend_from_slice(&answer.joined_related[a as usize..b as usize]);
         }
     }
     starts.sort_unstable();
@@ -414,7 +451,7 @@ fn occurrences(phrase: &Phrase, answer: &TextAnswer, text: &str, rules: Rules) -
             }
         }
         // One rubric word written as two (`re-use`, `data member`): exact or wildcard only.
-        if !matched && let Some(&joined) = answer.joined.get(i) {
+        if !matched && let Some(joined) = answer.joined_patterns.get(i) {
             let single = phrase
                 .alternatives
                 .iter()
@@ -422,16 +459,10 @@ fn occurrences(phrase: &Phrase, answer: &TextAnswer, text: &str, rules: Rules) -
                 .map(|w| &w[0]);
             for w in single {
                 let hit = match &w.glob {
-                    Some(g) if rules.wildcard => {
-                        let first = g.as_bytes().first().copied().unwrap_or(b'*');
-                        ((first == b'*' || answer.initials[i] == first)
-                            && answer.joined_matches(i, g))
-                        .then_some(Rule::Wildcard)
-                    }
-                    None if w.hashes[0] == joined && answer.joined_is(i, &w.norm) => {
-                        Some(Rule::Exact)
-                    }
-                    _ => None,
+                    Some(_) if !rules.wildcard => None,
+                    _ if !joined.contains(&(w.id as u32)) => None,
+                    Some(_) => Some(Rule::Wildcard),
+                    None => Some(Rule::Exact),
                 };
                 if let Some(rule) = hit {
                     found.push(words(i, i + 2, rule));
@@ -691,7 +722,7 @@ pub fn uncovered(key: &TextKey, question: &str, cell: &str) -> Vec<(String, Stri
     let asked: std::collections::HashSet<String> = tokenize(question)
         .tokens
         .into_iter()
-        .map(|t| t.stem_en)
+        .map(|t| t.stem_en.clone())
         .collect();
     let mut answer = tokenize(cell);
     pattern_bits(key, &mut answer);
