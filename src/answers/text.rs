@@ -135,9 +135,6 @@ pub struct TextAnswer {
     pub related_starts: Vec<u32>,
     /// Whether each token relates to any pattern at all (filled with `pattern_bits`).
     pub relates: Vec<bool>,
-    /// For each pair of words in `joined`, the key's patterns it meets written as one word
-    /// (filled with `pattern_bits`).
-    pub joined_patterns: Vec<std::sync::Arc<[u32]>>,
     /// The pairs meeting each pattern, in order: pattern `p`'s are
     /// `joined_related[joined_starts[p]..joined_starts[p + 1]]` (filled with `pattern_bits`).
     pub joined_related: Vec<u32>,
@@ -280,37 +277,19 @@ pub fn normalize_word(word: &str) -> String {
     crate::text::normalize(word)
 }
 
-/// Distinct words whose stems a thread remembers: a class writes with a few thousand words,
-/// so each is stemmed once, not once per answer.
-const STEM_CACHE: usize = 1 << 16;
-
 /// The word's stems in both languages.
 pub fn stems(norm: &str) -> (String, String) {
     let (en, it, _) = stems_hashed(norm);
     (en, it)
 }
 
-/// [`stems`] with the [`crate::text::hash64`] of each, cached per distinct word.
+/// [`stems`] with the [`crate::text::hash64`] of each (a [`Word`] keeps them: each distinct
+/// word is stemmed once per thread).
 fn stems_hashed(norm: &str) -> (String, String, [u64; 2]) {
-    use std::cell::RefCell;
-    type Cache = rustc_hash::FxHashMap<String, (String, String, [u64; 2])>;
-    thread_local! {
-        static CACHE: RefCell<Cache> = RefCell::new(Cache::default());
-    }
-    CACHE.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if let Some(hit) = cache.get(norm) {
-            return hit.clone();
-        }
-        let (en, it) = stemmers();
-        let (en, it) = (en.stem(norm).into_owned(), it.stem(norm).into_owned());
-        let hashes = [crate::text::hash64(&en), crate::text::hash64(&it)];
-        if cache.len() >= STEM_CACHE {
-            cache.clear();
-        }
-        cache.insert(norm.to_string(), (en.clone(), it.clone(), hashes));
-        (en, it, hashes)
-    })
+    let (en, it) = stemmers();
+    let (en, it) = (en.stem(norm).into_owned(), it.stem(norm).into_owned());
+    let hashes = [crate::text::hash64(&en), crate::text::hash64(&it)];
+    (en, it, hashes)
 }
 
 /// The inflectional base of an English word: plural, third person, past and -ing forms taken
@@ -471,10 +450,10 @@ fn tokenize_with(
     let mut clause_start = 0usize;
     let mut last_negator: Option<usize> = None;
     let mut noun_negation = false;
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let (at, c) = chars[i];
+    // The character at a byte offset (a character boundary), if any.
+    let char_at = |at: usize| text.get(at..).and_then(|rest| rest.chars().next());
+    let mut at = 0usize;
+    while let Some(c) = char_at(at) {
         // HTML that some exports carry (`<br>`, `&nbsp;`) is markup, not words; `<br>` ends a line.
         if let Some(len) = markup_len(&text[at..]) {
             if text[at..].starts_with("<br") {
@@ -485,26 +464,24 @@ fn tokenize_with(
                 clause_start = at + len;
                 last_negator = None;
             }
-            while i < chars.len() && chars[i].0 < at + len {
-                i += 1;
-            }
+            // Markup is ASCII from `<` to `>` or `&` to `;`: the end is a boundary.
+            at += len;
             continue;
         }
         if is_word_char(c) {
             let start = at;
-            let mut j = i;
-            while j < chars.len() && is_word_char(chars[j].1) {
-                j += 1;
+            let mut end = at;
+            while let Some(w) = char_at(end).filter(|&w| is_word_char(w)) {
+                end += w.len_utf8();
             }
             // Keep English contractions (`doesn't`); split elisions (`dell'input`).
-            let apostrophe = j + 1 < chars.len() && matches!(chars[j].1, '\'' | '’');
-            let contraction = apostrophe
-                && chars[j + 1].1.eq_ignore_ascii_case(&'t')
-                && (j + 2 >= chars.len() || !is_word_char(chars[j + 2].1));
-            if contraction {
-                j += 2;
+            if let Some(a @ ('\'' | '’')) = char_at(end)
+                && let Some(t) = char_at(end + a.len_utf8())
+                && t.eq_ignore_ascii_case(&'t')
+                && !char_at(end + a.len_utf8() + 1).is_some_and(is_word_char)
+            {
+                end += a.len_utf8() + 1;
             }
-            let end = chars.get(j).map(|(a, _)| *a).unwrap_or(text.len());
             let written = &text[start..end];
             let word = match words.get(written) {
                 Some(word) => std::sync::Arc::clone(word),
@@ -541,15 +518,15 @@ fn tokenize_with(
                 negated,
                 negator: role.negator,
             });
-            i = j;
+            at = end;
             continue;
         }
         if matches!(c, '.' | ';' | ':' | '!' | '?' | '\n' | ',' | '(' | ')') {
             // A decimal point inside a number does not end a clause.
             let decimal = c == '.'
-                && i > 0
-                && chars[i - 1].1.is_ascii_digit()
-                && chars.get(i + 1).is_some_and(|(_, d)| d.is_ascii_digit());
+                && at > 0
+                && text.as_bytes()[at - 1].is_ascii_digit()
+                && text.as_bytes().get(at + 1).is_some_and(u8::is_ascii_digit);
             if !decimal {
                 if clause_start < at {
                     answer.clauses.push((clause_start, at));
@@ -559,7 +536,7 @@ fn tokenize_with(
                 last_negator = None;
             }
         }
-        i += 1;
+        at += c.len_utf8();
     }
     if clause_start < text.len() {
         answer.clauses.push((clause_start, text.len()));

@@ -133,7 +133,6 @@ fn pattern_bits(key: &TextKey, answer: &mut TextAnswer) {
     let mut starts = vec![0u32; n + 1];
     let mut pairs: Vec<(u32, u32)> = Vec::new();
     let mut relates = vec![false; answer.tokens.len()];
-    let mut joined = Vec::with_capacity(answer.joined.len());
     let mut joined_starts = vec![0u32; n + 1];
     let mut joined_pairs: Vec<(u32, u32)> = Vec::new();
     CACHE.with(|cache| {
@@ -177,43 +176,35 @@ fn pattern_bits(key: &TextKey, answer: &mut TextAnswer) {
                 pairs.push((p, i as u32));
             }
         }
-        // Two words written as one (`re use`, `data member`): the patterns the pair meets as
-        // one word, exactly or by wildcard, remembered per distinct pair.
+        // Two words written as one (`re use`, `data member`): the one-word patterns the pair
+        // meets, exactly (by hash, then text) or by wildcard (only those starting as it does).
+        let joins = joins.get_or_insert_with(|| JoinIndex::new(key));
         for (i, &h) in answer.joined.iter().enumerate() {
-            let (a, b) = (&answer.tokens[i].norm, &answer.tokens[i + 1].norm);
-            let same = |text: &str| {
-                text.len() == a.len() + b.len()
-                    && text.starts_with(a.as_str())
-                    && text.ends_with(b.as_str())
-            };
-            let patterns = match joins.get(&h) {
-                Some((text, patterns)) if same(text) => std::sync::Arc::clone(patterns),
-                cached => {
-                    let patterns: std::sync::Arc<[u32]> = key
-                        .patterns
-                        .iter()
-                        .filter(|p| match &p.glob {
-                            Some(g) => answer.joined_matches(i, g),
-                            None => p.hashes[0] == h && answer.joined_is(i, &p.norm),
-                        })
-                        .map(|p| p.id as u32)
-                        .collect();
-                    // A hash two pairs share is not remembered for the second.
-                    if cached.is_none() {
-                        *size += 1;
-                        joins.insert(
-                            h,
-                            (format!("{a}{b}").into(), std::sync::Arc::clone(&patterns)),
-                        );
-                    }
-                    patterns
-                }
-            };
-            for &p in patterns.iter() {
+            let initial = answer.tokens[i]
+                .norm
+                .as_bytes()
+                .first()
+                .copied()
+                .unwrap_or(0);
+            let exact = joins
+                .exact
+                .get(&h)
+                .into_iter()
+                .flatten()
+                .filter(|&&p| answer.joined_is(i, &key.patterns[p as usize].norm));
+            let wildcard = joins.globs[usize::from(initial)]
+                .iter()
+                .chain(&joins.star_globs)
+                .filter(|&&p| {
+                    key.patterns[p as usize]
+                        .glob
+                        .as_deref()
+                        .is_some_and(|g| answer.joined_matches(i, g))
+                });
+            for &p in exact.chain(wildcard) {
                 joined_starts[p as usize + 1] += 1;
                 joined_pairs.push((p, i as u32));
             }
-            joined.push(patterns);
         }
     });
     let by_pattern = |starts: &mut Vec<u32>, pairs: Vec<(u32, u32)>| {
@@ -235,19 +226,45 @@ fn pattern_bits(key: &TextKey, answer: &mut TextAnswer) {
     answer.relates = relates;
     answer.related_starts = starts;
     answer.joined_starts = joined_starts;
-    answer.joined_patterns = joined;
 }
 
 /// A word's relation to each pattern of a key, and the patterns it relates to at all.
 type WordRelations = (std::sync::Arc<[u8]>, Box<[u32]>);
 
 /// What one thread remembers of one key: per distinct word, its relation to each pattern and
-/// the patterns it relates to at all (most relations are none); per distinct pair of words
-/// written as one (by [`TextAnswer::joined`] hash, with the text), the patterns it meets.
+/// the patterns it relates to at all (most relations are none); the key's patterns indexed
+/// for pairs of words written as one.
 #[derive(Default)]
 struct KeyCache {
     words: rustc_hash::FxHashMap<String, WordRelations>,
-    joins: rustc_hash::FxHashMap<u64, (Box<str>, std::sync::Arc<[u32]>)>,
+    joins: Option<JoinIndex>,
+}
+
+/// A key's patterns as two words written as one may meet them: plain ones by the hash of
+/// their text, wildcards by their first byte (those starting with `*` apart).
+struct JoinIndex {
+    exact: rustc_hash::FxHashMap<u64, Vec<u32>>,
+    globs: Vec<Vec<u32>>,
+    star_globs: Vec<u32>,
+}
+
+impl JoinIndex {
+    fn new(key: &TextKey) -> JoinIndex {
+        let mut index = JoinIndex {
+            exact: rustc_hash::FxHashMap::default(),
+            globs: vec![Vec::new(); 256],
+            star_globs: Vec::new(),
+        };
+        for p in &key.patterns {
+            let id = p.id as u32;
+            match p.glob.as_deref().map(str::as_bytes) {
+                None => index.exact.entry(p.hashes[0]).or_default().push(id),
+                Some([b'*', ..] | []) => index.star_globs.push(id),
+                Some([first, ..]) => index.globs[usize::from(*first)].push(id),
+            }
+        }
+        index
+    }
 }
 
 /// Longest word compared for typos; longer ones only match exactly, by stem or wildcard.
@@ -373,6 +390,16 @@ struct Occurrence {
 }
 
 /// Occurrences of a phrase.
+/// Do words `i` and `i + 1` written as one meet pattern `p` (see [`pattern_bits`])?
+fn joined_meets(answer: &TextAnswer, i: usize, p: usize) -> bool {
+    match (answer.joined_starts.get(p), answer.joined_starts.get(p + 1)) {
+        (Some(&a), Some(&b)) => answer.joined_related[a as usize..b as usize]
+            .binary_search(&(i as u32))
+            .is_ok(),
+        _ => false,
+    }
+}
+
 fn occurrences(phrase: &Phrase, answer: &TextAnswer, text: &str, rules: Rules) -> Vec<Occurrence> {
     let tokens = &answer.tokens;
     let words = |first: usize, end: usize, rule: Rule| Occurrence {
@@ -451,7 +478,7 @@ fn occurrences(phrase: &Phrase, answer: &TextAnswer, text: &str, rules: Rules) -
             }
         }
         // One rubric word written as two (`re-use`, `data member`): exact or wildcard only.
-        if !matched && let Some(joined) = answer.joined_patterns.get(i) {
+        if !matched && i < answer.joined.len() {
             let single = phrase
                 .alternatives
                 .iter()
@@ -460,7 +487,7 @@ fn occurrences(phrase: &Phrase, answer: &TextAnswer, text: &str, rules: Rules) -
             for w in single {
                 let hit = match &w.glob {
                     Some(_) if !rules.wildcard => None,
-                    _ if !joined.contains(&(w.id as u32)) => None,
+                    _ if !joined_meets(answer, i, w.id) => None,
                     Some(_) => Some(Rule::Wildcard),
                     None => Some(Rule::Exact),
                 };
@@ -589,27 +616,51 @@ const MISSING_TERMS: usize = 6;
 /// unmet parts of an `all` joined by "and".
 fn missing(expr: &Expr, answer: &TextAnswer, text: &str, rules: Rules) -> String {
     /// The first terms, one more than are shown (to know there are others).
-    fn terms(e: &Expr, out: &mut Vec<String>) {
+    fn terms<'a>(e: &'a Expr, out: &mut Vec<&'a str>) {
         if out.len() > MISSING_TERMS {
             return;
         }
         match e {
-            Expr::Term(t) => out.push(format!("`{}`", t.display)),
+            Expr::Term(t) => out.push(&t.display),
             Expr::Any(es) | Expr::All(es) => es.iter().for_each(|e| terms(e, out)),
         }
     }
-    fn list(mut names: Vec<String>, joiner: &str) -> String {
+    /// "a, b or c" (each in backticks when `quote`), "a, b, … (or others)" past
+    /// [`MISSING_TERMS`]: one string, no string per name.
+    fn list<S: AsRef<str>>(names: &[S], quote: bool, joiner: &str) -> String {
         let more = names.len() > MISSING_TERMS;
-        names.truncate(MISSING_TERMS);
-        match (names.len(), more) {
-            (_, true) => format!("{}, … ({joiner} others)", names.join(", ")),
-            (0, _) => String::new(),
-            (1, _) => names.remove(0),
-            _ => {
-                let last = names.pop().unwrap_or_default();
-                format!("{} {joiner} {last}", names.join(", "))
+        let shown = &names[..names.len().min(MISSING_TERMS)];
+        let mut out = String::new();
+        let push = |out: &mut String, name: &S| {
+            if quote {
+                out.push('`');
             }
+            out.push_str(name.as_ref());
+            if quote {
+                out.push('`');
+            }
+        };
+        let last = if more {
+            shown.len()
+        } else {
+            shown.len().saturating_sub(1)
+        };
+        for (k, name) in shown.iter().enumerate() {
+            if k > 0 {
+                out.push_str(if k == last && !more { " " } else { ", " });
+                if k == last && !more {
+                    out.push_str(joiner);
+                    out.push(' ');
+                }
+            }
+            push(&mut out, name);
         }
+        if more {
+            out.push_str(", … (");
+            out.push_str(joiner);
+            out.push_str(" others)");
+        }
+        out
     }
     match expr {
         Expr::All(children) => {
@@ -618,12 +669,12 @@ fn missing(expr: &Expr, answer: &TextAnswer, text: &str, rules: Rules) -> String
                 .filter(|c| eval(c, answer, text, rules, true).is_none())
                 .map(|c| missing(c, answer, text, rules))
                 .collect();
-            list(unmet, "and")
+            list(&unmet, false, "and")
         }
         Expr::Any(_) | Expr::Term(_) => {
             let mut names = Vec::new();
             terms(expr, &mut names);
-            list(names, "or")
+            list(&names, true, "or")
         }
     }
 }
