@@ -29,10 +29,24 @@ impl Points {
     }
 
     pub fn checked_add(self, other: Points) -> Option<Points> {
-        self.0.checked_add(&other.0).map(Points)
+        // Most sums add zero or whole points: no greatest common divisor of 128-bit integers.
+        match (self.0.denom(), other.0.denom()) {
+            _ if other.0.is_zero() => Some(self),
+            _ if self.0.is_zero() => Some(other),
+            (1, 1) => i128::checked_add(*self.0.numer(), *other.0.numer()).map(Points::whole),
+            _ => self.0.checked_add(&other.0).map(Points),
+        }
     }
     pub fn checked_sub(self, other: Points) -> Option<Points> {
-        self.0.checked_sub(&other.0).map(Points)
+        match (self.0.denom(), other.0.denom()) {
+            _ if other.0.is_zero() => Some(self),
+            (1, 1) => i128::checked_sub(*self.0.numer(), *other.0.numer()).map(Points::whole),
+            _ => self.0.checked_sub(&other.0).map(Points),
+        }
+    }
+    /// A whole number of points (already in lowest terms).
+    fn whole(n: i128) -> Points {
+        Points(Ratio::new_raw(n, 1))
     }
     pub fn checked_mul(self, other: Points) -> Option<Points> {
         self.0.checked_mul(&other.0).map(Points)
@@ -269,6 +283,30 @@ mod tests {
             proptest::prop_assert_eq!(p.displays_exactly(), scaled.is_integer());
             proptest::prop_assert_eq!(p.rounded_hundredths(), scaled.round().to_integer());
         }
+
+        #[test]
+        fn sums_without_a_gcd_are_the_ratio_arithmetic(
+            a in -1_000_000i128..1_000_000,
+            da in proptest::sample::select(vec![1i128, 1, 2, 3, 4, 10]),
+            b in -1_000_000i128..1_000_000,
+            db in proptest::sample::select(vec![1i128, 1, 2, 3, 4, 10]),
+        ) {
+            let (x, y) = (Points(Ratio::new(a, da)), Points(Ratio::new(b, db)));
+            proptest::prop_assert_eq!(x.checked_add(y), x.0.checked_add(&y.0).map(Points));
+            proptest::prop_assert_eq!(x.checked_sub(y), x.0.checked_sub(&y.0).map(Points));
+        }
+    }
+
+    #[test]
+    fn whole_sums_overflow_to_none() {
+        let max = Points(Ratio::from_integer(i128::MAX));
+        assert_eq!(max.checked_add(Points::ONE), None);
+        assert_eq!(
+            Points::ZERO.checked_sub(max).unwrap().checked_sub(p("2")),
+            None
+        );
+        assert_eq!(p("0.5").checked_add(p("0.5")), Some(Points::ONE));
+        assert_eq!(p("3").checked_sub(p("3")), Some(Points::ZERO));
     }
 
     fn p(s: &str) -> Points {

@@ -77,9 +77,19 @@ struct Role {
     noun_negator: bool,
     or_word: bool,
     and_word: bool,
+    /// A function word ([`is_stopword`]).
+    stopword: bool,
+    /// One of the few words that tell English ([`EN_STOP`]) or Italian ([`IT_STOP`]).
+    en_stop: bool,
+    it_stop: bool,
 }
 
 impl Word {
+    /// A function word of English or Italian ([`is_stopword`]).
+    pub fn is_stopword(&self) -> bool {
+        self.role.stopword
+    }
+
     fn new(norm: String) -> Word {
         let (stem_en, stem_it, [hash_en, hash_it]) = stems_hashed(&norm);
         let w = norm.as_str();
@@ -92,6 +102,9 @@ impl Word {
                 noun_negator: NOUN_NEGATORS.contains(&w),
                 or_word: OR_WORDS.contains(&w),
                 and_word: AND_WORDS.contains(&w),
+                stopword: is_stopword(w),
+                en_stop: EN_STOP.contains(&w),
+                it_stop: IT_STOP.contains(&w),
             },
             stem_en,
             stem_it,
@@ -572,16 +585,8 @@ const IT_STOP: [&str; 20] = [
 
 /// `"en"`, `"it"`, or `None` when the answer is too short or mixed to tell.
 pub fn language(answer: &TextAnswer) -> Option<&'static str> {
-    let en = answer
-        .tokens
-        .iter()
-        .filter(|t| EN_STOP.contains(&t.norm.as_str()))
-        .count();
-    let it = answer
-        .tokens
-        .iter()
-        .filter(|t| IT_STOP.contains(&t.norm.as_str()))
-        .count();
+    let en = answer.tokens.iter().filter(|t| t.role.en_stop).count();
+    let it = answer.tokens.iter().filter(|t| t.role.it_stop).count();
     if en + it < 3 {
         return None;
     }

@@ -11,7 +11,7 @@
 //! word pieces are cut from our own normalised words by greedy longest match (BERT's
 //! WordPiece), tested against the model's own tokenizer (`tokenizer-golden.txt`).
 
-use crate::answers::text::{TextAnswer, is_stopword};
+use crate::answers::text::TextAnswer;
 use rustc_hash::FxHashMap;
 use std::sync::OnceLock;
 
@@ -148,7 +148,7 @@ pub fn embed(answer: &TextAnswer) -> Option<Vec<f32>> {
     let mut ids = Vec::new();
     let mut buf = String::new();
     for tok in &answer.tokens {
-        if !is_stopword(&tok.norm) {
+        if !tok.is_stopword() {
             pieces_of(&tok.norm, &mut buf, &mut ids);
         }
     }

@@ -828,11 +828,7 @@ fn telegraphic(answer: &TextAnswer) -> bool {
     if words < KEYWORD_LIST_WORDS {
         return false;
     }
-    let function = answer
-        .tokens
-        .iter()
-        .filter(|t| crate::answers::text::is_stopword(&t.norm))
-        .count();
+    let function = answer.tokens.iter().filter(|t| t.is_stopword()).count();
     function * 8 < words
 }
 
