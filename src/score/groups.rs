@@ -173,17 +173,29 @@ pub struct Grouping {
 /// Groups among `answers` (respondent id, answer text) of one question. Linear in the number
 /// of answers: identical ones by their normalised text, near-identical ones by MinHash with
 /// locality-sensitive hashing over word 3-shingles, each candidate pair checked exactly.
+/// Answers whose candidates one task looks at (in parallel with the next block's).
+const BLOCK: usize = 1024;
+
 pub fn groups(question: &str, answers: &[(&str, &str)]) -> Grouping {
-    // Each distinct answer text is normalised once (a large class repeats stock answers).
-    let mut normalised: HashMap<&str, std::rc::Rc<str>> = HashMap::new();
-    let keys: Vec<std::rc::Rc<str>> = answers
+    // Each distinct answer text is normalised once (a large class repeats stock answers),
+    // the distinct ones in parallel.
+    use rayon::prelude::*;
+    let mut slot: HashMap<&str, usize> = HashMap::new();
+    let mut texts: Vec<&str> = Vec::new();
+    let which: Vec<usize> = answers
         .iter()
         .map(|(_, a)| {
-            normalised
-                .entry(a)
-                .or_insert_with(|| key_of(a).into())
-                .clone()
+            *slot.entry(a).or_insert_with(|| {
+                texts.push(a);
+                texts.len() - 1
+            })
         })
+        .collect();
+    drop(slot);
+    let normalised: Vec<std::sync::Arc<str>> = texts.par_iter().map(|a| key_of(a).into()).collect();
+    let keys: Vec<std::sync::Arc<str>> = which
+        .iter()
+        .map(|&k| std::sync::Arc::clone(&normalised[k]))
         .collect();
     drop(normalised);
     let counts: Vec<usize> = keys
@@ -220,8 +232,8 @@ pub fn groups(question: &str, answers: &[(&str, &str)]) -> Grouping {
         .filter(|&i| counts[i] >= MIN_WORDS)
         .collect();
     distinct.sort_unstable();
-    let sets: Vec<Vec<u64>> = distinct.iter().map(|&i| shingles(&keys[i])).collect();
-    let signatures: Vec<[u64; BANDS * ROWS]> = sets.iter().map(|s| signature(s)).collect();
+    let sets: Vec<Vec<u64>> = distinct.par_iter().map(|&i| shingles(&keys[i])).collect();
+    let signatures: Vec<[u64; BANDS * ROWS]> = sets.par_iter().map(|s| signature(s)).collect();
     // Every band's buckets, members in export order.
     let mut bucket_of: Vec<Vec<u32>> = (0..BANDS)
         .map(|_| Vec::with_capacity(signatures.len()))
@@ -259,53 +271,71 @@ pub fn groups(question: &str, answers: &[(&str, &str)]) -> Grouping {
             pos
         })
         .collect();
-    let mut candidates: Vec<usize> = Vec::with_capacity(CHECKS_PER_MEMBER);
-    // `offered[a] == b + 1`: answer `a` is already a candidate of `b`.
-    let mut offered: Vec<u32> = vec![0; signatures.len()];
-    for b in 0..signatures.len() {
-        candidates.clear();
-        // Round-robin over the bands, going back one member at a time.
-        let mut back = 1usize;
-        loop {
-            let mut any = false;
-            for band in 0..BANDS {
-                let list = &buckets[band][bucket_of[band][b] as usize];
-                let k = position[band][b] as usize;
-                if k < back {
-                    continue;
+    // Each answer's candidates, and which of them are near-identical to it, in parallel (in
+    // blocks, each with its own marks); joined afterwards in order, so the groups do not
+    // depend on the threads.
+    let n = signatures.len();
+    let blocks: Vec<(usize, Vec<(usize, usize)>)> = (0..n.div_ceil(BLOCK))
+        .into_par_iter()
+        .map(|block| {
+            let mut skipped = 0usize;
+            let mut alike = Vec::new();
+            let mut candidates: Vec<usize> = Vec::with_capacity(CHECKS_PER_MEMBER);
+            // `offered[a] == b + 1`: answer `a` is already a candidate of `b`.
+            let mut offered: rustc_hash::FxHashMap<usize, usize> = Default::default();
+            for b in block * BLOCK..((block + 1) * BLOCK).min(n) {
+                candidates.clear();
+                // Round-robin over the bands, going back one member at a time.
+                let mut back = 1usize;
+                loop {
+                    let mut any = false;
+                    for band in 0..BANDS {
+                        let list = &buckets[band][bucket_of[band][b] as usize];
+                        let k = position[band][b] as usize;
+                        if k < back {
+                            continue;
+                        }
+                        any = true;
+                        let a = list[k - back];
+                        if offered.get(&a) != Some(&(b + 1)) && candidates.len() < CHECKS_PER_MEMBER
+                        {
+                            offered.insert(a, b + 1);
+                            candidates.push(a);
+                        }
+                    }
+                    if !any {
+                        break;
+                    }
+                    if candidates.len() >= CHECKS_PER_MEMBER {
+                        // Earlier members of b's buckets the cap leaves unchecked (at most).
+                        skipped += (0..BANDS)
+                            .map(|band| (position[band][b] as usize).saturating_sub(back))
+                            .sum::<usize>();
+                        break;
+                    }
+                    back += 1;
                 }
-                any = true;
-                let a = list[k - back];
-                if offered[a] != b as u32 + 1 && candidates.len() < CHECKS_PER_MEMBER {
-                    offered[a] = b as u32 + 1;
-                    candidates.push(a);
+                for &a in &candidates {
+                    let (la, lb) = (counts[distinct[a]], counts[distinct[b]]);
+                    if la.min(lb) * 10 < la.max(lb) * 8 {
+                        continue;
+                    }
+                    if near_identical(&sets[a], &sets[b]) {
+                        alike.push((a, b));
+                    }
                 }
             }
-            if !any {
-                break;
-            }
-            if candidates.len() >= CHECKS_PER_MEMBER {
-                // Earlier members of b's buckets the cap leaves unchecked (at most).
-                skipped_checks += (0..BANDS)
-                    .map(|band| (position[band][b] as usize).saturating_sub(back))
-                    .sum::<usize>();
-                break;
-            }
-            back += 1;
-        }
-        for &a in &candidates {
+            (skipped, alike)
+        })
+        .collect();
+    for (skipped, alike) in blocks {
+        skipped_checks += skipped;
+        for (a, b) in alike {
             let (x, y) = (
                 find(&mut parent, distinct[a]),
                 find(&mut parent, distinct[b]),
             );
-            if x == y {
-                continue;
-            }
-            let (la, lb) = (counts[distinct[a]], counts[distinct[b]]);
-            if la.min(lb) * 10 < la.max(lb) * 8 {
-                continue;
-            }
-            if near_identical(&sets[a], &sets[b]) {
+            if x != y {
                 parent[x] = y;
             }
         }
