@@ -228,8 +228,10 @@ pub fn groups_disagree(
 ) -> Vec<(usize, String)> {
     /// Members named in one detail.
     const NAMED: usize = 4;
-    let mut out = Vec::new();
-    for g in grouping.groups.iter().filter(|g| !g.identical) {
+    use rayon::prelude::*;
+    // The groups are scored in parallel (on the pool this is called in) and kept in order.
+    let per_group = |g: &super::groups::AnswerGroup| -> Vec<(usize, String)> {
+        let mut out = Vec::new();
         let mut scored: HashMap<&str, Points> = HashMap::new();
         let points: Vec<Points> = g
             .members
@@ -255,7 +257,7 @@ pub fn groups_disagree(
             }
         }
         if counts.len() < 2 {
-            continue;
+            return out;
         }
         counts.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
         let (usual, usual_n) = counts[0];
@@ -282,8 +284,15 @@ pub fn groups_disagree(
                 ),
             ));
         }
-    }
-    out
+        out
+    };
+    let found: Vec<Vec<(usize, String)>> = grouping
+        .groups
+        .par_iter()
+        .filter(|g| !g.identical)
+        .map(per_group)
+        .collect();
+    found.into_iter().flatten().collect()
 }
 
 #[cfg(test)]
