@@ -298,10 +298,11 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     drop((json_file, grades_file, review_file));
     let xlsx = xlsx.ok_or_else(|| Fatal("grades.xlsx: not begun".into()))?;
     let xlsx_path = staging.path("grades.xlsx")?;
-    // The workbook is compressed on a thread of its own while the class pages are rendered.
+    // The workbook is compressed on a thread of its own while the class pages are rendered
+    // and written.
     let (finished, pages) = std::thread::scope(|scope| {
         let finishing = scope.spawn(|| xlsx.finish(&xlsx_path));
-        let pages = (|| -> Result<Vec<(String, Vec<u8>)>, Fatal> {
+        let pages = (|| -> Result<(), Fatal> {
             let superseded = crate::report::csv::SupersededList
                 .render(&head)
                 .map_err(|e| Fatal(format!("superseded.csv: {e}")))?;
@@ -327,7 +328,10 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
                     .into_iter()
                     .map(|(name, html)| (name, html.into_bytes())),
             );
-            Ok(pages)
+            for (name, bytes) in pages {
+                staging.write(&name, &bytes)?;
+            }
+            staging.write_with("index.html", |w| Ok(class_pages.write_index(&head, w)?))
         })();
         (finishing.join(), pages)
     });
@@ -335,11 +339,7 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
         .unwrap_or_else(|_| Err(anyhow::anyhow!("the workbook writer failed unexpectedly")))
         .map_err(|e| Fatal(format!("grades.xlsx: {e}")))?;
     staging.remove_scratch();
-    let pages = pages?;
-    for (name, bytes) in pages {
-        staging.write(&name, &bytes)?;
-    }
-    staging.write_with("index.html", |w| Ok(class_pages.write_index(&head, w)?))?;
+    pages?;
     let mut written: Vec<String> = [
         "grades.csv",
         "grades.xlsx",
