@@ -106,6 +106,11 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
         );
     }
     let scratch = staging.scratch()?;
+    // index.html's rows wait in a scratch file, not in memory.
+    let rows = scratch.join("index-rows.html");
+    out.pages
+        .spill_rows_to(&rows)
+        .map_err(|e| Fatal(format!("{}: cannot write: {e}", rows.display())))?;
     out.xlsx = Some(
         crate::report::xlsx::XlsxStream::begin(&head, Some(&scratch))
             .map_err(|e| Fatal(format!("grades.xlsx: {e}")))?,
@@ -249,7 +254,7 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
         grades_file,
         review_file,
         stats,
-        pages: class_pages,
+        pages: mut class_pages,
         records,
         reviews,
         mut problems,
@@ -480,8 +485,10 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     })
 }
 
-/// Respondents graded together (in parallel), then written out and let go.
-const CHUNK: usize = 1024;
+/// Respondents graded together (in parallel), then written out and let go. Up to three chunks
+/// are alive at once (read, graded, written) with every finding and its JSON: 1,024 made the
+/// peak memory of 100,000 rows 471 MiB, 256 makes it 390 MiB, and is no slower.
+const CHUNK: usize = 256;
 
 /// Lower-cased names a decision may give its respondent by (key, e-mail, Forms ID, the ID of
 /// an anonymous key `file#ID`): the first pass keeps every cell of a row they name.

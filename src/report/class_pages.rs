@@ -11,6 +11,7 @@ use crate::points::Points;
 use crate::score::run::{GradeRun, RespondentResult};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use std::collections::BTreeMap;
+use std::io::Write;
 
 /// Distinct answers kept per question (the rest are counted, not listed).
 const DISTINCT: usize = 2000;
@@ -42,7 +43,10 @@ struct Distinct {
 }
 
 struct ReviewRow {
-    row: usize,
+    id: String,
+    name: String,
+    /// The respondent's HTML report, when there are reports.
+    report: Option<String>,
     reason: &'static str,
     detail: String,
 }
@@ -65,13 +69,65 @@ struct QuestionTables {
 
 /// The TA pages, built as the class is graded.
 pub struct ClassPages {
-    rows: Vec<IndexRow>,
+    /// index.html's rows, rendered as they come (a class of any size is not held).
+    rows: RowSink,
+    /// Rows rendered, and their review items.
+    count: usize,
+    reviews: usize,
     questions: Vec<QuestionTables>,
     /// Respondent id → (question index, answer group of that question) for each of the
     /// respondent's grouped answers.
     grouped: rustc_hash::FxHashMap<String, Vec<(usize, usize)>>,
-    /// Respondent ids in a possible-collusion group, with the questions.
-    collusion: rustc_hash::FxHashMap<String, Vec<String>>,
+    /// Respondent ids in a possible-collusion group, with the questions (their positions).
+    collusion: rustc_hash::FxHashMap<String, Vec<usize>>,
+    /// The rubric's question ids, in order.
+    ids: Vec<String>,
+}
+
+/// Where index.html's rendered rows wait for the page around them: memory, or a scratch file
+/// (with the first error writing it, reported when the page is written).
+enum RowSink {
+    Memory(Vec<u8>),
+    File {
+        path: std::path::PathBuf,
+        file: std::io::BufWriter<std::fs::File>,
+        error: Option<std::io::Error>,
+    },
+}
+
+impl RowSink {
+    fn push(&mut self, row: &str) {
+        match self {
+            RowSink::Memory(bytes) => {
+                bytes.extend_from_slice(row.as_bytes());
+                bytes.push(b'\n');
+            }
+            RowSink::File { file, error, .. } => {
+                if error.is_none()
+                    && let Err(e) = file
+                        .write_all(row.as_bytes())
+                        .and_then(|()| file.write_all(b"\n"))
+                {
+                    *error = Some(e);
+                }
+            }
+        }
+    }
+
+    /// Every row, in order, into `w`.
+    fn copy_to(&mut self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        match self {
+            RowSink::Memory(bytes) => w.write_all(bytes),
+            RowSink::File { path, file, error } => {
+                if let Some(e) = error.take() {
+                    return Err(e);
+                }
+                file.flush()?;
+                let mut rows = std::fs::File::open(&*path)?;
+                std::io::copy(&mut rows, w).map(|_| ())
+            }
+        }
+    }
 }
 
 /// A question page's file name (`questions/03-q2-summary.html`): its position and a slug of
@@ -87,7 +143,7 @@ pub fn question_file(position: usize, id: &str) -> String {
 impl ClassPages {
     pub fn new(run: &GradeRun) -> ClassPages {
         let mut grouped: rustc_hash::FxHashMap<String, Vec<(usize, usize)>> = Default::default();
-        let mut collusion: rustc_hash::FxHashMap<String, Vec<String>> = Default::default();
+        let mut collusion: rustc_hash::FxHashMap<String, Vec<usize>> = Default::default();
         let mut questions: Vec<QuestionTables> = run
             .questions
             .iter()
@@ -106,22 +162,36 @@ impl ClassPages {
                 grouped.entry(id.clone()).or_default().push((qi, local));
                 if group.possible_collusion {
                     let qs = collusion.entry(id.clone()).or_default();
-                    if !qs.contains(&group.question) {
-                        qs.push(group.question.clone());
+                    if !qs.contains(&qi) {
+                        qs.push(qi);
                     }
                 }
             }
         }
         ClassPages {
-            rows: Vec::new(),
+            rows: RowSink::Memory(Vec::new()),
+            count: 0,
+            reviews: 0,
             questions,
             grouped,
             collusion,
+            ids: run.questions.iter().map(|q| q.id.clone()).collect(),
         }
     }
 
+    /// Keep index.html's rows in the file `path` (created; a scratch file) until the page is
+    /// written, instead of in memory.
+    pub fn spill_rows_to(&mut self, path: &std::path::Path) -> std::io::Result<()> {
+        let file = std::io::BufWriter::new(std::fs::File::create(path)?);
+        self.rows = RowSink::File {
+            path: path.to_path_buf(),
+            file,
+            error: None,
+        };
+        Ok(())
+    }
+
     pub fn add(&mut self, r: &RespondentResult, report: Option<String>) {
-        let row = self.rows.len();
         for (qi, q) in r.questions.iter().enumerate() {
             let Some(t) = self.questions.get_mut(qi) else {
                 continue;
@@ -154,7 +224,9 @@ impl ClassPages {
                 t.reviews_total += 1;
                 if t.reviews.len() < REVIEWS {
                     t.reviews.push(ReviewRow {
-                        row,
+                        id: r.respondent.id.clone(),
+                        name: r.respondent.name.clone(),
+                        report: report.clone(),
                         reason: item.reason.name(),
                         detail: item.detail.clone(),
                     });
@@ -170,7 +242,7 @@ impl ClassPages {
                 }
             }
         }
-        self.rows.push(IndexRow {
+        let row = IndexRow {
             id: r.respondent.id.clone(),
             name: r.respondent.name.clone(),
             email: r.respondent.email.clone(),
@@ -185,11 +257,36 @@ impl ClassPages {
             reviews: r.review_count(),
             row_problem: !r.problems.is_empty(),
             report,
+        };
+        self.count += 1;
+        self.reviews += row.reviews;
+        let collusion = self.collusion.get(&row.id).map(|qs| {
+            qs.iter()
+                .filter_map(|&q| self.ids.get(q).map(String::as_str))
+                .collect::<Vec<_>>()
+                .join(", ")
         });
+        let html = html! {
+            tr {
+                td { (row.id) } td { (row.name) } td { (row.email) }
+                // Numbers sort by their text; what has none sorts by data-v.
+                @for p in &row.points {
+                    @match p {
+                        Some(p) => td.n { (p) },
+                        None => td.n data-v="-1" { "–" },
+                    }
+                }
+                td.n { strong { (row.total) } }
+                td.n data-v=(row.reviews) { @if row.reviews > 0 { (row.reviews) } }
+                td.flags { (flags(&row, collusion.as_deref())) }
+                td { @if let Some(name) = &row.report { a href={ "reports/" (name) } { "report" } } }
+            }
+        };
+        self.rows.push(&html.into_string());
     }
 
     /// `index.html`, in memory (tests; small classes).
-    pub fn index_html(&self, run: &GradeRun) -> String {
+    pub fn index_html(&mut self, run: &GradeRun) -> String {
         let mut out = Vec::new();
         self.write_index(run, &mut out)
             .expect("writing to memory cannot fail");
@@ -197,13 +294,17 @@ impl ClassPages {
     }
 
     /// `index.html`, written a row at a time: a class of any size is never one string.
-    pub fn write_index(&self, run: &GradeRun, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    pub fn write_index(
+        &mut self,
+        run: &GradeRun,
+        w: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
         const END: &str = "\u{0}END\u{0}";
-        let reviews: usize = self.rows.iter().map(|r| r.reviews).sum();
+        let reviews = self.reviews;
         let body = html! {
             h1 { (run.exam) }
             p {
-                (self.rows.len()) " respondents, out of " (run.max) " points; "
+                (self.count) " respondents, out of " (run.max) " points; "
                 (reviews) " review item" @if reviews != 1 { "s" } " (review.csv). "
                 a href="stats.html" { "Class statistics" } ". "
                 "Click a column heading (or Tab to it and press Enter) to sort. Possible collusion: long answers shared with others, a hint only."
@@ -229,26 +330,7 @@ impl ClassPages {
         let (head, tail) = page.split_once(END).expect("the marker is in the page");
         w.write_all(head.as_bytes())?;
         w.write_all(b"\n")?;
-        for r in &self.rows {
-            let row = html! {
-                tr {
-                    td { (r.id) } td { (r.name) } td { (r.email) }
-                    // Numbers sort by their text; what has none sorts by data-v.
-                    @for p in &r.points {
-                        @match p {
-                            Some(p) => td.n { (p) },
-                            None => td.n data-v="-1" { "–" },
-                        }
-                    }
-                    td.n { strong { (r.total) } }
-                    td.n data-v=(r.reviews) { @if r.reviews > 0 { (r.reviews) } }
-                    td.flags { (flags(r, self.collusion.get(&r.id))) }
-                    td { @if let Some(name) = &r.report { a href={ "reports/" (name) } { "report" } } }
-                }
-            };
-            w.write_all(row.into_string().as_bytes())?;
-            w.write_all(b"\n")?;
-        }
+        self.rows.copy_to(w)?;
         w.write_all(tail.as_bytes())
     }
 
@@ -352,16 +434,15 @@ impl ClassPages {
                             table {
                                 thead { tr { th { "ID" } th { "name" } th { "reason" } th { "why" } } }
                                 tbody {
-                                    @for item in &t.reviews {
-                                        @let r = &self.rows[item.row];
+                                    @for r in &t.reviews {
                                         tr {
                                             td {
                                                 @if let Some(name) = &r.report { a href={ "../reports/" (name) } { (r.id) } }
                                                 @else { (r.id) }
                                             }
                                             td { (r.name) }
-                                            td { (item.reason) }
-                                            td { (item.detail) }
+                                            td { (r.reason) }
+                                            td { (r.detail) }
                                         }
                                     }
                                 }
@@ -378,12 +459,12 @@ impl ClassPages {
     }
 }
 
-fn flags(r: &IndexRow, collusion: Option<&Vec<String>>) -> Markup {
+fn flags(r: &IndexRow, collusion: Option<&str>) -> Markup {
     html! {
         @if r.row_problem { span.ko { "row problem" } }
         @if let Some(qs) = collusion {
             @if r.row_problem { "; " }
-            span.ko { "possible collusion (" (qs.join(", ")) ")" }
+            span.ko { "possible collusion (" (qs) ")" }
         }
     }
 }
@@ -485,8 +566,37 @@ mod tests {
     }
 
     #[test]
+    fn rows_kept_in_a_scratch_file_make_the_same_page_as_rows_in_memory() {
+        let (run, mut in_memory) = seed();
+        let dir = tempfile::tempdir().unwrap();
+        let rubric = crate::fuzzing::seed_rubric();
+        let export = crate::ingest::read_export(
+            "responses.xlsx",
+            include_bytes!("../../fixtures/2022-02-09/responses.xlsx"),
+        )
+        .unwrap();
+        let again = crate::score::run::grade(rubric, &[export], 1, &|| {}).unwrap();
+        let mut spilled = ClassPages::new(&again);
+        spilled
+            .spill_rows_to(&dir.path().join("rows.html"))
+            .unwrap();
+        for (n, r) in again.respondents.iter().enumerate() {
+            spilled.add(
+                r,
+                Some(format!(
+                    "{}.html",
+                    super::super::students::file_stem(&again.shared_ids, n, r)
+                )),
+            );
+        }
+        let page = spilled.index_html(&again);
+        assert_eq!(page, in_memory.index_html(&run));
+        assert_eq!(page.matches("<tr><td>").count(), run.respondents.len());
+    }
+
+    #[test]
     fn the_class_list_has_every_question_review_counts_and_flags() {
-        let (run, pages) = seed();
+        let (run, mut pages) = seed();
         let index = pages.index_html(&run);
         // Respondent 14: 1.5 on q1-gradients, 4.53 on the summary, in a collusion group.
         assert!(
