@@ -4,6 +4,9 @@
 //! --example score_text`). Prints the total points, so two builds can be checked to agree.
 //! With the argument `distinct`, the bench's distinct answers instead: one word in five
 //! replaced by a word never seen before (the per-word caches miss).
+#[path = "../benches/distinct.rs"]
+mod distinct;
+
 use examgrade::answers::checkbox::Separator;
 use examgrade::ingest::read_export;
 use examgrade::rubric;
@@ -36,23 +39,7 @@ fn main() {
     }
     if std::env::args().nth(1).as_deref() == Some("distinct") {
         // As the criterion bench's "score 10,000 distinct answers".
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        for (_, a) in &mut answers {
-            let words: Vec<String> = a
-                .split(' ')
-                .map(|w| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    if state.is_multiple_of(5) {
-                        format!("novel{}", state % 1_000_000_007)
-                    } else {
-                        w.to_string()
-                    }
-                })
-                .collect();
-            *a = words.join(" ");
-        }
+        distinct::make_distinct(&mut answers);
     }
     let total: f64 = answers
         .iter()

@@ -305,9 +305,9 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
     let xlsx_path = staging.path("grades.xlsx")?;
     // The workbook is compressed on a thread of its own while the class pages are rendered
     // and written.
-    let (finished, pages) = std::thread::scope(|scope| {
+    let (finished, written_pages) = std::thread::scope(|scope| {
         let finishing = scope.spawn(|| xlsx.finish(&xlsx_path));
-        let pages = (|| -> Result<(), Fatal> {
+        let written_pages = (|| -> Result<(), Fatal> {
             let superseded = crate::report::csv::SupersededList
                 .render(&head)
                 .map_err(|e| Fatal(format!("superseded.csv: {e}")))?;
@@ -338,13 +338,13 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
             }
             staging.write_with("index.html", |w| Ok(class_pages.write_index(&head, w)?))
         })();
-        (finishing.join(), pages)
+        (finishing.join(), written_pages)
     });
     finished
         .unwrap_or_else(|_| Err(anyhow::anyhow!("the workbook writer failed unexpectedly")))
         .map_err(|e| Fatal(format!("grades.xlsx: {e}")))?;
     staging.remove_scratch();
-    pages?;
+    written_pages?;
     let mut written: Vec<String> = [
         "grades.csv",
         "grades.xlsx",

@@ -545,6 +545,11 @@ mod tests {
     use super::*;
 
     fn seed() -> (GradeRun, ClassPages) {
+        pages_of(None)
+    }
+
+    /// The seed exam graded, and its pages (their rows in the file `spill`, when given).
+    fn pages_of(spill: Option<&std::path::Path>) -> (GradeRun, ClassPages) {
         let rubric = crate::fuzzing::seed_rubric();
         let export = crate::ingest::read_export(
             "responses.xlsx",
@@ -553,6 +558,9 @@ mod tests {
         .unwrap();
         let run = crate::score::run::grade(rubric, &[export], 1, &|| {}).unwrap();
         let mut pages = ClassPages::new(&run);
+        if let Some(path) = spill {
+            pages.spill_rows_to(path).unwrap();
+        }
         for (n, r) in run.respondents.iter().enumerate() {
             pages.add(
                 r,
@@ -569,26 +577,7 @@ mod tests {
     fn rows_kept_in_a_scratch_file_make_the_same_page_as_rows_in_memory() {
         let (run, mut in_memory) = seed();
         let dir = tempfile::tempdir().unwrap();
-        let rubric = crate::fuzzing::seed_rubric();
-        let export = crate::ingest::read_export(
-            "responses.xlsx",
-            include_bytes!("../../fixtures/2022-02-09/responses.xlsx"),
-        )
-        .unwrap();
-        let again = crate::score::run::grade(rubric, &[export], 1, &|| {}).unwrap();
-        let mut spilled = ClassPages::new(&again);
-        spilled
-            .spill_rows_to(&dir.path().join("rows.html"))
-            .unwrap();
-        for (n, r) in again.respondents.iter().enumerate() {
-            spilled.add(
-                r,
-                Some(format!(
-                    "{}.html",
-                    super::super::students::file_stem(&again.shared_ids, n, r)
-                )),
-            );
-        }
+        let (again, mut spilled) = pages_of(Some(&dir.path().join("rows.html")));
         let page = spilled.index_html(&again);
         assert_eq!(page, in_memory.index_html(&run));
         assert_eq!(page.matches("<tr><td>").count(), run.respondents.len());
