@@ -111,7 +111,7 @@ fn answer_to(cell: &str, which: &dyn Fn(&Kind) -> bool) {
                 } = f
                 {
                     assert!((0.0..=1.0).contains(similarity));
-                    assert!(to.to_f64() <= s.max.to_f64() * crate::score::class::CREDIT_SHARE);
+                    assert!(*to <= s.max);
                 }
                 if let Finding::Criterion { matched, .. } = f {
                     for e in matched {

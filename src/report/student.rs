@@ -867,17 +867,17 @@ mod tests {
             .unwrap()
     }
 
-    /// Respondent 23's NTM answer meets no criterion but says what the model answer says, in
-    /// the words of a vector model: the report says where the points came from, in the
-    /// report's language.
+    /// Respondent 23's NTM answer meets no criterion and is wrong in part (an NTM does use
+    /// attention), but it is on the topic of the model answer: half a point on similarity,
+    /// and the report says where it came from, in the report's language.
     #[test]
     fn paraphrase_credit_is_explained_in_the_report_language() {
         let run = graded(super::super::i18n::Lang::En, true);
         let md = markdown(&run, respondent(&run, "23"));
         assert!(
             md.contains(
-                "- ✓ Your answer says in other words what the model answer says (similarity \
-                 0.63): raised from 0 to 1.5 points\n"
+                "- ✓ Your answer is close in meaning to the model answer (similarity 0.63): \
+                 raised from 0 to 0.5 points\n"
             ),
             "{md}"
         );
@@ -885,8 +885,8 @@ mod tests {
         let md = markdown(&run, respondent(&run, "23"));
         assert!(
             md.contains(
-                "- ✓ La tua risposta dice con altre parole ciò che dice la risposta modello \
-                 (somiglianza 0,63): punteggio alzato da 0 a 1,5 punti\n"
+                "- ✓ La tua risposta è vicina nel significato alla risposta modello \
+                 (somiglianza 0,63): punteggio alzato da 0 a 0,5 punti\n"
             ),
             "{md}"
         );
@@ -987,7 +987,7 @@ mod tests {
                 assert!(!text.contains("second opinion"), "{text}");
                 // The only similarity a student sees is the one that raised their points.
                 for line in text.lines().filter(|l| l.contains("(similarity 0.")) {
-                    assert!(line.contains("says in other words"), "{line}");
+                    assert!(line.contains("close in meaning"), "{line}");
                 }
                 assert!(!text.contains(" 1 points"), "{text}");
             }

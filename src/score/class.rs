@@ -4,11 +4,12 @@
 //! the class itself writes (never taken for typos of a rubric word).
 //!
 //! Graders credit paraphrases that no list of rubric terms reaches ("the place in memory",
-//! "the first element in is the first removed"). When the rubric's criteria gave little but
-//! the answer means what the model and the class's full-mark answers mean, the second opinion
-//! raises the points, never above [`CREDIT_SHARE`] of them, and says so in the report
-//! (`paraphrase_credit = false` in a question turns this off). When the two disagree in a way
-//! credit cannot settle, the answer goes to review (`scorers-disagree`) with both figures.
+//! "the first element in is the first removed"), and give part of the points to an answer on
+//! the right track that names few of the rubric's words. So of the points the criteria did
+//! not give, an answer earns a share by how close its meaning is to the model and the class's
+//! full-mark answers ([`Class::credit`]), and the report says so (`paraphrase_credit = false`
+//! in a question turns this off). When the two disagree in a way credit cannot settle, the
+//! answer goes to review (`scorers-disagree`) with both figures.
 //!
 //! The figures below were calibrated on Mohler's marked answers, assignments 1-4, by leaving
 //! one assignment out at a time (README, "Agreement with human graders").
@@ -30,21 +31,23 @@ const CLOSEST: usize = 5;
 /// the class's own words.
 const VOCABULARY_MIN: usize = 3;
 
-/// Paraphrase credit: similarity `CREDIT_FROM` earns nothing, `CREDIT_FULL` and above earns
-/// `CREDIT_SHARE` of the question's points, in between in proportion, rounded down to half
-/// points; it only ever raises the rubric's points.
-const CREDIT_FROM: f64 = 0.5;
-const CREDIT_FULL: f64 = 0.6;
-pub const CREDIT_SHARE: f64 = 0.8;
+/// Paraphrase credit, of the points the criteria did not give: similarity `CREDIT_FROM` or
+/// less earns none of them, `CREDIT_FULL` and above earns `CREDIT_SHARE` of them, in between
+/// in proportion, rounded down to half points. It only ever raises the rubric's points.
+const CREDIT_FROM: f64 = 0.3;
+const CREDIT_FULL: f64 = 0.9;
+const CREDIT_SHARE: f64 = 0.7;
 
-/// A score at most this share of the points, with a similarity at least [`CLOSE`], is a
-/// disagreement: the answer reads like the good ones but earned little.
-const LOW_SHARE: f64 = 0.6;
-const CLOSE: f64 = 0.3;
-/// A score at least this share of the points, with a similarity under [`FAR`], is one too:
-/// full credit for an answer unlike any good one.
+/// The class's best answers are those the rubric alone gives this share of the points.
+const BEST_SHARE: f64 = 0.8;
+/// Points at most this share of the question's, with a similarity at least [`CLOSE`], are a
+/// disagreement: the answer is on the track of the good ones but earned half or less.
+const LOW_SHARE: f64 = 0.5;
+const CLOSE: f64 = 0.2;
+/// Criteria points at least this share of the question's, with a similarity under [`FAR`],
+/// are one too: (nearly) full credit for an answer unlike any good one.
 const HIGH_SHARE: f64 = 0.8;
-const FAR: f64 = 0.4;
+const FAR: f64 = 0.5;
 /// Answers shorter than this are too short for an opinion.
 const MIN_WORDS: usize = 3;
 
@@ -103,7 +106,7 @@ impl Class {
             .iter()
             .filter_map(|m| super::semantic::embed(&tokenize(m)))
             .collect();
-        let high = points.to_f64() * HIGH_SHARE;
+        let high = points.to_f64() * BEST_SHARE;
         let mut best = Vec::new();
         for (text, t) in &sample {
             if best.len() >= BEST {
@@ -158,36 +161,42 @@ impl Class {
         })
     }
 
-    /// The points a paraphrase this close to the model and best answers earns at least (of
-    /// `max`): see [`CREDIT_FROM`].
-    pub fn credit(opinion: Opinion, max: Points) -> Points {
+    /// The points an answer this close to the model and best answers earns on top of the
+    /// `earned` points its criteria gave (of `max`): a share of the rest, see [`CREDIT_FROM`].
+    pub fn credit(opinion: Opinion, earned: Points, max: Points) -> Points {
+        let rest = max.checked_sub(earned).unwrap_or(Points::ZERO);
+        if rest <= Points::ZERO {
+            return Points::ZERO;
+        }
         let t = ((opinion.similarity - CREDIT_FROM) / (CREDIT_FULL - CREDIT_FROM)).clamp(0.0, 1.0);
-        let halves = (max.to_f64() * CREDIT_SHARE * t * 2.0 + 1e-9).floor();
+        let halves = (rest.to_f64() * CREDIT_SHARE * t * 2.0 + 1e-9).floor();
         Points::ratio(halves as i64, 2)
             .unwrap_or(Points::ZERO)
-            .clamp(Points::ZERO, max)
+            .clamp(Points::ZERO, rest)
     }
 
-    /// Why the points and the second opinion disagree, if they do strongly. Low points that a
-    /// misconception the rubric recognised (a penalty met) explains are no disagreement.
+    /// Why the points and the second opinion disagree, if they do strongly: `points` in all,
+    /// of which `criteria` from the rubric's criteria. Low points that a misconception the
+    /// rubric recognised (a penalty met) explains are no disagreement.
     pub fn disagreement(
         opinion: Opinion,
         points: Points,
+        criteria: Points,
         max: Points,
         misconception: bool,
     ) -> Option<String> {
-        let share = if max.is_zero() {
+        if max.is_zero() {
             return None;
-        } else {
-            points.to_f64() / max.to_f64()
-        };
+        }
+        let share = |p: Points| p.to_f64() / max.to_f64();
         let s = opinion.similarity;
-        if share <= LOW_SHARE && s >= CLOSE && !misconception {
+        if share(points) <= LOW_SHARE && s >= CLOSE && !misconception {
             Some(format!(
-                "{points} of {max} points, but the answer is close in meaning to the model and \
-                 best answers (similarity {s:.2}): a paraphrase the criteria may have missed"
+                "{points} of {max} points, but the answer is on the track of the model and \
+                 best answers in meaning (similarity {s:.2}): a paraphrase the criteria may \
+                 have missed"
             ))
-        } else if share >= HIGH_SHARE && s < FAR {
+        } else if share(criteria) >= HIGH_SHARE && s < FAR {
             Some(format!(
                 "{points} of {max} points, but the answer is unlike the model and best answers \
                  in meaning (similarity {s:.2})"
@@ -321,8 +330,8 @@ mod tests {
             panic!()
         };
         let s = crate::score::text::score(key, q.points, answers[0], "q");
-        // The criterion's words are not there; the meaning is: 80 % of 2 points, in halves.
-        assert_eq!(s.points, Points::ratio(3, 2).unwrap());
+        // The criterion's words are not there; the meaning is: part of the 2 points, in halves.
+        assert_eq!(s.points, Points::int(1));
         let opinion = s.findings.iter().find_map(|f| match f {
             Finding::SecondOpinion {
                 similarity,
@@ -332,15 +341,15 @@ mod tests {
             _ => None,
         });
         let (similarity, from, to) = opinion.expect("a second opinion");
-        assert!(similarity >= CREDIT_FULL, "{similarity}");
+        assert!(similarity > CREDIT_FROM, "{similarity}");
         assert_eq!((from, to), (Some(Points::ZERO), Some(s.points)));
-        // Most of its points rest on similarity alone: a human confirms them.
+        // Its points rest on similarity alone, and half of them are missing: a human confirms.
         let review: Vec<Reason> = s.review.iter().map(|r| r.reason).collect();
-        assert_eq!(review, [Reason::ParaphraseCredit]);
+        assert_eq!(review, [Reason::ParaphraseCredit, Reason::ScorersDisagree]);
         assert_eq!(
             s.review[0].detail,
             format!(
-                "q: the criteria gave 0 of 2; raised to 1.5 as a paraphrase of the model and \
+                "q: the criteria gave 0 of 2; raised to 1 as a paraphrase of the model and \
                  best answers (similarity {similarity:.2})"
             )
         );
@@ -396,7 +405,7 @@ mod tests {
             });
             (s.points, raised)
         };
-        assert_eq!(raised(paraphrase), (Points::ratio(3, 2).unwrap(), true));
+        assert_eq!(raised(paraphrase), (Points::int(1), true));
         // A misconception the rubric recognises: its penalty stands, no credit.
         let with_stack = format!("{paraphrase}, like a stack");
         assert_eq!(raised(&with_stack), (Points::ZERO, false));
@@ -408,14 +417,24 @@ mod tests {
     }
 
     #[test]
-    fn credit_is_a_ramp_in_half_points_never_above_its_share() {
-        let c = |s: f64, max: i64| Class::credit(Opinion { similarity: s }, Points::int(max));
-        assert_eq!(c(0.5, 5), Points::ZERO);
-        assert_eq!(c(0.55, 5), Points::int(2));
-        assert_eq!(c(0.6, 5), Points::int(4));
-        assert_eq!(c(0.99, 5), Points::int(4));
-        assert_eq!(c(0.99, 1), Points::ratio(1, 2).unwrap());
-        assert_eq!(c(0.3, 10), Points::ZERO);
+    fn credit_is_a_share_of_the_missing_points_in_half_points() {
+        let c = |s: f64, earned: Points, max: i64| {
+            Class::credit(Opinion { similarity: s }, earned, Points::int(max))
+        };
+        let zero = Points::ZERO;
+        assert_eq!(c(0.3, zero, 5), zero);
+        // Half way up the ramp: 70 % × ½ of 5 = 1.75, rounded down to half points.
+        assert_eq!(c(0.6, zero, 5), Points::ratio(3, 2).unwrap());
+        assert_eq!(c(0.9, zero, 5), Points::ratio(7, 2).unwrap());
+        assert_eq!(c(0.99, zero, 5), Points::ratio(7, 2).unwrap());
+        // Of the 2.5 points the criteria did not give: 70 % = 1.75 → 1.5.
+        assert_eq!(
+            c(0.9, Points::ratio(5, 2).unwrap(), 5),
+            Points::ratio(3, 2).unwrap()
+        );
+        assert_eq!(c(0.99, Points::int(5), 5), zero);
+        assert_eq!(c(0.99, zero, 1), Points::ratio(1, 2).unwrap());
+        assert_eq!(c(0.2, zero, 10), zero);
     }
 
     #[test]

@@ -37,14 +37,16 @@ pub struct Evidence {
 }
 
 /// Answers at least this long that match nothing go to review (calibrated on Mohler's marked
-/// answers: most answers of five words or more that the rubric gives nothing earn something
+/// answers: most answers of three words or more that the rubric gives nothing earn something
 /// from a human).
-const LONG_ANSWER_WORDS: usize = 5;
+const LONG_ANSWER_WORDS: usize = 3;
 /// Paraphrase credit of at least this share of the points goes to review (`paraphrase-credit`):
-/// most of the points rest on similarity alone.
-const CREDIT_REVIEW: f64 = 0.6;
-/// A shorter answer earning at most this share of the points goes to review (`short-answer`).
-const SHORT_SHARE: f64 = 0.4;
+/// that much rests on similarity alone.
+const CREDIT_REVIEW: f64 = 0.4;
+/// An answer shorter than five words earning at most this share of the points goes to review
+/// (`short-answer`).
+const SHORT_WORDS: usize = 5;
+const SHORT_SHARE: f64 = 0.3;
 
 /// How a word of an answer relates to a word pattern, whatever rules a criterion allows: a
 /// function of the word alone, so it is worked out once per distinct word ([`pattern_bits`]).
@@ -926,7 +928,8 @@ pub fn score(key: &TextKey, points: Points, cell: &str, question: &str) -> Score
     if let Some(class) = &key.class.0
         && let Some(opinion) = class.opinion(&answer, cell)
     {
-        let credit = super::class::Class::credit(opinion, points);
+        let criteria = total;
+        let credit = super::class::Class::credit(opinion, total, points);
         // No credit where meaning from words alone misleads: a keyword list, a negated match, a
         // penalty met.
         let misconception = findings.iter().any(|f| {
@@ -944,9 +947,12 @@ pub fn score(key: &TextKey, points: Points, cell: &str, question: &str) -> Score
             || review
                 .iter()
                 .any(|r| matches!(r.reason, Reason::KeywordList | Reason::NegatedMatch));
-        let raised_from = (key.paraphrase_credit && !guarded && credit > total).then(|| {
+        let raised_from = (key.paraphrase_credit && !guarded && credit > Points::ZERO).then(|| {
             let from = total;
-            total = credit;
+            total = total
+                .checked_add(credit)
+                .unwrap_or(total)
+                .clamp(Points::ZERO, points);
             from
         });
         if let Some(from) = raised_from
@@ -967,7 +973,8 @@ pub fn score(key: &TextKey, points: Points, cell: &str, question: &str) -> Score
             raised_to: raised_from.map(|_| total),
         });
         // A misconception the rubric recognised explains low points: no disagreement to review.
-        if let Some(why) = super::class::Class::disagreement(opinion, total, points, misconception)
+        if let Some(why) =
+            super::class::Class::disagreement(opinion, total, criteria, points, misconception)
         {
             review.push(Review {
                 reason: Reason::ScorersDisagree,
@@ -975,7 +982,7 @@ pub fn score(key: &TextKey, points: Points, cell: &str, question: &str) -> Score
             });
         }
     }
-    if words < LONG_ANSWER_WORDS && total.to_f64() <= points.to_f64() * SHORT_SHARE {
+    if words < SHORT_WORDS && total.to_f64() <= points.to_f64() * SHORT_SHARE {
         review.push(Review {
             reason: Reason::ShortAnswer,
             detail: format!(

@@ -40,7 +40,7 @@ fn overrides_round_trip_and_survive_a_rubric_change() {
     // Decided: no longer to review, but listed as decided (so a copy of this review.csv is
     // still the whole decisions file), and the report says who decided.
     let review = csv_rows(&second.join("review.csv"));
-    assert_eq!(review.len(), 41);
+    assert_eq!(review.len(), 46);
     let decided = review.iter().position(|r| r[7] == "decided").unwrap();
     assert_eq!(
         review[decided][5..11],

@@ -73,7 +73,7 @@ pub const TEXT: Text = Text {
     teacher_comment: "Your teacher's comment",
     teacher_confirmed: "Your teacher confirmed these points",
     paraphrase: (
-        "Your answer says in other words what the model answer says (similarity ",
+        "Your answer is close in meaning to the model answer (similarity ",
         "): raised from ",
         " to ",
     ),

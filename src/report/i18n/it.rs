@@ -77,7 +77,7 @@ pub const TEXT: Text = Text {
     teacher_comment: "Commento del docente",
     teacher_confirmed: "Il docente ha confermato questo punteggio",
     paraphrase: (
-        "La tua risposta dice con altre parole ciò che dice la risposta modello (somiglianza ",
+        "La tua risposta è vicina nel significato alla risposta modello (somiglianza ",
         "): punteggio alzato da ",
         " a ",
     ),
