@@ -161,7 +161,14 @@ pub fn run(args: GradeArgs) -> Result<super::Done, Fatal> {
             };
             let render = |(k, r): (usize, &crate::score::run::RespondentResult)| {
                 if kinds.md || kinds.html {
-                    crate::report::students::report_files(&head, start + k, r, kinds.md, kinds.html)
+                    crate::report::students::report_files(
+                        &head,
+                        start + k,
+                        r,
+                        kinds.md,
+                        kinds.html,
+                        &|qi, q| grading.question_section(start + k, qi, q),
+                    )
                 } else {
                     Vec::new()
                 }

@@ -152,6 +152,18 @@ fn info<'a>(run: &'a GradeRun, id: &str) -> Option<&'a QuestionInfo> {
 /// The report of one respondent.
 pub fn view(run: &GradeRun, r: &RespondentResult) -> Report {
     let tx = run.language.text();
+    let mut v = head(run, r);
+    v.questions = r
+        .questions
+        .iter()
+        .map(|qr| question(tx, run.show_key, info(run, &qr.id), qr))
+        .collect();
+    v
+}
+
+/// The report of one respondent without its questions: who, and the total.
+fn head(run: &GradeRun, r: &RespondentResult) -> Report {
+    let tx = run.language.text();
     let name = if r.respondent.name.is_empty() {
         "—"
     } else {
@@ -174,12 +186,56 @@ pub fn view(run: &GradeRun, r: &RespondentResult) -> Report {
         exam: run.exam.clone(),
         who,
         total,
-        questions: r
-            .questions
-            .iter()
-            .map(|qr| question(tx, run.show_key, info(run, &qr.id), qr))
-            .collect(),
+        questions: Vec::new(),
     }
+}
+
+/// One question's section of a respondent's reports, rendered in the forms asked for
+/// (Markdown, HTML; an empty string for a form not asked for). It is a function of the run and
+/// the question's result alone, so a result many respondents share is rendered once.
+pub fn section(run: &GradeRun, qr: &QuestionResult, md: bool, html: bool) -> (String, String) {
+    let tx = run.language.text();
+    let qv = question(tx, run.show_key, info(run, &qr.id), qr);
+    let mut m = String::new();
+    if md {
+        question_md(&mut m, tx, &qv);
+    }
+    let mut h = String::new();
+    if html {
+        lines_into(&mut h, &question_markup(tx, &qv).into_string());
+    }
+    (m, h)
+}
+
+/// A respondent's reports (Markdown, HTML) from their questions' sections, in order.
+pub fn assemble<'a>(
+    run: &GradeRun,
+    r: &RespondentResult,
+    sections: impl Iterator<Item = &'a (String, String)> + Clone,
+    md: bool,
+    html: bool,
+) -> (String, String) {
+    let v = head(run, r);
+    let mut m = String::new();
+    if md {
+        m = md_head(&v);
+        for (s, _) in sections.clone() {
+            m.push_str(s);
+        }
+    }
+    let mut h = String::new();
+    if html {
+        let (before, after) = html_frame(r, &v);
+        let size = sections.clone().map(|(_, s)| s.len()).sum::<usize>();
+        h.reserve(before.len() + size + after.len() + 1);
+        h.push_str(&before);
+        for (_, s) in sections {
+            h.push_str(s);
+        }
+        h.push_str(&after);
+        h.push('\n');
+    }
+    (m, h)
 }
 
 fn verdict_word(tx: &Text, v: Verdict) -> (&'static str, Tone) {
@@ -687,6 +743,22 @@ pub fn html(run: &GradeRun, r: &RespondentResult) -> String {
 /// The HTML report of a view already built.
 pub fn html_of(run: &GradeRun, r: &RespondentResult, v: &Report) -> String {
     let tx = run.language.text();
+    let (mut out, after) = html_frame(r, v);
+    for qv in &v.questions {
+        lines_into(&mut out, &question_markup(tx, qv).into_string());
+    }
+    out.push_str(&after);
+    out.push('\n');
+    out
+}
+
+/// Where a report's question sections go in its HTML frame: a comment, which no escaped
+/// student text can contain (its `<` is escaped).
+const SECTIONS: &str = "<!--sections-->";
+
+/// The HTML page around a report's question sections: what comes before them and after, each
+/// broken into lines as [`lines`] does.
+fn html_frame(r: &RespondentResult, v: &Report) -> (String, String) {
     let page = html! {
         (DOCTYPE)
         html lang=(v.lang) {
@@ -700,22 +772,36 @@ pub fn html_of(run: &GradeRun, r: &RespondentResult, v: &Report) -> String {
                 h1 { (v.exam) }
                 p.who { (v.who) }
                 p.total { strong { (v.total) } }
-                @for qv in &v.questions { (question_markup(tx, qv)) }
+                (PreEscaped(SECTIONS))
             }
         }
-    };
-    lines(page.into_string())
+    }
+    .into_string();
+    let (before, after) = page.split_once(SECTIONS).unwrap_or((&page, ""));
+    let mut b = String::with_capacity(before.len() + before.len() / 16);
+    lines_into(&mut b, before);
+    let mut a = String::new();
+    lines_into(&mut a, after);
+    (b, a)
 }
 
 /// A line break after each block of an HTML page, so the file reads (and diffs) line by line;
 /// never inside an answer or a diff, whose text keeps its own breaks (student text is escaped,
 /// so it holds no tags).
 pub(crate) fn lines(html: String) -> String {
+    let mut out = String::with_capacity(html.len() + html.len() / 16 + 1);
+    lines_into(&mut out, &html);
+    out.push('\n');
+    out
+}
+
+/// [`lines`] of a piece of a page made of whole tags, appended to `out`, without the final
+/// line break.
+fn lines_into(out: &mut String, html: &str) {
     const ENDS: [&str; 13] = [
         "style>", "head>", "h1>", "h2>", "p>", "li>", "ul>", "tr>", "thead>", "table>", "div>",
         "section>", "script>",
     ];
-    let mut out = String::with_capacity(html.len() + html.len() / 16 + 1);
     let mut run = 0;
     let mut from = 0;
     while let Some(at) = html[from..].find("</") {
@@ -730,8 +816,6 @@ pub(crate) fn lines(html: String) -> String {
         }
     }
     out.push_str(&html[run..]);
-    out.push('\n');
-    out
 }
 
 fn part_md(p: &Part) -> String {
@@ -748,100 +832,111 @@ pub fn markdown(run: &GradeRun, r: &RespondentResult) -> String {
 
 /// The Markdown report of a view already built.
 pub fn markdown_of(run: &GradeRun, v: &Report) -> String {
-    use std::fmt::Write;
     let tx = run.language.text();
+    let mut out = md_head(v);
+    for qv in &v.questions {
+        question_md(&mut out, tx, qv);
+    }
+    out
+}
+
+/// The Markdown report's title, who and total.
+fn md_head(v: &Report) -> String {
     let md = super::pages::md;
-    let inline = super::pages::md_inline;
-    let mut out = format!(
+    format!(
         "# {}\n\n{}  \n**{}**\n",
         md(&v.exam),
         md(&v.who),
         md(&v.total)
+    )
+}
+
+/// One question of the Markdown report, appended to `out`.
+fn question_md(out: &mut String, tx: &Text, qv: &QuestionView) {
+    use std::fmt::Write;
+    let md = super::pages::md;
+    let inline = super::pages::md_inline;
+    let title = if qv.text.is_empty() { &qv.id } else { &qv.text };
+    let _ = write!(
+        out,
+        "\n## {}\n\n*{} {}* · **{}**",
+        md(title),
+        tx.question,
+        inline(&qv.id),
+        inline(&qv.score)
     );
-    for qv in &v.questions {
-        let title = if qv.text.is_empty() { &qv.id } else { &qv.text };
-        let _ = write!(
-            out,
-            "\n## {}\n\n*{} {}* · **{}**",
-            md(title),
-            tx.question,
-            inline(&qv.id),
-            inline(&qv.score)
-        );
-        if let Some(st) = &qv.status {
-            let _ = write!(out, " ({})", inline(st));
+    if let Some(st) = &qv.status {
+        let _ = write!(out, " ({})", inline(st));
+    }
+    out.push_str("\n\n");
+    if !qv.answer.is_empty() {
+        out.push_str("> ");
+        for (i, seg) in qv.answer.iter().enumerate() {
+            // The first piece starts the quote's line, where a block could open.
+            let esc = if i == 0 { md } else { inline };
+            match seg {
+                Segment::Plain(s) => out.push_str(&esc(s)),
+                Segment::Met { text, .. } | Segment::Penalty { text, .. } => {
+                    let _ = write!(out, "**{}**", esc(text).trim());
+                }
+            }
         }
         out.push_str("\n\n");
-        if !qv.answer.is_empty() {
-            out.push_str("> ");
-            for (i, seg) in qv.answer.iter().enumerate() {
-                // The first piece starts the quote's line, where a block could open.
-                let esc = if i == 0 { md } else { inline };
-                match seg {
-                    Segment::Plain(s) => out.push_str(&esc(s)),
-                    Segment::Met { text, .. } | Segment::Penalty { text, .. } => {
-                        let _ = write!(out, "**{}**", esc(text).trim());
-                    }
-                }
-            }
-            out.push_str("\n\n");
-        }
-        for g in &qv.groups {
-            if !g.label.is_empty() {
-                let _ = writeln!(out, "{}:\n", md(&g.label));
-            }
-            for l in &g.lines {
-                let text: String = l.parts.iter().map(part_md).collect();
-                let text = text.trim();
-                if l.tone == Tone::Plain {
-                    let _ = writeln!(out, "- {text}");
-                } else {
-                    let _ = writeln!(out, "- {} {text}", l.tone.sign());
-                }
-            }
-            out.push('\n');
-        }
-        if let Some(tally) = &qv.tally {
-            let _ = writeln!(out, "{}\n", inline(tally));
-        }
-        if !qv.fields.is_empty() {
-            let cell = inline;
-            let _ = writeln!(
-                out,
-                "{}:\n\n| {} | {} | {} | {} | {} |\n|---|---|---|---|---|",
-                md(tx.not_fully_right),
-                tx.layer,
-                tx.field_name,
-                tx.yours,
-                tx.expected,
-                tx.verdict
-            );
-            for f in &qv.fields {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {} | {} {} |",
-                    cell(&f.layer),
-                    cell(&f.field),
-                    cell(&f.yours),
-                    cell(&f.expected),
-                    f.tone.sign(),
-                    cell(&f.verdict)
-                );
-            }
-            out.push('\n');
-        }
-        if let Some(diff) = &qv.diff {
-            let _ = writeln!(
-                out,
-                "{} (− {}, + {}):\n\n```diff\n{}```\n",
-                md(tx.diff_intro),
-                tx.diff_yours,
-                tx.diff_reference,
-                diff.replace("```", "'''")
-            );
-        }
     }
-    out
+    for g in &qv.groups {
+        if !g.label.is_empty() {
+            let _ = writeln!(out, "{}:\n", md(&g.label));
+        }
+        for l in &g.lines {
+            let text: String = l.parts.iter().map(part_md).collect();
+            let text = text.trim();
+            if l.tone == Tone::Plain {
+                let _ = writeln!(out, "- {text}");
+            } else {
+                let _ = writeln!(out, "- {} {text}", l.tone.sign());
+            }
+        }
+        out.push('\n');
+    }
+    if let Some(tally) = &qv.tally {
+        let _ = writeln!(out, "{}\n", inline(tally));
+    }
+    if !qv.fields.is_empty() {
+        let cell = inline;
+        let _ = writeln!(
+            out,
+            "{}:\n\n| {} | {} | {} | {} | {} |\n|---|---|---|---|---|",
+            md(tx.not_fully_right),
+            tx.layer,
+            tx.field_name,
+            tx.yours,
+            tx.expected,
+            tx.verdict
+        );
+        for f in &qv.fields {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} {} |",
+                cell(&f.layer),
+                cell(&f.field),
+                cell(&f.yours),
+                cell(&f.expected),
+                f.tone.sign(),
+                cell(&f.verdict)
+            );
+        }
+        out.push('\n');
+    }
+    if let Some(diff) = &qv.diff {
+        let _ = writeln!(
+            out,
+            "{} (− {}, + {}):\n\n```diff\n{}```\n",
+            md(tx.diff_intro),
+            tx.diff_yours,
+            tx.diff_reference,
+            diff.replace("```", "'''")
+        );
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! `reports/NNN-name.md` and `.html`: one report per graded respondent (see `pages`), under
 //! file names no student string can steer, and the class `index.html`.
 
-use crate::score::run::{GradeRun, RespondentResult};
+use crate::score::run::{GradeRun, QuestionResult, RespondentResult, SectionCell};
 
 /// A file-name-safe slug: ASCII letters, digits, `-` and `_` only, at most 40 characters.
 /// Student-controlled text never reaches a path unfiltered.
@@ -65,32 +65,50 @@ pub fn file_stem(
 }
 
 /// The n-th respondent's reports as (file name, contents): `NNN-slug.md` and/or
-/// `NNN-slug.html`.
+/// `NNN-slug.html`. `shared` gives the cell of a question result many respondents share (its
+/// section is rendered once, by whoever needs it first), if it is one.
 pub fn report_files(
     run: &GradeRun,
     n: usize,
     r: &RespondentResult,
     md: bool,
     html: bool,
+    shared: &dyn Fn(usize, &QuestionResult) -> Option<SectionCell>,
 ) -> Vec<(String, Vec<u8>)> {
     let stem = file_stem(&run.shared_ids, n, r);
     let mut out = Vec::new();
     if !md && !html {
         return out;
     }
-    // One view, rendered in each form asked for.
-    let view = super::student::view(run, r);
+    let cells: Vec<Option<SectionCell>> = r
+        .questions
+        .iter()
+        .enumerate()
+        .map(|(qi, q)| shared(qi, q))
+        .collect();
+    let own: Vec<Option<(String, String)>> = r
+        .questions
+        .iter()
+        .zip(&cells)
+        .map(|(q, c)| match c {
+            Some(c) => {
+                c.get_or_init(|| super::student::section(run, q, md, html));
+                None
+            }
+            None => Some(super::student::section(run, q, md, html)),
+        })
+        .collect();
+    let sections = cells.iter().zip(&own).filter_map(|(c, o)| match (c, o) {
+        (Some(c), _) => c.get(),
+        (None, Some(o)) => Some(o),
+        (None, None) => None,
+    });
+    let (m, h) = super::student::assemble(run, r, sections, md, html);
     if md {
-        out.push((
-            format!("{stem}.md"),
-            super::student::markdown_of(run, &view).into_bytes(),
-        ));
+        out.push((format!("{stem}.md"), m.into_bytes()));
     }
     if html {
-        out.push((
-            format!("{stem}.html"),
-            super::student::html_of(run, r, &view).into_bytes(),
-        ));
+        out.push((format!("{stem}.html"), h.into_bytes()));
     }
     out
 }
@@ -98,6 +116,44 @@ pub fn report_files(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A section rendered once for every respondent who shares the result reads exactly as
+    /// one rendered for each.
+    #[test]
+    fn shared_sections_give_the_same_reports() {
+        let export = crate::ingest::read_export(
+            "responses.xlsx",
+            include_bytes!("../../fixtures/2022-02-09/responses.xlsx"),
+        )
+        .unwrap();
+        let run =
+            crate::score::run::grade(crate::fuzzing::seed_rubric(), &[export], 1, &|| {}).unwrap();
+        let cells: std::sync::Mutex<
+            std::collections::HashMap<(usize, *const crate::score::Score), SectionCell>,
+        > = Default::default();
+        let shared = |qi: usize, q: &QuestionResult| {
+            let mut c = cells.lock().unwrap();
+            Some(
+                c.entry((qi, std::sync::Arc::as_ptr(&q.score)))
+                    .or_default()
+                    .clone(),
+            )
+        };
+        let mut reused = 0;
+        // The forms asked for are the run's: the same for every respondent.
+        for (md, html) in [(true, true), (true, false), (false, true)] {
+            cells.lock().unwrap().clear();
+            for (n, r) in run.respondents.iter().enumerate() {
+                let before = cells.lock().unwrap().len();
+                let own = report_files(&run, n, r, md, html, &|_, _| None);
+                let once = report_files(&run, n, r, md, html, &shared);
+                assert!(once == own, "respondent {n}, md {md}, html {html}");
+                reused += r.questions.len() - (cells.lock().unwrap().len() - before);
+            }
+        }
+        // Most of the seed's answers are shared by several respondents.
+        assert!(reused > 100, "{reused}");
+    }
 
     #[test]
     fn slugs_are_safe_file_names() {

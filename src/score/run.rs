@@ -432,8 +432,19 @@ struct Memo {
 /// The compact JSON of a shared question result, encoded by the first who needs it.
 type JsonCell = std::sync::Arc<std::sync::OnceLock<Box<[u8]>>>;
 
-/// Shared scores by answer, with their JSON.
-type Kept = std::collections::HashMap<Box<str>, (std::sync::Arc<Score>, JsonCell)>;
+/// A shared question result's section of the student reports (Markdown, HTML), rendered by the
+/// first who needs it.
+pub type SectionCell = std::sync::Arc<std::sync::OnceLock<(String, String)>>;
+
+/// A kept score with what is rendered from it once.
+struct KeptScore {
+    score: std::sync::Arc<Score>,
+    json: JsonCell,
+    section: SectionCell,
+}
+
+/// Shared scores by answer.
+type Kept = std::collections::HashMap<Box<str>, KeptScore>;
 
 #[derive(Default)]
 struct MemoTable {
@@ -463,8 +474,8 @@ impl Memo {
         let key = (sep, answer);
         let repeat = {
             let mut t = self.table.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some((s, _)) = t.scores[sep as usize].get(answer) {
-                return s.clone();
+            if let Some(k) = t.scores[sep as usize].get(answer) {
+                return k.score.clone();
             }
             let h = t.seen.hasher().hash_one(key);
             if t.seen.contains(&h) {
@@ -485,7 +496,11 @@ impl Memo {
                 t.bytes += answer.len();
                 t.scores[sep as usize].insert(
                     answer.into(),
-                    (std::sync::Arc::clone(&scored), JsonCell::default()),
+                    KeptScore {
+                        score: std::sync::Arc::clone(&scored),
+                        json: JsonCell::default(),
+                        section: SectionCell::default(),
+                    },
                 );
             }
         }
@@ -503,8 +518,21 @@ impl Memo {
         score: &std::sync::Arc<Score>,
     ) -> Option<JsonCell> {
         let t = self.table.lock().unwrap_or_else(|e| e.into_inner());
-        let (kept, cell) = t.scores[sep as usize].get(answer)?;
-        std::sync::Arc::ptr_eq(kept, score).then(|| cell.clone())
+        let k = t.scores[sep as usize].get(answer)?;
+        std::sync::Arc::ptr_eq(&k.score, score).then(|| k.json.clone())
+    }
+
+    /// The report-section cell of `score` when it is the one kept for `answer` (as
+    /// [`Memo::json`]).
+    fn section(
+        &self,
+        answer: &str,
+        sep: Separator,
+        score: &std::sync::Arc<Score>,
+    ) -> Option<SectionCell> {
+        let t = self.table.lock().unwrap_or_else(|e| e.into_inner());
+        let k = t.scores[sep as usize].get(answer)?;
+        std::sync::Arc::ptr_eq(&k.score, score).then(|| k.section.clone())
     }
 }
 
@@ -722,6 +750,16 @@ impl<'a> Grading<'a> {
             }
             None => serde_json::to_writer(out, q),
         }
+    }
+
+    /// The cell that holds graded respondent `n`'s report section for question `qi`, when
+    /// its result is one many respondents share (rendered once, whoever asks first; the
+    /// section is a function of the question and the shared result alone).
+    pub fn question_section(&self, n: usize, qi: usize, q: &QuestionResult) -> Option<SectionCell> {
+        let (e, _) = self.submissions[self.graded[n]];
+        self.memo
+            .get(qi)
+            .and_then(|m| m.section(&q.answer, separator(self.exports[e].flavor), &q.score))
     }
 
     /// Index of graded respondent `n` among all submissions of all exports, in order (a
