@@ -803,16 +803,18 @@ fn lines_into(out: &mut String, html: &str) {
         "section>", "script>",
     ];
     let mut run = 0;
-    let mut from = 0;
-    while let Some(at) = html[from..].find("</") {
-        let tag = from + at + 2;
-        from = tag;
+    // Every `</` of the page, found with memchr's vectorised search (the page's style sheet
+    // alone is 3 KB to scan).
+    for at in memchr::memmem::find_iter(html.as_bytes(), b"</") {
+        let tag = at + 2;
+        if tag < run {
+            continue;
+        }
         if let Some(end) = ENDS.iter().find(|e| html[tag..].starts_with(**e)) {
             let stop = tag + end.len();
             out.push_str(&html[run..stop]);
             out.push('\n');
             run = stop;
-            from = stop;
         }
     }
     out.push_str(&html[run..]);
