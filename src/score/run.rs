@@ -509,30 +509,19 @@ impl Memo {
 }
 
 impl Memo {
-    /// The JSON cell of `score` when it is the one kept for `answer` (the table holds it, so
-    /// its address is never reused while the table lives).
-    fn json(
+    /// What `pick` takes from the kept entry of `answer` when `score` is the one kept for it
+    /// (the table holds it, so its address is never reused while the table lives): the cells
+    /// of what is rendered from it once.
+    fn kept<T>(
         &self,
         answer: &str,
         sep: Separator,
         score: &std::sync::Arc<Score>,
-    ) -> Option<JsonCell> {
+        pick: impl FnOnce(&KeptScore) -> T,
+    ) -> Option<T> {
         let t = self.table.lock().unwrap_or_else(|e| e.into_inner());
         let k = t.scores[sep as usize].get(answer)?;
-        std::sync::Arc::ptr_eq(&k.score, score).then(|| k.json.clone())
-    }
-
-    /// The report-section cell of `score` when it is the one kept for `answer` (as
-    /// [`Memo::json`]).
-    fn section(
-        &self,
-        answer: &str,
-        sep: Separator,
-        score: &std::sync::Arc<Score>,
-    ) -> Option<SectionCell> {
-        let t = self.table.lock().unwrap_or_else(|e| e.into_inner());
-        let k = t.scores[sep as usize].get(answer)?;
-        std::sync::Arc::ptr_eq(&k.score, score).then(|| k.section.clone())
+        std::sync::Arc::ptr_eq(&k.score, score).then(|| pick(k))
     }
 }
 
@@ -733,10 +722,14 @@ impl<'a> Grading<'a> {
         out: &mut Vec<u8>,
     ) -> serde_json::Result<()> {
         let (e, _) = self.submissions[self.graded[n]];
-        let cell = self
-            .memo
-            .get(qi)
-            .and_then(|m| m.json(&q.answer, separator(self.exports[e].flavor), &q.score));
+        let cell = self.memo.get(qi).and_then(|m| {
+            m.kept(
+                &q.answer,
+                separator(self.exports[e].flavor),
+                &q.score,
+                |k| k.json.clone(),
+            )
+        });
         match cell {
             Some(cell) => {
                 if let Some(bytes) = cell.get() {
@@ -757,9 +750,14 @@ impl<'a> Grading<'a> {
     /// section is a function of the question and the shared result alone).
     pub fn question_section(&self, n: usize, qi: usize, q: &QuestionResult) -> Option<SectionCell> {
         let (e, _) = self.submissions[self.graded[n]];
-        self.memo
-            .get(qi)
-            .and_then(|m| m.section(&q.answer, separator(self.exports[e].flavor), &q.score))
+        self.memo.get(qi).and_then(|m| {
+            m.kept(
+                &q.answer,
+                separator(self.exports[e].flavor),
+                &q.score,
+                |k| k.section.clone(),
+            )
+        })
     }
 
     /// Index of graded respondent `n` among all submissions of all exports, in order (a
