@@ -139,9 +139,10 @@ pub struct GradeArgs {
     pub overrides: Option<PathBuf>,
     /// Per-student reports: `md,html` (both), `md`, `html`, or `none` (for very large classes:
     /// grades, review queue and statistics only); add `zip` (or give it alone, for both kinds)
-    /// to put them in one archive, reports.zip, instead of a file each.
-    #[arg(long, default_value = "md,html")]
-    pub reports: String,
+    /// to put them in one archive, reports.zip, instead of a file each. Default: both, as
+    /// files, or in reports.zip for a class of more than 5,000 respondents.
+    #[arg(long)]
+    pub reports: Option<String>,
     /// Indent grades.json (and run.json) for reading (compact by default).
     #[arg(long)]
     pub pretty: bool,

@@ -510,3 +510,53 @@ fn reports_zip_holds_every_report_as_the_files_would_be_and_is_the_same_on_every
         std::fs::read(files.join("index.html")).unwrap()
     );
 }
+
+#[test]
+fn a_class_of_more_than_5000_gets_its_reports_in_one_archive_unless_asked_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("large.csv");
+    let mut text = String::from(
+        "ID,Start time,Completion time,Email,Name,Pick the prime numbers,\
+         \"Machine epsilon of float16 near 1, to one significant digit\"\n",
+    );
+    for i in 1..=5001 {
+        text.push_str(&format!(
+            "{i},3/1/24 9:00:00,3/1/24 9:20:00,s{i}@example.edu,Student {i},2;3;,0.001\n"
+        ));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let out = dir.path().join("out");
+    let assert = examgrade()
+        .args(["grade", "--rubric", "fixtures/safety/rubric.toml"])
+        .arg(&csv)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains(
+            "note: 5001 respondents: their reports go into reports.zip, one file instead of \
+             10002 (--reports md,html writes them as files)\n"
+        ),
+        "{stderr}"
+    );
+    assert!(!out.join("reports").exists());
+    let archive = zip::ZipArchive::new(std::fs::File::open(out.join("reports.zip")).unwrap());
+    assert_eq!(archive.unwrap().len(), 10002);
+    // Asked for files, a large class gets files.
+    let files = dir.path().join("files");
+    examgrade()
+        .args(["grade", "-q", "--rubric", "fixtures/safety/rubric.toml"])
+        .arg(&csv)
+        .arg("--out")
+        .arg(&files)
+        .args(["--reports", "md"])
+        .assert()
+        .success();
+    assert!(!files.join("reports.zip").exists());
+    assert_eq!(
+        std::fs::read_dir(files.join("reports")).unwrap().count(),
+        5001
+    );
+}
