@@ -735,21 +735,14 @@ pub(crate) fn question_markup(tx: &Text, v: &QuestionView) -> Markup {
     }
 }
 
-/// The self-contained HTML report.
+/// The self-contained HTML report, its sections rendered for it alone.
 pub fn html(run: &GradeRun, r: &RespondentResult) -> String {
-    html_of(run, r, &view(run, r))
-}
-
-/// The HTML report of a view already built.
-pub fn html_of(run: &GradeRun, r: &RespondentResult, v: &Report) -> String {
-    let tx = run.language.text();
-    let (mut out, after) = html_frame(r, v);
-    for qv in &v.questions {
-        lines_into(&mut out, &question_markup(tx, qv).into_string());
-    }
-    out.push_str(&after);
-    out.push('\n');
-    out
+    let sections: Vec<_> = r
+        .questions
+        .iter()
+        .map(|q| section(run, q, false, true))
+        .collect();
+    assemble(run, r, sections.iter(), false, true).1
 }
 
 /// Where a report's question sections go in its HTML frame: a comment, which no escaped
@@ -804,12 +797,9 @@ fn lines_into(out: &mut String, html: &str) {
     ];
     let mut run = 0;
     // Every `</` of the page, found with memchr's vectorised search (the page's style sheet
-    // alone is 3 KB to scan).
+    // alone is 3 KB to scan); no end in ENDS holds one, so no match starts inside another.
     for at in memchr::memmem::find_iter(html.as_bytes(), b"</") {
         let tag = at + 2;
-        if tag < run {
-            continue;
-        }
         if let Some(end) = ENDS.iter().find(|e| html[tag..].starts_with(**e)) {
             let stop = tag + end.len();
             out.push_str(&html[run..stop]);
@@ -829,17 +819,12 @@ fn part_md(p: &Part) -> String {
 
 /// The Markdown report: the same view as the HTML one.
 pub fn markdown(run: &GradeRun, r: &RespondentResult) -> String {
-    markdown_of(run, &view(run, r))
-}
-
-/// The Markdown report of a view already built.
-pub fn markdown_of(run: &GradeRun, v: &Report) -> String {
-    let tx = run.language.text();
-    let mut out = md_head(v);
-    for qv in &v.questions {
-        question_md(&mut out, tx, qv);
-    }
-    out
+    let sections: Vec<_> = r
+        .questions
+        .iter()
+        .map(|q| section(run, q, true, false))
+        .collect();
+    assemble(run, r, sections.iter(), true, false).0
 }
 
 /// The Markdown report's title, who and total.

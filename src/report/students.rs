@@ -80,28 +80,21 @@ pub fn report_files(
     if !md && !html {
         return out;
     }
-    let cells: Vec<Option<SectionCell>> = r
+    // Each question's section: the shared cell's (rendered by whoever needs it first), or
+    // one of the respondent's own.
+    let render = |q: &QuestionResult| super::student::section(run, q, md, html);
+    let sections: Vec<Section> = r
         .questions
         .iter()
         .enumerate()
-        .map(|(qi, q)| shared(qi, q))
-        .collect();
-    let own: Vec<Option<(String, String)>> = r
-        .questions
-        .iter()
-        .zip(&cells)
-        .map(|(q, c)| match c {
-            Some(c) => {
-                c.get_or_init(|| super::student::section(run, q, md, html));
-                None
-            }
-            None => Some(super::student::section(run, q, md, html)),
+        .map(|(qi, q)| match shared(qi, q) {
+            Some(cell) => Section::Shared(cell),
+            None => Section::Own(render(q)),
         })
         .collect();
-    let sections = cells.iter().zip(&own).filter_map(|(c, o)| match (c, o) {
-        (Some(c), _) => c.get(),
-        (None, Some(o)) => Some(o),
-        (None, None) => None,
+    let sections = sections.iter().zip(&r.questions).map(|(s, q)| match s {
+        Section::Shared(cell) => cell.get_or_init(|| render(q)),
+        Section::Own(text) => text,
     });
     let (m, h) = super::student::assemble(run, r, sections, md, html);
     if md {
@@ -111,6 +104,12 @@ pub fn report_files(
         out.push((format!("{stem}.html"), h.into_bytes()));
     }
     out
+}
+
+/// A question's section of a respondent's reports (Markdown, HTML).
+enum Section {
+    Shared(SectionCell),
+    Own((String, String)),
 }
 
 #[cfg(test)]
