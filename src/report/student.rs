@@ -735,14 +735,20 @@ pub(crate) fn question_markup(tx: &Text, v: &QuestionView) -> Markup {
     }
 }
 
-/// The self-contained HTML report, its sections rendered for it alone.
-pub fn html(run: &GradeRun, r: &RespondentResult) -> String {
+/// A respondent's reports (Markdown, HTML) in the forms asked for, its sections rendered for it
+/// alone.
+fn reports(run: &GradeRun, r: &RespondentResult, md: bool, html: bool) -> (String, String) {
     let sections: Vec<_> = r
         .questions
         .iter()
-        .map(|q| section(run, q, false, true))
+        .map(|q| section(run, q, md, html))
         .collect();
-    assemble(run, r, sections.iter(), false, true).1
+    assemble(run, r, sections.iter(), md, html)
+}
+
+/// The self-contained HTML report.
+pub fn html(run: &GradeRun, r: &RespondentResult) -> String {
+    reports(run, r, false, true).1
 }
 
 /// Where a report's question sections go in its HTML frame: a comment, which no escaped
@@ -819,12 +825,7 @@ fn part_md(p: &Part) -> String {
 
 /// The Markdown report: the same view as the HTML one.
 pub fn markdown(run: &GradeRun, r: &RespondentResult) -> String {
-    let sections: Vec<_> = r
-        .questions
-        .iter()
-        .map(|q| section(run, q, true, false))
-        .collect();
-    assemble(run, r, sections.iter(), true, false).0
+    reports(run, r, true, false).0
 }
 
 /// The Markdown report's title, who and total.
